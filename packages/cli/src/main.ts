@@ -1,0 +1,27 @@
+import { Command, CommanderError } from "commander";
+
+/** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command("safelight")
+    .description("Safelight: end-to-end encrypted messaging with child-safety measures that never see plaintext")
+    .option("--profile <dir>", "profile directory holding this device's keys and state", "./profile")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. Errors become one human line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed usage errors and help; help/version exit 0.
+      return err.exitCode;
+    }
+    process.stderr.write(`safelight: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
