@@ -1,0 +1,67 @@
+/**
+ * The application content carried inside MLS PrivateMessages. Only group members ever see it: the
+ * server handles it solely as MLS ciphertext. Encoded as UTF-8 JSON with a version number; decoding is
+ * total (returns undefined for anything malformed) because it is attacker-controlled input.
+ */
+
+export interface FileRef {
+  blobId: string;
+  /** base64url file key (docs/attachments.md). */
+  key: string;
+  /** base64url SHA-256 of the uploaded ciphertext. */
+  digest: string;
+  name: string;
+  size: number;
+  type: string;
+}
+
+export type AppContent =
+  | { v: 1; type: "text"; text: string; sentAt: number; files?: FileRef[] }
+  /** Group title: group state, so it travels end-to-end encrypted like any message. */
+  | { v: 1; type: "title"; title: string; sentAt: number };
+
+export const MAX_TEXT_CHARS = 64 * 1024;
+const MAX_FILES = 16;
+
+export function encodeContent(content: AppContent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(content));
+}
+
+function isString(x: unknown, max: number): x is string {
+  return typeof x === "string" && x.length <= max;
+}
+
+function isFileRef(x: unknown): x is FileRef {
+  if (typeof x !== "object" || x === null) return false;
+  const f = x as Record<string, unknown>;
+  return (
+    isString(f.blobId, 128) &&
+    isString(f.key, 128) &&
+    isString(f.digest, 128) &&
+    isString(f.name, 255) &&
+    isString(f.type, 255) &&
+    Number.isSafeInteger(f.size) &&
+    (f.size as number) >= 0
+  );
+}
+
+export function decodeContent(bytes: Uint8Array): AppContent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const c = value as Record<string, unknown>;
+  if (c.v !== 1 || !Number.isSafeInteger(c.sentAt)) return undefined;
+  if (c.type === "text" && isString(c.text, MAX_TEXT_CHARS)) {
+    if (c.files === undefined) return { v: 1, type: "text", text: c.text, sentAt: c.sentAt as number };
+    if (!Array.isArray(c.files) || c.files.length > MAX_FILES || !c.files.every(isFileRef)) return undefined;
+    return { v: 1, type: "text", text: c.text, sentAt: c.sentAt as number, files: c.files };
+  }
+  if (c.type === "title" && isString(c.title, 256)) {
+    return { v: 1, type: "title", title: c.title, sentAt: c.sentAt as number };
+  }
+  return undefined;
+}
