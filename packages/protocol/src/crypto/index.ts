@@ -1,0 +1,6 @@
+// Node entry for crypto. Browser bundles should import ts-mls's default
+// (WebCrypto) provider instead: nodeProvider.ts pulls in node:crypto.
+export { nodeCryptoProvider } from "./nodeProvider.js";
+
+/** The ciphersuite Safelight uses (RFC 9420 §17.1, suite 0x0001). */
+export const defaultSuiteName = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519" as const;
