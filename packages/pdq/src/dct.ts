@@ -7,7 +7,8 @@ export const DCT_OUT = 16;
 
 function dctMatrix(): Float32Array {
   const d = new Float32Array(DCT_OUT * DCT_IN);
-  const scale = Math.sqrt(2 / DCT_IN);
+  // The reference keeps the scale factor in a float, then multiplies by a double cosine.
+  const scale = Math.fround(Math.sqrt(2 / DCT_IN));
   for (let i = 0; i < DCT_OUT; i++) {
     for (let j = 0; j < DCT_IN; j++) {
       d[i * DCT_IN + j] = scale * Math.cos((Math.PI / 2 / DCT_IN) * (i + 1) * (2 * j + 1));

@@ -1,0 +1,77 @@
+import { readFile, stat } from "node:fs/promises";
+import sharp, { type Sharp } from "sharp";
+import { cmykToRgb } from "./cmyk.js";
+import type { RawImage } from "./image.js";
+import { isPnm, parsePnm } from "./pnm.js";
+
+/** Refuse images with more pixels than this (decompression bombs); about 1.1 GB of working memory. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface DecodeOptions {
+  /** Pixel-count ceiling; larger images are refused before their pixels are decoded. */
+  maxPixels?: number;
+}
+
+/** A failure that concerns one input file; the message is meant for the user as is. */
+export class ImageInputError extends Error {
+  override name = "ImageInputError";
+}
+
+/**
+ * Decodes bytes to 8-bit interleaved pixels. PPM/PGM are read directly (no decoder, no
+ * resampling); everything else goes through sharp/libvips with the embedded ICC profile
+ * ignored, no EXIF auto-rotation, first frame only, alpha dropped (not composited), CMYK
+ * converted without a profile.
+ */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (isPnm(bytes)) {
+    try {
+      return parsePnm(bytes, maxPixels);
+    } catch (err) {
+      throw new ImageInputError((err as Error).message);
+    }
+  }
+  try {
+    const open = (): Sharp =>
+      sharp(bytes, { limitInputPixels: maxPixels, failOn: "truncated", ignoreIcc: true, autoOrient: false, pages: 1, page: 0 });
+    const meta = await open().metadata();
+    // Keep CMYK as CMYK through libvips so we can convert it the naive way (see cmyk.ts).
+    const cmyk = meta.space === "cmyk";
+    const pipeline = cmyk ? open().pipelineColourspace("cmyk").toColourspace("cmyk") : open();
+    const { data, info } = await pipeline.removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (cmyk && info.channels === 4) {
+      return { width: info.width, height: info.height, channels: 3, data: cmykToRgb(pixels, info.width * info.height) };
+    }
+    return { width: info.width, height: info.height, channels: info.channels, data: pixels };
+  } catch (err) {
+    throw new ImageInputError(describeSharpError(err as Error, maxPixels));
+  }
+}
+
+function describeSharpError(err: Error, maxPixels: number): string {
+  const msg = err.message.split("\n")[0] ?? err.message;
+  if (/pixel limit/i.test(msg)) return `image exceeds the pixel limit of ${maxPixels} (possible decompression bomb)`;
+  if (/unsupported image format/i.test(msg)) return "unsupported or unrecognised image format";
+  return `cannot decode image: ${msg}`;
+}
+
+/** Reads and decodes one file, turning file-system failures into one clear message. */
+export async function decodeFile(path: string, options: DecodeOptions = {}): Promise<RawImage> {
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new ImageInputError("is a directory");
+    if (!info.isFile()) throw new ImageInputError("not a regular file");
+    bytes = await readFile(path);
+  } catch (err) {
+    if (err instanceof ImageInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ImageInputError("no such file");
+    if (code === "EACCES") throw new ImageInputError("permission denied");
+    throw new ImageInputError(`cannot read: ${(err as Error).message}`);
+  }
+  if (bytes.length === 0) throw new ImageInputError("empty file");
+  return decodeImage(bytes, options);
+}

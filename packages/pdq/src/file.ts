@@ -1,0 +1,26 @@
+import { decodeFile, type DecodeOptions } from "./decode.js";
+import { type RawImage, lumaFromImage, squashNearest } from "./image.js";
+import { type DihedralHashes, type PdqResult, dihedralFromDetail, pdqDetailFromLuma } from "./pdq.js";
+
+export interface HashImageOptions {
+  /** Squash to 512x512 by nearest neighbour first, like the reference command-line tool. */
+  cli512?: boolean;
+  /** Also compute the 8 dihedral hashes (from the same DCT). */
+  dihedral?: boolean;
+}
+
+export interface ImageHash extends PdqResult {
+  dihedral?: DihedralHashes;
+}
+
+export function hashImage(image: RawImage, options: HashImageOptions = {}): ImageHash {
+  const input = options.cli512 ? squashNearest(image, 512) : image;
+  const detail = pdqDetailFromLuma(lumaFromImage(input), input.width, input.height);
+  const result: ImageHash = { hash: detail.hash, quality: detail.quality };
+  if (options.dihedral) result.dihedral = dihedralFromDetail(detail);
+  return result;
+}
+
+export async function hashFile(path: string, options: HashImageOptions & DecodeOptions = {}): Promise<ImageHash> {
+  return hashImage(await decodeFile(path, options), options);
+}
