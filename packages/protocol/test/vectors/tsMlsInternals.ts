@@ -24,3 +24,4 @@ export * from "../../../../node_modules/ts-mls/dist/src/treeHash.js";
 export * from "../../../../node_modules/ts-mls/dist/src/extension.js";
 export * from "../../../../node_modules/ts-mls/dist/src/externalSender.js";
 export * from "../../../../node_modules/ts-mls/dist/src/codec/variableLength.js";
+export * from "../../../../node_modules/ts-mls/dist/src/sender.js";

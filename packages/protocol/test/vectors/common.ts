@@ -1,0 +1,70 @@
+// Shared plumbing for the official MLS vectors (mlswg/mls-implementations,
+// test-vectors.md): load a file in place, pick the providers and suites to run.
+import { readFileSync } from "node:fs";
+import { defaultCryptoProvider, type CiphersuiteImpl, type CryptoProvider } from "ts-mls";
+import { nodeCryptoProvider } from "../../src/crypto/nodeProvider.js";
+import { vectorPath } from "../vectorsDir.js";
+
+export interface NamedProvider {
+  name: string;
+  provider: CryptoProvider;
+}
+
+/** ts-mls's WebCrypto default (the browser's provider) and ours; every vector runs against both. */
+export const providers: NamedProvider[] = [
+  { name: "default", provider: defaultCryptoProvider },
+  { name: "node", provider: nodeCryptoProvider },
+];
+
+/** Suites a provider can build here (the default lacks the optional X448/ChaCha packages). */
+const supported = new Map<CryptoProvider, Promise<Map<number, CiphersuiteImpl>>>();
+async function probe(provider: CryptoProvider): Promise<Map<number, CiphersuiteImpl>> {
+  const out = new Map<number, CiphersuiteImpl>();
+  for (let id = 1; id <= 7; id++) {
+    try {
+      out.set(id, await provider.getCiphersuiteImpl(id));
+    } catch {
+      // not available with this provider / these optional dependencies
+    }
+  }
+  return out;
+}
+export function suitesOf(provider: CryptoProvider): Promise<Map<number, CiphersuiteImpl>> {
+  let p = supported.get(provider);
+  if (p === undefined) supported.set(provider, (p = probe(provider)));
+  return p;
+}
+
+export function loadVectors<T>(file: string): T[] {
+  return JSON.parse(readFileSync(vectorPath("mls", file), "utf8")) as T[];
+}
+
+export interface SuiteCase<T> {
+  suite: number;
+  index: number;
+  vector: T;
+  cs: CiphersuiteImpl;
+}
+
+/** The vectors of `file` whose cipher_suite this provider supports, with the built suite. */
+export async function casesFor<T extends { cipher_suite: number }>(
+  provider: CryptoProvider,
+  vectors: T[],
+): Promise<SuiteCase<T>[]> {
+  const suites = await suitesOf(provider);
+  return vectors.flatMap((vector, index) => {
+    const cs = suites.get(vector.cipher_suite);
+    return cs === undefined ? [] : [{ suite: vector.cipher_suite, index, vector, cs }];
+  });
+}
+
+export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
+export const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/** RFC 9420 §2.1.2 varint-prefixed opaque<V>, for oracles that need raw (non-UTF-8) labels. */
+export function opaqueV(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  const head =
+    n < 0x40 ? [n] : n < 0x4000 ? [0x40 | (n >> 8), n & 0xff] : [0x80 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  return Uint8Array.from([...head, ...data]);
+}
