@@ -60,11 +60,3 @@ export async function casesFor<T extends { cipher_suite: number }>(
 
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-
-/** RFC 9420 §2.1.2 varint-prefixed opaque<V>, for oracles that need raw (non-UTF-8) labels. */
-export function opaqueV(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  const head =
-    n < 0x40 ? [n] : n < 0x4000 ? [0x40 | (n >> 8), n & 0xff] : [0x80 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-  return Uint8Array.from([...head, ...data]);
-}
