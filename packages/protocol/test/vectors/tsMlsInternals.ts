@@ -25,3 +25,8 @@ export * from "../../../../node_modules/ts-mls/dist/src/extension.js";
 export * from "../../../../node_modules/ts-mls/dist/src/externalSender.js";
 export * from "../../../../node_modules/ts-mls/dist/src/codec/variableLength.js";
 export * from "../../../../node_modules/ts-mls/dist/src/sender.js";
+export * from "../../../../node_modules/ts-mls/dist/src/proposal.js";
+export * from "../../../../node_modules/ts-mls/dist/src/commit.js";
+export * from "../../../../node_modules/ts-mls/dist/src/keyPackage.js";
+export * from "../../../../node_modules/ts-mls/dist/src/groupInfo.js";
+export * from "../../../../node_modules/ts-mls/dist/src/groupSecrets.js";
