@@ -1,0 +1,232 @@
+import type { Hash256 } from "../hex.js";
+import { scanRange } from "./bruteforce.js";
+import { type HashIndex, type Match, DEFAULT_MATCH_DISTANCE, byDistanceThenId } from "./match.js";
+import { CHUNK_BITS, CHUNK_SIZE, HashStore, POP16, WORDS32, hashToWords32 } from "./store.js";
+
+/**
+ * Multi-index hashing (Norouzi et al.) over the 16 16-bit words of a PDQ hash.
+ *
+ * Pigeonhole: if two hashes differ in at most D bits, some word differs in at most
+ * r = floor(D / 16) bits. So for each word we look up the buckets of every value within r of
+ * the query's word (17 values for D <= 31) and verify each candidate's full distance. A
+ * candidate is reported only from the first word within r, so no per-query "seen" set is needed.
+ *
+ * Layout: hashes live once in a chunked HashStore (32 B each). The index is a list of tiers,
+ * each covering a contiguous id range; a tier holds, per word, a CSR table: offsets (65537
+ * uint32) and ids sorted by that word's value (4 B per hash per word). Adding hashes appends to
+ * an unindexed tail (scanned linearly); a full tail becomes a tier and tiers of similar size
+ * are merged, like a log-structured merge tree, so nothing is rebuilt wholesale on insert.
+ */
+export const SEGMENTS = 16;
+const BUCKETS = 1 << 16;
+/** Beyond this per-word radius (D >= 48) the probe count explodes; scan instead. */
+export const MAX_MIH_RADIUS = 2;
+/** Hashes kept unindexed before they become a tier (a scan of this many is ~0.1 ms). */
+export const DEFAULT_TAIL_LIMIT = 8192;
+/** Scan a tier instead when probing would verify more than this fraction of it. */
+const SCAN_FRACTION = 1 / 16;
+
+interface Tier {
+  start: number;
+  end: number;
+  offsets: Uint32Array[];
+  ids: Uint32Array[];
+}
+
+const EMPTY = new Uint32Array(0);
+
+/** XOR masks of weight 0..r over 16 bits. */
+function probeMasks(r: number): Uint16Array {
+  const masks: number[] = [];
+  for (let v = 0; v < BUCKETS; v++) if (POP16[v]! <= r) masks.push(v);
+  masks.sort((a, b) => POP16[a]! - POP16[b]! || a - b);
+  return Uint16Array.from(masks);
+}
+const MASKS = [0, 1, 2].map(probeMasks);
+
+/** Counting sort of ids [start, end) by word `s`. */
+function buildSegment(store: HashStore, s: number, start: number, end: number): { offsets: Uint32Array; ids: Uint32Array } {
+  const offsets = new Uint32Array(BUCKETS + 1);
+  const word = s >> 1;
+  const shift = (s & 1) * 16;
+  const forEach = (fn: (id: number, v: number) => void): void => {
+    for (let id = start; id < end; ) {
+      const chunk = store.chunks[id >>> CHUNK_BITS]!;
+      const stop = Math.min(end, ((id >>> CHUNK_BITS) + 1) * CHUNK_SIZE);
+      for (let o = (id & (CHUNK_SIZE - 1)) * WORDS32 + word; id < stop; id++, o += WORDS32) {
+        fn(id, (chunk[o]! >>> shift) & 0xffff);
+      }
+    }
+  };
+  forEach((_id, v) => offsets[v + 1]!++);
+  for (let v = 0; v < BUCKETS; v++) offsets[v + 1]! += offsets[v]!;
+  const cursor = offsets.slice(0, BUCKETS);
+  const ids = new Uint32Array(end - start);
+  forEach((id, v) => {
+    ids[cursor[v]!++] = id;
+  });
+  return { offsets, ids };
+}
+
+export interface MihOptions {
+  tailLimit?: number;
+}
+
+export interface MihStats {
+  hashes: number;
+  tiers: number[];
+  tail: number;
+  storeBytes: number;
+  indexBytes: number;
+}
+
+export class MihIndex implements HashIndex {
+  readonly store: HashStore;
+  private readonly tiers: Tier[] = [];
+  private tailStart = 0;
+  private readonly tailLimit: number;
+
+  /** Indexes whatever the store already holds, then follows its growth through add(). */
+  constructor(store: HashStore = new HashStore(), options: MihOptions = {}) {
+    this.store = store;
+    this.tailLimit = options.tailLimit ?? DEFAULT_TAIL_LIMIT;
+    this.maybeFlush();
+  }
+
+  get size(): number {
+    return this.store.count;
+  }
+
+  add(hash: Hash256): number {
+    const id = this.store.add(hash);
+    this.maybeFlush();
+    return id;
+  }
+
+  /** Appends many hashes (8 uint32 words each) and indexes them in one tier. */
+  addPacked(words: Uint32Array): void {
+    this.store.addPacked(words);
+    this.maybeFlush();
+  }
+
+  private maybeFlush(): void {
+    if (this.store.count - this.tailStart >= this.tailLimit) this.flush();
+  }
+
+  /** Indexes the tail now (done automatically once it reaches the tail limit). */
+  flush(): void {
+    const end = this.store.count;
+    if (end === this.tailStart) return;
+    this.tiers.push(this.buildTier(this.tailStart, end));
+    this.tailStart = end;
+    // Keep tier sizes falling by more than half each step: O(log n) tiers, amortised O(log n) work per hash.
+    for (;;) {
+      const last = this.tiers[this.tiers.length - 1]!;
+      const prev = this.tiers[this.tiers.length - 2];
+      if (prev === undefined || 2 * (last.end - last.start) <= prev.end - prev.start) break;
+      this.tiers.splice(this.tiers.length - 2, 2, this.mergeTiers(prev, last));
+    }
+  }
+
+  query(hash: Hash256, maxDistance = DEFAULT_MATCH_DISTANCE): Match[] {
+    if (!Number.isInteger(maxDistance) || maxDistance < 0) throw new RangeError(`bad distance ${maxDistance}`);
+    const q = hashToWords32(hash);
+    const out: Match[] = [];
+    const r = Math.floor(maxDistance / SEGMENTS);
+    if (r > MAX_MIH_RADIUS) {
+      scanRange(this.store, q, maxDistance, 0, this.store.count, out);
+      return out.sort(byDistanceThenId);
+    }
+    const masks = MASKS[r]!;
+    const qs = new Uint16Array(q.buffer);
+    for (const tier of this.tiers) {
+      if (this.candidateCount(tier, qs, masks) > (tier.end - tier.start) * SCAN_FRACTION) {
+        scanRange(this.store, q, maxDistance, tier.start, tier.end, out);
+      } else {
+        this.probeTier(tier, q, qs, masks, r, maxDistance, out);
+      }
+    }
+    scanRange(this.store, q, maxDistance, this.tailStart, this.store.count, out);
+    return out.sort(byDistanceThenId);
+  }
+
+  stats(): MihStats {
+    let indexBytes = 0;
+    for (const t of this.tiers) {
+      for (let s = 0; s < SEGMENTS; s++) indexBytes += t.offsets[s]!.byteLength + t.ids[s]!.byteLength;
+    }
+    return {
+      hashes: this.store.count,
+      tiers: this.tiers.map((t) => t.end - t.start),
+      tail: this.store.count - this.tailStart,
+      storeBytes: this.store.byteLength,
+      indexBytes,
+    };
+  }
+
+  private buildTier(start: number, end: number): Tier {
+    const tier: Tier = { start, end, offsets: [], ids: [] };
+    for (let s = 0; s < SEGMENTS; s++) {
+      const { offsets, ids } = buildSegment(this.store, s, start, end);
+      tier.offsets.push(offsets);
+      tier.ids.push(ids);
+    }
+    return tier;
+  }
+
+  /** Rebuilds one word at a time and drops the old tables as it goes, bounding peak memory. */
+  private mergeTiers(a: Tier, b: Tier): Tier {
+    const merged: Tier = { start: a.start, end: b.end, offsets: [], ids: [] };
+    for (let s = 0; s < SEGMENTS; s++) {
+      a.ids[s] = EMPTY;
+      b.ids[s] = EMPTY;
+      const { offsets, ids } = buildSegment(this.store, s, merged.start, merged.end);
+      merged.offsets.push(offsets);
+      merged.ids.push(ids);
+    }
+    return merged;
+  }
+
+  private candidateCount(tier: Tier, qs: Uint16Array, masks: Uint16Array): number {
+    let n = 0;
+    for (let s = 0; s < SEGMENTS; s++) {
+      const offs = tier.offsets[s]!;
+      const qv = qs[s]!;
+      for (let m = 0; m < masks.length; m++) {
+        const v = qv ^ masks[m]!;
+        n += offs[v + 1]! - offs[v]!;
+      }
+    }
+    return n;
+  }
+
+  private probeTier(tier: Tier, q: Uint32Array, qs: Uint16Array, masks: Uint16Array, r: number, maxDistance: number, out: Match[]): void {
+    const chunks = this.store.chunks;
+    for (let s = 0; s < SEGMENTS; s++) {
+      const offs = tier.offsets[s]!;
+      const ids = tier.ids[s]!;
+      const qv = qs[s]!;
+      for (let m = 0; m < masks.length; m++) {
+        const v = qv ^ masks[m]!;
+        const stop = offs[v + 1]!;
+        for (let p = offs[v]!; p < stop; p++) {
+          const id = ids[p]!;
+          const chunk = chunks[id >>> CHUNK_BITS]!;
+          const o = (id & (CHUNK_SIZE - 1)) * WORDS32;
+          let d = 0;
+          let w = 0;
+          for (; w < WORDS32; w++) {
+            const x = chunk[o + w]! ^ q[w]!;
+            const lo = POP16[x & 0xffff]!;
+            const hi = POP16[x >>> 16]!;
+            // Found already through an earlier word within r: report from there only.
+            if ((2 * w < s && lo <= r) || (2 * w + 1 < s && hi <= r)) break;
+            d += lo + hi;
+            if (d > maxDistance) break;
+          }
+          if (w === WORDS32) out.push({ id, distance: d });
+        }
+      }
+    }
+  }
+}
