@@ -1,1 +1,4 @@
-export {};
+// Runs in Node and browsers. Node-only pieces (SQLite store, file sink) are in "@safelight/client/node".
+export { SafelightClient, type ClientOptions, type ConversationSummary, type FileSink, type OutgoingFile, type ReceivedMessage } from "./session/client.js";
+export { SafelightError } from "./errors.js";
+export type * from "./store/types.js";

@@ -17,8 +17,11 @@ export interface FileRef {
 
 export type AppContent =
   | { v: 1; type: "text"; text: string; sentAt: number; files?: FileRef[] }
-  /** Group title: group state, so it travels end-to-end encrypted like any message. */
-  | { v: 1; type: "title"; title: string; sentAt: number };
+  /** Conversation metadata (kind, title): group state, so it travels end-to-end encrypted like any
+   *  message. Sent after every commit that adds members, so newcomers learn it. */
+  | { v: 1; type: "meta"; kind: ConversationKind; title: string; sentAt: number };
+
+export type ConversationKind = "direct" | "group";
 
 export const MAX_TEXT_CHARS = 64 * 1024;
 const MAX_FILES = 16;
@@ -60,8 +63,8 @@ export function decodeContent(bytes: Uint8Array): AppContent | undefined {
     if (!Array.isArray(c.files) || c.files.length > MAX_FILES || !c.files.every(isFileRef)) return undefined;
     return { v: 1, type: "text", text: c.text, sentAt: c.sentAt as number, files: c.files };
   }
-  if (c.type === "title" && isString(c.title, 256)) {
-    return { v: 1, type: "title", title: c.title, sentAt: c.sentAt as number };
+  if (c.type === "meta" && (c.kind === "direct" || c.kind === "group") && isString(c.title, 256)) {
+    return { v: 1, type: "meta", kind: c.kind, title: c.title, sentAt: c.sentAt as number };
   }
   return undefined;
 }

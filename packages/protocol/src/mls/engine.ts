@@ -290,4 +290,4 @@ export function decodePrivateKeyPackage(bytes: Uint8Array): PrivateKeyPackage {
 }
 
 export { zeroOutUint8Array as wipe };
-export type { PrivateKeyPackage };
+export type { CryptoProvider, PrivateKeyPackage };

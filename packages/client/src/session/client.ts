@@ -1,0 +1,640 @@
+/**
+ * SafelightClient: one device of one account. Wires the transport, the store and the MLS engine together;
+ * the protocol rules themselves live in @safelight/protocol and on the server.
+ */
+import {
+  commitChanges,
+  createEngine,
+  decodeContent,
+  decodeGroupState,
+  decodePrivateKeyPackage,
+  encodeContent,
+  encodeGroupState,
+  encodePrivateKeyPackage,
+  encryptApplication,
+  fromB64,
+  generateDeviceKeys,
+  joinFromWelcome,
+  members,
+  newGroup,
+  newKeyPackage,
+  openAttachment,
+  processIncoming,
+  sealAttachment,
+  signChallenge,
+  toB64,
+  welcomeRecipients,
+  type AppContent,
+  type ConversationKind,
+  type CryptoProvider,
+  type Engine,
+  type FileRef,
+  type GroupState,
+  type SigningKeys,
+} from "@safelight/protocol";
+import { SafelightError } from "../errors.js";
+import { Api, type QueueItem, type Session } from "../transport/api.js";
+import { HttpTransport } from "../transport/http.js";
+import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
+import { Directory } from "./directory.js";
+import { Lock } from "./lock.js";
+
+/** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
+const KEY_PACKAGE_TARGET = 20;
+const MAX_EPOCH_RETRIES = 8;
+
+export interface OutgoingFile {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+/** Where decrypted attachments go; returns the path (or key) they were saved under. */
+export type FileSink = (messageId: string, name: string, bytes: Uint8Array) => Promise<string>;
+
+export interface ReceivedMessage {
+  id: string;
+  conversation: string;
+  kind: ConversationKind;
+  title: string;
+  from: string;
+  fromAccountId: string;
+  fromDeviceId: string;
+  text: string;
+  sentAt: number;
+  files: SavedFile[];
+}
+
+export interface ClientOptions {
+  store: ClientStore;
+  fileSink?: FileSink;
+  provider?: CryptoProvider;
+  /** Told about queue items that were dropped because they failed MLS or content checks. */
+  warn?: (message: string) => void;
+}
+
+export interface ConversationSummary {
+  id: string;
+  kind: ConversationKind;
+  title: string;
+  active: boolean;
+  members: string[];
+}
+
+export class SafelightClient {
+  private profile: Profile | undefined;
+  private engine: Engine | undefined;
+  private api: Api | undefined;
+  private directory: Directory | undefined;
+  private readonly lock = new Lock();
+  private listeners = new Set<(m: ReceivedMessage) => void>();
+
+  constructor(private readonly opts: ClientOptions) {}
+
+  /** Loads an existing profile, if the store has one. */
+  async open(): Promise<this> {
+    const profile = await this.opts.store.getProfile();
+    if (profile) await this.attach(profile);
+    return this;
+  }
+
+  get registered(): boolean {
+    return this.profile !== undefined;
+  }
+
+  get me(): { accountId: string; deviceId: string; name: string; serverUrl: string } {
+    const p = this.requireProfile();
+    return { accountId: p.accountId, deviceId: p.deviceId, name: p.name, serverUrl: p.serverUrl };
+  }
+
+  onMessage(listener: (m: ReceivedMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.opts.store.close();
+  }
+
+  // ---- account and devices ---------------------------------------------------------------------
+
+  async register(serverUrl: string, name: string, birthdate: string): Promise<void> {
+    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
+    const keys = generateDeviceKeys();
+    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
+    const { challenge } = await api.challenge();
+    const session = await api.register({
+      name,
+      birthdate,
+      signatureKey: toB64(keys.publicKey),
+      challenge,
+      signature: toB64(signChallenge(keys, "register", challenge)),
+    });
+    await this.adopt(serverUrl, name.toLowerCase(), keys, session);
+  }
+
+  /** Pairing, step 1 (existing device): a one-time code to type into the new device. */
+  async createLinkCode(): Promise<{ code: string; expiresAt: number }> {
+    return this.authed((api) => api.createLinkCode());
+  }
+
+  /** Pairing, step 2 (new device): joins the account that issued the code. */
+  async linkDevice(serverUrl: string, code: string): Promise<void> {
+    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
+    const keys = generateDeviceKeys();
+    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
+    const { challenge } = await api.challenge();
+    const session = await api.linkDevice({
+      code,
+      signatureKey: toB64(keys.publicKey),
+      challenge,
+      signature: toB64(signChallenge(keys, "link", challenge)),
+    });
+    const account = await new Api(new HttpTransport({ baseUrl: serverUrl, token: () => session.token })).account(
+      session.accountId,
+    );
+    await this.adopt(serverUrl, account.name, keys, session);
+  }
+
+  private async adopt(serverUrl: string, name: string, keys: SigningKeys, session: Session): Promise<void> {
+    const profile: Profile = {
+      serverUrl,
+      accountId: session.accountId,
+      deviceId: session.deviceId,
+      name,
+      token: session.token,
+      tokenExpiresAt: session.expiresAt,
+      signKey: keys.signKey,
+      publicKey: keys.publicKey,
+    };
+    await this.opts.store.saveProfile(profile);
+    await this.attach(profile);
+    await this.topUpKeyPackages(true);
+  }
+
+  private async attach(profile: Profile): Promise<void> {
+    this.profile = profile;
+    this.api = new Api(new HttpTransport({ baseUrl: profile.serverUrl, token: () => this.profile?.token }));
+    this.directory = new Directory(this.api, this.opts.store);
+    const directory = this.directory;
+    this.engine = await createEngine({
+      ...(this.opts.provider ? { provider: this.opts.provider } : {}),
+      checkCredential: (who, key) => directory.vouches(who, key),
+    });
+  }
+
+  private requireProfile(): Profile {
+    if (!this.profile) {
+      throw new SafelightError("SL_CLIENT_NO_PROFILE", "no account on this profile yet: run register or link-device first");
+    }
+    return this.profile;
+  }
+
+  /** Runs an API call, logging in again with the device key once if the token has expired. */
+  private async authed<T>(call: (api: Api) => Promise<T>): Promise<T> {
+    const profile = this.requireProfile();
+    const api = this.api!;
+    try {
+      return await call(api);
+    } catch (err) {
+      if (!(err instanceof SafelightError) || err.code !== "SL_ERR_UNAUTHENTICATED") throw err;
+    }
+    const { challenge } = await api.challenge();
+    const session = await api.login({
+      deviceId: profile.deviceId,
+      challenge,
+      signature: toB64(signChallenge(profile, "login", challenge)),
+    });
+    this.profile = { ...profile, token: session.token, tokenExpiresAt: session.expiresAt };
+    await this.opts.store.saveProfile(this.profile);
+    return call(api);
+  }
+
+  private async topUpKeyPackages(initial = false): Promise<void> {
+    const profile = this.requireProfile();
+    const engine = this.engine!;
+    const count = initial ? { available: 0, lastResort: false } : await this.authed((a) => a.keyPackageCount());
+    if (count.available >= KEY_PACKAGE_TARGET / 2 && count.lastResort) return;
+    const who = { accountId: profile.accountId, deviceId: profile.deviceId };
+    const fresh = await Promise.all(
+      Array.from({ length: KEY_PACKAGE_TARGET - count.available }, () => newKeyPackage(engine, who, profile)),
+    );
+    const lastResort = count.lastResort ? undefined : await newKeyPackage(engine, who, profile);
+    await this.opts.store.putKeyPackages([
+      ...fresh.map((k) => ({
+        ref: toB64(k.ref),
+        keyPackage: k.keyPackage,
+        privateKeyPackage: encodePrivateKeyPackage(k.privateKeyPackage),
+        lastResort: false,
+      })),
+      ...(lastResort
+        ? [
+            {
+              ref: toB64(lastResort.ref),
+              keyPackage: lastResort.keyPackage,
+              privateKeyPackage: encodePrivateKeyPackage(lastResort.privateKeyPackage),
+              lastResort: true,
+            },
+          ]
+        : []),
+    ]);
+    await this.authed((a) =>
+      a.uploadKeyPackages(
+        fresh.map((k) => toB64(k.keyPackage)),
+        lastResort ? toB64(lastResort.keyPackage) : undefined,
+      ),
+    );
+  }
+
+  // ---- conversations ---------------------------------------------------------------------------
+
+  /** Sends a 1:1 message, creating the direct conversation on first use. */
+  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
+    return this.lock.run(async () => {
+      const peer = await this.directory!.byName(peerName);
+      if (peer.accountId === this.requireProfile().accountId) {
+        throw new SafelightError("SL_CLIENT_BAD_INPUT", "you cannot start a direct conversation with yourself");
+      }
+      let group = await this.opts.store.findDirect(peer.accountId);
+      if (!group) group = await this.createConversation("direct", "", [peer.accountId]);
+      return this.sendInGroup(group.groupId, text, files);
+    });
+  }
+
+  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
+    return this.lock.run(() => this.sendInGroup(groupId, text, files));
+  }
+
+  async createGroup(title: string, memberNames: string[]): Promise<string> {
+    return this.lock.run(async () => {
+      const accounts = await Promise.all(memberNames.map((n) => this.directory!.byName(n)));
+      const me = this.requireProfile().accountId;
+      const others = [...new Set(accounts.map((a) => a.accountId))].filter((id) => id !== me);
+      return (await this.createConversation("group", title, others)).groupId;
+    });
+  }
+
+  async addMember(groupId: string, name: string): Promise<void> {
+    await this.lock.run(async () => {
+      const account = await this.directory!.byName(name);
+      await this.changeMembers(groupId, async (state) => {
+        const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
+        if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
+        return { add: await this.claimFor(account.accountId) };
+      });
+      await this.sendMeta(groupId);
+    });
+  }
+
+  async removeMember(groupId: string, name: string): Promise<void> {
+    await this.lock.run(async () => {
+      const account = await this.directory!.byName(name);
+      await this.changeMembers(groupId, async (state) => {
+        const leaves = members(state)
+          .filter((m) => m.accountId === account.accountId)
+          .map((m) => m.leaf);
+        if (leaves.length === 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is not in this conversation`);
+        return { removeLeaves: leaves };
+      });
+    });
+  }
+
+  async conversations(): Promise<ConversationSummary[]> {
+    const groups = await this.opts.store.listGroups();
+    return Promise.all(
+      groups.map(async (g) => ({
+        id: g.groupId,
+        kind: g.kind,
+        title: g.title,
+        active: g.active,
+        members: await Promise.all(
+          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.directory!.nameOf(id)),
+        ),
+      })),
+    );
+  }
+
+  async history(groupId?: string): Promise<StoredMessage[]> {
+    return this.opts.store.listMessages(groupId);
+  }
+
+  private async claimFor(accountId: string, excludeSelf = false): Promise<Uint8Array[]> {
+    const { keyPackages } = await this.authed((a) =>
+      a.claimKeyPackages(accountId, excludeSelf ? this.requireProfile().deviceId : undefined),
+    );
+    return keyPackages.map((k) => {
+      const bytes = fromB64(k.keyPackage);
+      if (!bytes) throw new SafelightError("SL_CLIENT_BAD_SERVER", "server sent a malformed KeyPackage");
+      return bytes;
+    });
+  }
+
+  private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
+    const profile = this.requireProfile();
+    const engine = this.engine!;
+    const groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+    const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
+    const state = await newGroup(engine, fromB64(groupId)!, own);
+    await this.authed((a) => a.createGroup(groupId));
+    const add = [
+      ...(await this.claimFor(profile.accountId, true)),
+      ...(await Promise.all(otherAccounts.map((id) => this.claimFor(id)))).flat(),
+    ];
+    const group: StoredGroup = {
+      groupId,
+      kind,
+      title,
+      peerAccountId: kind === "direct" ? otherAccounts[0] : undefined,
+      state: encodeGroupState(state),
+      active: true,
+      updatedAt: Date.now(),
+    };
+    await this.opts.store.saveGroup(group);
+    if (add.length > 0) await this.changeMembers(groupId, async () => ({ add }));
+    await this.sendMeta(groupId);
+    return (await this.opts.store.getGroup(groupId))!;
+  }
+
+  /** Commits a membership change, re-planning it from the fresh state whenever another member's commit
+   *  won the epoch (the server accepts exactly one commit per epoch). */
+  private async changeMembers(
+    groupId: string,
+    plan: (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const group = await this.requireGroup(groupId);
+      const state = decodeGroupState(group.state);
+      const changes = await plan(state);
+      if (!changes) return;
+      const result = await commitChanges(this.engine!, state, changes);
+      try {
+        await this.authed((a) =>
+          a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined),
+        );
+      } catch (err) {
+        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
+          await this.drainQueue();
+          continue;
+        }
+        throw err;
+      }
+      await this.opts.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
+      return;
+    }
+  }
+
+  private isStale(err: unknown): boolean {
+    return err instanceof SafelightError && err.code === "SL_ERR_STALE_EPOCH";
+  }
+
+  private async requireGroup(groupId: string): Promise<StoredGroup> {
+    const group = await this.opts.store.getGroup(groupId);
+    if (!group) throw new SafelightError("SL_CLIENT_UNKNOWN_CONVERSATION", `no conversation ${groupId} on this device`);
+    if (!group.active) throw new SafelightError("SL_CLIENT_NOT_MEMBER", "you are no longer a member of this conversation");
+    return group;
+  }
+
+  private async sendMeta(groupId: string): Promise<void> {
+    const group = await this.requireGroup(groupId);
+    await this.encryptAndPost(groupId, {
+      v: 1,
+      type: "meta",
+      kind: group.kind,
+      title: group.title,
+      sentAt: Date.now(),
+    });
+  }
+
+  private async sendInGroup(groupId: string, text: string, files: OutgoingFile[]) {
+    const refs: FileRef[] = [];
+    for (const f of files) {
+      const sealed = await sealAttachment(f.bytes);
+      const { blobId } = await this.authed((a) => a.uploadBlob(sealed.blob));
+      refs.push({ blobId, key: toB64(sealed.key), digest: toB64(sealed.digest), name: f.name, size: f.bytes.length, type: f.type });
+    }
+    const content: AppContent = { v: 1, type: "text", text, sentAt: Date.now(), ...(refs.length ? { files: refs } : {}) };
+    const { id, group } = await this.encryptAndPost(groupId, content);
+    const profile = this.requireProfile();
+    await this.opts.store.saveOutgoing(
+      {
+        id,
+        groupId,
+        senderAccountId: profile.accountId,
+        senderDeviceId: profile.deviceId,
+        text,
+        sentAt: content.sentAt,
+        receivedAt: content.sentAt,
+        files: files.map((f) => ({ name: f.name, path: "", size: f.bytes.length, type: f.type })),
+        outgoing: true,
+      },
+      group,
+    );
+    return { id, conversation: groupId };
+  }
+
+  /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries. */
+  private async encryptAndPost(groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
+    for (let attempt = 0; ; attempt++) {
+      const group = await this.requireGroup(groupId);
+      const sent = await encryptApplication(this.engine!, decodeGroupState(group.state), encodeContent(content));
+      const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
+      // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
+      await this.opts.store.saveGroup(updated);
+      try {
+        const { id } = await this.authed((a) => a.postMessage(groupId, toB64(sent.message)));
+        return { id, group: updated };
+      } catch (err) {
+        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
+          await this.drainQueue();
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  /** Fetches, decrypts and acknowledges everything queued for this device. */
+  async sync(): Promise<ReceivedMessage[]> {
+    return this.lock.run(async () => {
+      const received = await this.drainQueue();
+      await this.topUpKeyPackages();
+      return received;
+    });
+  }
+
+  private async drainQueue(): Promise<ReceivedMessage[]> {
+    const received: ReceivedMessage[] = [];
+    for (;;) {
+      const { items } = await this.authed((a) => a.queue(100));
+      if (items.length === 0) return received;
+      for (const item of items) {
+        if (!(await this.opts.store.isProcessed(item.id))) {
+          const message = await this.handle(item);
+          if (message) {
+            received.push(message);
+            for (const l of this.listeners) l(message);
+          }
+        }
+      }
+      await this.authed((a) => a.ack(items.map((i) => i.id)));
+    }
+  }
+
+  /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
+   *  or corrupt message must not block the queue, and it never reaches the user. */
+  private async handle(item: QueueItem): Promise<ReceivedMessage | undefined> {
+    const store = this.opts.store;
+    const data = item.data === undefined ? undefined : fromB64(item.data);
+    try {
+      switch (item.kind) {
+        case "welcome":
+          if (data) await this.handleWelcome(item.id, data);
+          return undefined;
+        case "commit":
+          if (data && item.groupId) await this.handleCommit(item.id, item.groupId, data);
+          return undefined;
+        case "application":
+          return data && item.groupId ? await this.handleApplication(item, item.groupId, data) : undefined;
+        case "device-linked":
+          if (item.sender) await this.addLinkedDevice(item.sender.deviceId);
+          await store.applyIncoming({ itemId: item.id });
+          return undefined;
+      }
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      (this.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
+    }
+    await store.applyIncoming({ itemId: item.id });
+    return undefined;
+  }
+
+  private async handleWelcome(itemId: string, welcome: Uint8Array): Promise<void> {
+    for (const ref of welcomeRecipients(welcome)) {
+      const stored = await this.opts.store.getKeyPackage(toB64(ref));
+      if (!stored) continue;
+      const state = await joinFromWelcome(this.engine!, welcome, {
+        keyPackage: stored.keyPackage,
+        privateKeyPackage: decodePrivateKeyPackage(stored.privateKeyPackage),
+      });
+      const groupId = toB64(state.groupContext.groupId);
+      await this.opts.store.applyIncoming({
+        itemId,
+        group: { groupId, kind: "group", title: "", peerAccountId: undefined, state: encodeGroupState(state), active: true, updatedAt: Date.now() },
+        consumedKeyPackageRef: stored.ref,
+      });
+      return;
+    }
+    throw new Error("welcome is not addressed to any KeyPackage of this device");
+  }
+
+  private async handleCommit(itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
+    const group = await this.opts.store.getGroup(groupId);
+    if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
+    const result = await processIncoming(this.engine!, decodeGroupState(group.state), bytes);
+    await this.opts.store.applyIncoming({
+      itemId,
+      group: {
+        ...group,
+        state: encodeGroupState(result.state),
+        active: !(result.kind === "commit" && result.removedSelf),
+        updatedAt: Date.now(),
+      },
+    });
+  }
+
+  private async handleApplication(item: QueueItem, groupId: string, bytes: Uint8Array): Promise<ReceivedMessage | undefined> {
+    const store = this.opts.store;
+    const group = await store.getGroup(groupId);
+    if (!group || !group.active) throw new Error("message for a conversation this device is not in");
+    const result = await processIncoming(this.engine!, decodeGroupState(group.state), bytes);
+    if (result.kind !== "application") throw new Error("expected an application message");
+    const content = decodeContent(result.plaintext);
+    const state = encodeGroupState(result.state);
+    if (!content) throw new Error("undecodable application content");
+    if (content.type === "meta") {
+      const others = [...new Set(members(result.state).map((m) => m.accountId))].filter(
+        (id) => id !== this.requireProfile().accountId,
+      );
+      await store.applyIncoming({
+        itemId: item.id,
+        group: {
+          ...group,
+          state,
+          kind: content.kind,
+          title: content.title,
+          peerAccountId: content.kind === "direct" ? others[0] : undefined,
+          updatedAt: Date.now(),
+        },
+      });
+      return undefined;
+    }
+    const files = await Promise.all((content.files ?? []).map((f) => this.fetchFile(item.id, f)));
+    const message: StoredMessage = {
+      id: item.id,
+      groupId,
+      senderAccountId: result.sender.accountId,
+      senderDeviceId: result.sender.deviceId,
+      text: content.text,
+      sentAt: content.sentAt,
+      receivedAt: Date.now(),
+      files,
+      outgoing: result.sender.accountId === this.requireProfile().accountId,
+    };
+    const updated = { ...group, state, updatedAt: Date.now() };
+    await store.applyIncoming({ itemId: item.id, group: updated, message });
+    return {
+      id: message.id,
+      conversation: groupId,
+      kind: updated.kind,
+      title: updated.title,
+      from: await this.directory!.nameOf(message.senderAccountId),
+      fromAccountId: message.senderAccountId,
+      fromDeviceId: message.senderDeviceId,
+      text: message.text,
+      sentAt: message.sentAt,
+      files,
+    };
+  }
+
+  /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */
+  private async fetchFile(messageId: string, ref: FileRef): Promise<SavedFile> {
+    const saved = { name: ref.name, path: "", size: ref.size, type: ref.type };
+    const key = fromB64(ref.key);
+    const digest = fromB64(ref.digest);
+    if (!key || !digest) return { ...saved, error: "malformed attachment reference" };
+    try {
+      const blob = await this.authed((a) => a.downloadBlob(ref.blobId));
+      const bytes = await openAttachment(blob, key, digest);
+      const path = this.opts.fileSink ? await this.opts.fileSink(messageId, ref.name, bytes) : "";
+      return { ...saved, path, size: bytes.length };
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      return { ...saved, error: (err as Error).message };
+    }
+  }
+
+  /** Another device of this account was linked: add it to every conversation this device is in. */
+  private async addLinkedDevice(deviceId: string): Promise<void> {
+    const profile = this.requireProfile();
+    if (deviceId === profile.deviceId) return;
+    for (const group of await this.opts.store.listGroups()) {
+      if (!group.active) continue;
+      await this.changeMembers(group.groupId, async (state) => {
+        if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
+        const { keyPackages } = await this.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
+        const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
+        return forDevice.length ? { add: forDevice } : undefined;
+      });
+      await this.sendMeta(group.groupId);
+    }
+  }
+}
+
+/** Failures worth retrying later (network, server trouble, auth): the queue item stays unacknowledged. */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof SafelightError)) return false;
+  if (err.code === "SL_CLIENT_UNREACHABLE") return true;
+  return err.status !== undefined && (err.status >= 500 || err.status === 429 || err.status === 401);
+}

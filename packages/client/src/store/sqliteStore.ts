@@ -1,0 +1,214 @@
+/** ClientStore on one SQLite file per profile (Node). */
+import Database from "better-sqlite3";
+import type {
+  ClientStore,
+  IncomingChange,
+  KnownAccount,
+  Profile,
+  StoredGroup,
+  StoredKeyPackage,
+  StoredMessage,
+} from "./types.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, sign_key BLOB NOT NULL, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS key_packages (ref TEXT PRIMARY KEY, key_package BLOB NOT NULL, private BLOB NOT NULL, last_resort INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, peer_account_id TEXT,
+  state BLOB NOT NULL, active INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS groups_peer ON groups (peer_account_id) WHERE kind = 'direct';
+CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
+  sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, n);
+`;
+
+interface GroupRow {
+  group_id: string;
+  kind: string;
+  title: string;
+  peer_account_id: string | null;
+  state: Buffer;
+  active: number;
+  updated_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  group_id: string;
+  sender_account_id: string;
+  sender_device_id: string;
+  text: string;
+  sent_at: number;
+  received_at: number;
+  files: string;
+  outgoing: number;
+}
+
+const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function toGroup(r: GroupRow): StoredGroup {
+  return {
+    groupId: r.group_id,
+    kind: r.kind === "direct" ? "direct" : "group",
+    title: r.title,
+    peerAccountId: r.peer_account_id ?? undefined,
+    state: bytes(r.state),
+    active: r.active === 1,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toMessage(r: MessageRow): StoredMessage {
+  return {
+    id: r.id,
+    groupId: r.group_id,
+    senderAccountId: r.sender_account_id,
+    senderDeviceId: r.sender_device_id,
+    text: r.text,
+    sentAt: r.sent_at,
+    receivedAt: r.received_at,
+    files: JSON.parse(r.files) as StoredMessage["files"],
+    outgoing: r.outgoing === 1,
+  };
+}
+
+export class SqliteClientStore implements ClientStore {
+  private readonly db: Database.Database;
+  private counter: number;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.exec(SCHEMA);
+    this.counter = (this.db.prepare("SELECT COALESCE(MAX(n), 0) AS n FROM messages").get() as { n: number }).n;
+  }
+
+  async getProfile(): Promise<Profile | undefined> {
+    const row = this.db.prepare("SELECT json, sign_key, public_key FROM profile WHERE id = 1").get() as
+      | { json: string; sign_key: Buffer; public_key: Buffer }
+      | undefined;
+    if (!row) return undefined;
+    return { ...(JSON.parse(row.json) as Profile), signKey: bytes(row.sign_key), publicKey: bytes(row.public_key) };
+  }
+
+  async saveProfile(p: Profile): Promise<void> {
+    const { signKey, publicKey, ...rest } = p;
+    this.db
+      .prepare("INSERT OR REPLACE INTO profile (id, json, sign_key, public_key) VALUES (1, ?, ?, ?)")
+      .run(JSON.stringify(rest), signKey, publicKey);
+  }
+
+  async putKeyPackages(list: StoredKeyPackage[]): Promise<void> {
+    const insert = this.db.prepare(
+      "INSERT OR REPLACE INTO key_packages (ref, key_package, private, last_resort) VALUES (?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const k of list) insert.run(k.ref, k.keyPackage, k.privateKeyPackage, k.lastResort ? 1 : 0);
+    })();
+  }
+
+  async getKeyPackage(ref: string): Promise<StoredKeyPackage | undefined> {
+    const r = this.db.prepare("SELECT * FROM key_packages WHERE ref = ?").get(ref) as
+      | { ref: string; key_package: Buffer; private: Buffer; last_resort: number }
+      | undefined;
+    return r
+      ? { ref: r.ref, keyPackage: bytes(r.key_package), privateKeyPackage: bytes(r.private), lastResort: r.last_resort === 1 }
+      : undefined;
+  }
+
+  async getGroup(groupId: string): Promise<StoredGroup | undefined> {
+    const r = this.db.prepare("SELECT * FROM groups WHERE group_id = ?").get(groupId) as GroupRow | undefined;
+    return r ? toGroup(r) : undefined;
+  }
+
+  async listGroups(): Promise<StoredGroup[]> {
+    return (this.db.prepare("SELECT * FROM groups ORDER BY updated_at").all() as GroupRow[]).map(toGroup);
+  }
+
+  async findDirect(peerAccountId: string): Promise<StoredGroup | undefined> {
+    const r = this.db
+      .prepare("SELECT * FROM groups WHERE kind = 'direct' AND peer_account_id = ? AND active = 1 ORDER BY updated_at LIMIT 1")
+      .get(peerAccountId) as GroupRow | undefined;
+    return r ? toGroup(r) : undefined;
+  }
+
+  async saveGroup(g: StoredGroup): Promise<void> {
+    this.writeGroup(g);
+  }
+
+  private writeGroup(g: StoredGroup): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO groups (group_id, kind, title, peer_account_id, state, active, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(g.groupId, g.kind, g.title, g.peerAccountId ?? null, g.state, g.active ? 1 : 0, g.updatedAt);
+  }
+
+  private writeMessage(m: StoredMessage): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        m.id,
+        m.groupId,
+        m.senderAccountId,
+        m.senderDeviceId,
+        m.text,
+        m.sentAt,
+        m.receivedAt,
+        JSON.stringify(m.files),
+        m.outgoing ? 1 : 0,
+        ++this.counter,
+      );
+  }
+
+  async saveAccount(a: KnownAccount): Promise<void> {
+    this.db.prepare("INSERT OR REPLACE INTO accounts (account_id, json) VALUES (?, ?)").run(a.accountId, JSON.stringify(a));
+  }
+
+  async getAccount(accountId: string): Promise<KnownAccount | undefined> {
+    const r = this.db.prepare("SELECT json FROM accounts WHERE account_id = ?").get(accountId) as
+      | { json: string }
+      | undefined;
+    return r ? (JSON.parse(r.json) as KnownAccount) : undefined;
+  }
+
+  async isProcessed(itemId: string): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM processed WHERE item_id = ?").get(itemId) !== undefined;
+  }
+
+  async applyIncoming(change: IncomingChange): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare("INSERT OR IGNORE INTO processed (item_id) VALUES (?)").run(change.itemId);
+      if (change.group) this.writeGroup(change.group);
+      if (change.message) this.writeMessage(change.message);
+      if (change.consumedKeyPackageRef) {
+        this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(change.consumedKeyPackageRef);
+      }
+    })();
+  }
+
+  async saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void> {
+    this.db.transaction(() => {
+      this.writeGroup(group);
+      this.writeMessage(message);
+    })();
+  }
+
+  async listMessages(groupId?: string): Promise<StoredMessage[]> {
+    const rows = groupId
+      ? this.db.prepare("SELECT * FROM messages WHERE group_id = ? ORDER BY n").all(groupId)
+      : this.db.prepare("SELECT * FROM messages ORDER BY n").all();
+    return (rows as MessageRow[]).map(toMessage);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

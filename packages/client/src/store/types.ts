@@ -1,0 +1,94 @@
+/**
+ * What a client keeps on its device. Implementations: SQLite file per profile (Node), IndexedDB (browser).
+ * Every method is one atomic unit, so an interrupted sync never half-applies a message.
+ */
+import type { ConversationKind } from "@safelight/protocol";
+
+export interface Profile {
+  serverUrl: string;
+  accountId: string;
+  deviceId: string;
+  name: string;
+  token: string;
+  tokenExpiresAt: number;
+  /** Ed25519 seed and public key of this device. */
+  signKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export interface StoredKeyPackage {
+  /** base64url KeyPackageRef. */
+  ref: string;
+  keyPackage: Uint8Array;
+  privateKeyPackage: Uint8Array;
+  lastResort: boolean;
+}
+
+export interface StoredGroup {
+  groupId: string;
+  kind: ConversationKind;
+  title: string;
+  /** For direct conversations: the other account. */
+  peerAccountId: string | undefined;
+  state: Uint8Array;
+  active: boolean;
+  updatedAt: number;
+}
+
+export interface SavedFile {
+  name: string;
+  /** Where the decrypted file was saved; empty when it was not (see error). */
+  path: string;
+  size: number;
+  type: string;
+  error?: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  groupId: string;
+  senderAccountId: string;
+  senderDeviceId: string;
+  text: string;
+  sentAt: number;
+  receivedAt: number;
+  files: SavedFile[];
+  outgoing: boolean;
+}
+
+export interface KnownAccount {
+  accountId: string;
+  name: string;
+  devices: { deviceId: string; signatureKey: string }[];
+}
+
+/** The effects of processing one queue item, written together with its id (for de-duplication). */
+export interface IncomingChange {
+  itemId: string;
+  group?: StoredGroup;
+  message?: StoredMessage;
+  consumedKeyPackageRef?: string;
+}
+
+export interface ClientStore {
+  getProfile(): Promise<Profile | undefined>;
+  saveProfile(profile: Profile): Promise<void>;
+
+  putKeyPackages(list: StoredKeyPackage[]): Promise<void>;
+  getKeyPackage(ref: string): Promise<StoredKeyPackage | undefined>;
+
+  getGroup(groupId: string): Promise<StoredGroup | undefined>;
+  listGroups(): Promise<StoredGroup[]>;
+  findDirect(peerAccountId: string): Promise<StoredGroup | undefined>;
+  saveGroup(group: StoredGroup): Promise<void>;
+
+  saveAccount(account: KnownAccount): Promise<void>;
+  getAccount(accountId: string): Promise<KnownAccount | undefined>;
+
+  isProcessed(itemId: string): Promise<boolean>;
+  applyIncoming(change: IncomingChange): Promise<void>;
+  saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void>;
+  listMessages(groupId?: string): Promise<StoredMessage[]>;
+
+  close(): Promise<void>;
+}

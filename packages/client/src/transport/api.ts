@@ -1,0 +1,105 @@
+/** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
+import type { HttpTransport } from "./http.js";
+
+export interface Session {
+  accountId: string;
+  deviceId: string;
+  token: string;
+  expiresAt: number;
+}
+
+export interface AccountInfo {
+  accountId: string;
+  name: string;
+  devices: { deviceId: string; signatureKey: string }[];
+}
+
+export interface ClaimedKeyPackage {
+  accountId: string;
+  deviceId: string;
+  keyPackage: string;
+}
+
+export interface QueueItem {
+  id: string;
+  seq: number;
+  kind: "commit" | "welcome" | "application" | "device-linked";
+  groupId?: string;
+  sender?: { accountId: string; deviceId: string };
+  sentAt: number;
+  data?: string;
+}
+
+export interface GroupInfo {
+  groupId: string;
+  epoch: number;
+  members: { leaf: number; accountId: string; deviceId: string }[];
+}
+
+export class Api {
+  constructor(readonly http: HttpTransport) {}
+
+  challenge() {
+    return this.http.request<{ challenge: string; expiresAt: number }>("POST", "/v1/auth/challenge", {});
+  }
+  register(body: { name: string; birthdate: string; signatureKey: string; challenge: string; signature: string }) {
+    return this.http.request<Session>("POST", "/v1/accounts", body);
+  }
+  login(body: { deviceId: string; challenge: string; signature: string }) {
+    return this.http.request<Session>("POST", "/v1/sessions", body);
+  }
+  createLinkCode() {
+    return this.http.request<{ code: string; expiresAt: number }>("POST", "/v1/link-codes", {});
+  }
+  linkDevice(body: { code: string; signatureKey: string; challenge: string; signature: string }) {
+    return this.http.request<Session>("POST", "/v1/devices", body);
+  }
+  accountByName(name: string) {
+    return this.http.request<AccountInfo>("GET", `/v1/accounts/by-name/${encodeURIComponent(name)}`);
+  }
+  account(accountId: string) {
+    return this.http.request<AccountInfo>("GET", `/v1/accounts/${encodeURIComponent(accountId)}`);
+  }
+  uploadKeyPackages(keyPackages: string[], lastResort?: string) {
+    return this.http.request<{ stored: number; available: number }>("POST", "/v1/key-packages", {
+      keyPackages,
+      ...(lastResort ? { lastResort } : {}),
+    });
+  }
+  keyPackageCount() {
+    return this.http.request<{ available: number; lastResort: boolean }>("GET", "/v1/key-packages/count");
+  }
+  claimKeyPackages(accountId: string, excludeDeviceId?: string) {
+    return this.http.request<{ keyPackages: ClaimedKeyPackage[] }>("POST", "/v1/key-packages/claim", {
+      accountId,
+      ...(excludeDeviceId ? { excludeDeviceId } : {}),
+    });
+  }
+  createGroup(groupId: string) {
+    return this.http.request<{ groupId: string; epoch: number }>("POST", "/v1/groups", { groupId });
+  }
+  group(groupId: string) {
+    return this.http.request<GroupInfo>("GET", `/v1/groups/${groupId}`);
+  }
+  postCommit(groupId: string, commit: string, welcome?: string) {
+    return this.http.request<{ id: string; epoch: number }>("POST", `/v1/groups/${groupId}/commits`, {
+      commit,
+      ...(welcome ? { welcome } : {}),
+    });
+  }
+  postMessage(groupId: string, message: string) {
+    return this.http.request<{ id: string }>("POST", `/v1/groups/${groupId}/messages`, { message });
+  }
+  queue(limit = 100) {
+    return this.http.request<{ items: QueueItem[] }>("GET", `/v1/queue?limit=${limit}`);
+  }
+  ack(ids: string[]) {
+    return this.http.request<{ removed: number }>("POST", "/v1/queue/ack", { ids });
+  }
+  uploadBlob(bytes: Uint8Array) {
+    return this.http.upload<{ blobId: string; size: number; expiresAt: number }>("/v1/blobs", bytes);
+  }
+  downloadBlob(blobId: string) {
+    return this.http.download(`/v1/blobs/${encodeURIComponent(blobId)}`);
+  }
+}
