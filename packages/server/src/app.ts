@@ -1,0 +1,104 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import fastifySwagger from "@fastify/swagger";
+import fastifyWebsocket from "@fastify/websocket";
+import { removePartFiles } from "./blobs/store.js";
+import { startSweeper } from "./blobs/sweeper.js";
+import { resolveConfig, type ServerOptions } from "./config.js";
+import type { ServerContext } from "./context.js";
+import { installAuth } from "./plugins/auth.js";
+import { installErrorHandler } from "./plugins/errorHandler.js";
+import { RateLimiter } from "./rateLimit.js";
+import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
+import { registerAccountRoutes } from "./routes/accounts.js";
+import { registerAuthRoutes } from "./routes/auth.js";
+import { blobRoutes } from "./routes/blobs.js";
+import { registerGroupRoutes } from "./routes/groups.js";
+import { registerKeyPackageRoutes } from "./routes/keyPackages.js";
+import { registerMetaRoutes } from "./routes/meta.js";
+import { registerQueueRoutes } from "./routes/queue.js";
+import { registerWsRoute } from "./routes/ws.js";
+import { openSqliteStorage } from "./storage/sqlite.js";
+import type { Storage } from "./storage/types.js";
+
+export interface AppOptions extends ServerOptions {
+  /** false = silent; true = info level; or pino options. Payloads and tokens are never logged. */
+  logger?: boolean | { level?: string };
+  /** Swap in another storage or fan-out (defaults: SQLite in dataDir, in-process). */
+  storage?: Storage;
+  notifier?: Notifier;
+}
+
+/** Logs ids, lengths and paths only: no query strings (they may hold `?token=`), no headers. */
+function loggerOptions(logger: AppOptions["logger"]): FastifyServerOptions["logger"] {
+  if (logger === false) return false;
+  const level = logger === true || logger === undefined ? "info" : (logger.level ?? "info");
+  return {
+    level,
+    redact: { paths: ["req.headers.authorization", "headers.authorization", "*.token"], censor: "[redacted]" },
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        path: req.url.split("?")[0],
+        id: req.id,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Builds the Fastify app with every route; does not listen. Close it to close the database. */
+export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+  const config = resolveConfig(options);
+  const blobDir = join(config.dataDir, "blobs");
+  mkdirSync(blobDir, { recursive: true });
+  await removePartFiles(blobDir);
+  const storage = options.storage ?? openSqliteStorage(config.dataDir);
+  const ctx: ServerContext = {
+    config,
+    storage,
+    notifier: options.notifier ?? new InProcessNotifier(),
+    accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
+    anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
+    blobDir,
+  };
+
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    bodyLimit: config.limits.maxJsonBytes,
+    // Fastify's default 1 MiB+ JSON handling is what we want; make __proto__ keys an error.
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  installErrorHandler(app);
+  installAuth(app);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Safelight delivery service", version: "1" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+
+  registerMetaRoutes(app);
+  registerAuthRoutes(app, ctx);
+  registerAccountRoutes(app, ctx);
+  registerKeyPackageRoutes(app, ctx);
+  registerGroupRoutes(app, ctx);
+  registerQueueRoutes(app, ctx);
+  registerWsRoute(app, ctx);
+  await app.register(async (scope) => blobRoutes(scope, ctx));
+
+  const stopSweeper = startSweeper(ctx, app.log);
+  app.addHook("onClose", async () => {
+    stopSweeper();
+    await ctx.notifier.close();
+    await storage.close();
+  });
+  return app;
+}

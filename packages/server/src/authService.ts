@@ -1,0 +1,38 @@
+import type { InspectedKeyPackage } from "@safelight/protocol";
+import { ApiError } from "./errors.js";
+import type { DeviceRef, Storage } from "./storage/types.js";
+
+/** RFC 9420 §5.3.1: ciphersuite 1 is the only one Safelight accepts (docs/protocol.md). */
+export const CIPHER_SUITE = 1;
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The authentication service: a KeyPackage is acceptable when its basic credential names a
+ * registered device and its leaf signature key is exactly that device's key. If `expected` is
+ * given, the credential must name that device (uploads: the caller's own device).
+ */
+export async function authenticateKeyPackage(
+  storage: Storage,
+  kp: InspectedKeyPackage,
+  expected?: DeviceRef,
+): Promise<DeviceRef> {
+  if (kp.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "unsupported cipher suite");
+  if (kp.identity === undefined) {
+    throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential is not a basic credential naming a Safelight device");
+  }
+  if (expected && (kp.identity.accountId !== expected.accountId || kp.identity.deviceId !== expected.deviceId)) {
+    throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential does not name the uploading device");
+  }
+  const device = await storage.getDevice(kp.identity.deviceId);
+  if (device === undefined || device.accountId !== kp.identity.accountId) {
+    throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential names an unknown device");
+  }
+  if (!equalBytes(device.signatureKey, kp.signatureKey)) {
+    throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "leaf signature key is not the device's registered key");
+  }
+  if (!kp.signatureValid) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "KeyPackage signature does not verify");
+  return kp.identity;
+}

@@ -1,0 +1,61 @@
+/** Server configuration: every knob with its default, resolved once at start. */
+
+export interface LimitsConfig {
+  /** JSON request bodies larger than this are refused with 413 (docs/protocol.md: 1 MiB). */
+  maxJsonBytes: number;
+  /** Attachments larger than this are refused with 413 while streaming. */
+  maxBlobBytes: number;
+  /** Token bucket per account: capacity (burst) and refill per second. */
+  rateBurst: number;
+  ratePerSecond: number;
+  /** Token bucket for unauthenticated endpoints, keyed by client address. */
+  anonBurst: number;
+  anonPerSecond: number;
+}
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  tokenLifetimeMs: number;
+  challengeLifetimeMs: number;
+  linkCodeLifetimeMs: number;
+  blobRetentionMs: number;
+  /** How often expired blobs, challenges and tokens are swept. */
+  sweepIntervalMs: number;
+  limits: LimitsConfig;
+}
+
+/** Everything optional; `limits` may be partial too. */
+export type ServerOptions = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<LimitsConfig> };
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  dataDir: "./data",
+  host: "127.0.0.1",
+  port: 8080,
+  tokenLifetimeMs: 30 * DAY,
+  challengeLifetimeMs: 5 * 60 * 1000,
+  linkCodeLifetimeMs: 10 * 60 * 1000,
+  blobRetentionMs: 30 * DAY,
+  sweepIntervalMs: 60 * 60 * 1000,
+  limits: {
+    maxJsonBytes: 1024 * 1024,
+    maxBlobBytes: 25 * 1024 * 1024,
+    rateBurst: 2000,
+    ratePerSecond: 200,
+    anonBurst: 2000,
+    anonPerSecond: 200,
+  },
+};
+
+export function resolveConfig(options: ServerOptions = {}): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const limits = Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined));
+  return {
+    ...DEFAULT_CONFIG,
+    ...defined,
+    limits: { ...DEFAULT_CONFIG.limits, ...limits },
+  };
+}

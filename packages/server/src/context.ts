@@ -1,0 +1,14 @@
+import type { ServerConfig } from "./config.js";
+import type { RateLimiter } from "./rateLimit.js";
+import type { Notifier } from "./realtime/notifier.js";
+import type { Storage } from "./storage/types.js";
+
+/** What route modules need, passed explicitly instead of hanging off the Fastify instance. */
+export interface ServerContext {
+  config: ServerConfig;
+  storage: Storage;
+  notifier: Notifier;
+  accountLimiter: RateLimiter;
+  anonLimiter: RateLimiter;
+  blobDir: string;
+}

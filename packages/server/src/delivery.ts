@@ -1,0 +1,90 @@
+import type { InspectedMessage } from "@safelight/protocol";
+import { authenticateKeyPackage, CIPHER_SUITE } from "./authService.js";
+import type { ServerContext } from "./context.js";
+import { randomId } from "./crypto.js";
+import { ApiError } from "./errors.js";
+import { readMls } from "./mlsInput.js";
+import type { DeviceRef } from "./storage/types.js";
+
+/** Group ids are 16–64 bytes (docs/protocol.md). */
+export function checkGroupId(groupId: Uint8Array): Uint8Array {
+  if (groupId.length < 16 || groupId.length > 64) throw new ApiError("SL_ERR_BAD_REQUEST", "groupId must be 16–64 bytes");
+  return groupId;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The clear header must name this group (RFC 9420 §6.2, §6.3.1) and an epoch we can represent. */
+function epochFor(info: InspectedMessage, groupId: Uint8Array): number {
+  if (!sameBytes(info.groupId, groupId)) throw new ApiError("SL_ERR_BAD_MLS", "message group_id does not match the URL");
+  const epoch = info.epoch ?? -1n;
+  if (epoch < 0n || epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw new ApiError("SL_ERR_BAD_MLS", "epoch out of range");
+  return Number(epoch);
+}
+
+/** POST …/messages and the WebSocket `send` frame: an application PrivateMessage for the group. */
+export async function acceptApplication(
+  ctx: ServerContext,
+  sender: DeviceRef,
+  groupId: Uint8Array,
+  messageB64: string,
+): Promise<{ id: string }> {
+  const { bytes, info } = readMls(messageB64, "message", "private_message");
+  if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");
+  const epoch = epochFor(info, groupId);
+  const id = randomId();
+  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now: Date.now() });
+  ctx.notifier.publish(deliveries);
+  return { id };
+}
+
+/**
+ * POST …/commits. Handshake messages are PublicMessages (RFC 9420 §6.2, RFC 9750 §5.1) so the
+ * server can read the proposals and track membership; everything is checked again in the
+ * storage transaction that applies it.
+ */
+export async function acceptCommit(
+  ctx: ServerContext,
+  sender: DeviceRef,
+  groupId: Uint8Array,
+  commitB64: string,
+  welcomeB64: string | undefined,
+): Promise<{ id: string; epoch: number }> {
+  const { bytes, info } = readMls(commitB64, "commit", "public_message");
+  if (info.contentType !== "commit") throw new ApiError("SL_ERR_BAD_MLS", "commit must carry commit content");
+  const epoch = epochFor(info, groupId);
+  if (info.sender?.type !== "member") throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender must be a member");
+  const removes: number[] = [];
+  const adds: DeviceRef[] = [];
+  for (const p of info.proposals) {
+    if (p.type === "reference") throw new ApiError("SL_ERR_BAD_COMMIT", "proposals must be sent by value");
+    // Authentication service for new members (RFC 9420 §5.3.1, docs/protocol.md).
+    if (p.type === "add") adds.push(await authenticateKeyPackage(ctx.storage, p.keyPackage));
+    if (p.type === "remove") removes.push(p.leafIndex);
+  }
+  if (new Set(removes).size !== removes.length) throw new ApiError("SL_ERR_BAD_COMMIT", "a leaf is removed twice");
+  let welcome: Uint8Array | undefined;
+  if (welcomeB64 !== undefined) {
+    const w = readMls(welcomeB64, "welcome", "welcome");
+    if (w.info.welcome?.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_MLS", "welcome has the wrong cipher suite");
+    welcome = w.bytes;
+  }
+  const commitId = randomId();
+  const result = await ctx.storage.appendCommit({
+    groupId,
+    epoch,
+    sender,
+    senderLeaf: info.sender.leafIndex,
+    removes,
+    adds,
+    commit: bytes,
+    welcome,
+    commitId,
+    welcomeId: randomId(),
+    now: Date.now(),
+  });
+  ctx.notifier.publish(result.deliveries);
+  return { id: commitId, epoch: result.epoch };
+}

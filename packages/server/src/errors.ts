@@ -1,0 +1,49 @@
+/**
+ * The server's error vocabulary. Every code here must be documented in docs/errors.md
+ * (test/errors-documented.test.ts enforces it).
+ */
+
+export const ERROR_CODES = {
+  SL_ERR_BAD_REQUEST: 400,
+  SL_ERR_MALFORMED_JSON: 400,
+  SL_ERR_BAD_MLS: 400,
+  SL_ERR_BAD_KEY_PACKAGE: 400,
+  SL_ERR_BAD_COMMIT: 400,
+  SL_ERR_BAD_LINK_CODE: 400,
+  SL_ERR_UNAUTHENTICATED: 401,
+  SL_ERR_BAD_CHALLENGE: 401,
+  SL_ERR_BAD_PROOF: 401,
+  SL_ERR_FORBIDDEN: 403,
+  SL_ERR_NOT_FOUND: 404,
+  SL_ERR_NAME_TAKEN: 409,
+  SL_ERR_KEY_TAKEN: 409,
+  SL_ERR_GROUP_EXISTS: 409,
+  SL_ERR_STALE_EPOCH: 409,
+  SL_ERR_TOO_LARGE: 413,
+  SL_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  SL_ERR_RATE_LIMITED: 429,
+  SL_ERR_INTERNAL: 500,
+  SL_ERR_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error a handler throws on purpose; the error handler turns it into the JSON envelope. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra top-level fields inside `error`, e.g. `currentEpoch` for SL_ERR_STALE_EPOCH. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.details = details;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...details } };
+}

@@ -1,0 +1,45 @@
+import { ApiError } from "./errors.js";
+import type { DeviceRef, MemberRecord } from "./storage/types.js";
+
+/**
+ * Applies a commit's membership changes to the leaf map, the way every MLS client does to its
+ * ratchet tree (RFC 9420 §12.3: removes before adds).
+ *
+ * - remove: the leaf must be occupied and not the committer's (§12.2); it becomes blank. Truncating
+ *   blank leaves at the right edge (§7.8) never changes an occupied leaf's index, so a leaf map
+ *   that only stores occupied leaves needs no extra step.
+ * - add: the leftmost blank leaf, else a new leaf at the right (§7.7, §12.1.1). With only occupied
+ *   leaves stored, that is the smallest index not in use: any blank leaf inside the tree is smaller
+ *   than the tree's width, and if there is none the smallest free index is the width itself.
+ */
+export function applyMembership(
+  members: MemberRecord[],
+  committerLeaf: number,
+  removes: number[],
+  adds: DeviceRef[],
+): { members: MemberRecord[]; added: MemberRecord[]; removed: MemberRecord[] } {
+  const byLeaf = new Map(members.map((m) => [m.leaf, m]));
+  const removed: MemberRecord[] = [];
+  for (const leaf of removes) {
+    const member = byLeaf.get(leaf);
+    if (member === undefined) throw new ApiError("SL_ERR_BAD_COMMIT", `remove of blank leaf ${leaf}`);
+    if (leaf === committerLeaf) throw new ApiError("SL_ERR_BAD_COMMIT", "a commit cannot remove its committer");
+    byLeaf.delete(leaf);
+    removed.push(member);
+  }
+  const added: MemberRecord[] = [];
+  for (const who of adds) {
+    for (const m of byLeaf.values()) {
+      if (m.deviceId === who.deviceId) {
+        throw new ApiError("SL_ERR_BAD_COMMIT", `device ${who.deviceId} is already a member`);
+      }
+    }
+    let leaf = 0;
+    while (byLeaf.has(leaf)) leaf++;
+    const member = { leaf, accountId: who.accountId, deviceId: who.deviceId };
+    byLeaf.set(leaf, member);
+    added.push(member);
+  }
+  const next = [...byLeaf.values()].sort((a, b) => a.leaf - b.leaf);
+  return { members: next, added, removed };
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from "fastify";
+import { toB64 } from "@safelight/protocol";
+import type { ServerContext } from "../context.js";
+import { ApiError } from "../errors.js";
+import { makeAuthHooks } from "../plugins/auth.js";
+import { b64, errorResponses, id } from "../schemas.js";
+import type { AccountRecord } from "../storage/types.js";
+import { normalizeName } from "./auth.js";
+
+const accountSchema = {
+  type: "object",
+  properties: {
+    accountId: id,
+    name: { type: "string" },
+    devices: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { deviceId: id, signatureKey: b64 },
+        required: ["deviceId", "signatureKey"],
+      },
+    },
+  },
+  required: ["accountId", "name", "devices"],
+} as const;
+
+/** The directory entry clients use to authenticate credentials (RFC 9420 §5.3.1). No birthdate. */
+function directoryEntry(account: AccountRecord | undefined) {
+  if (account === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
+  return {
+    accountId: account.accountId,
+    name: account.name,
+    devices: account.devices.map((d) => ({ deviceId: d.deviceId, signatureKey: toB64(d.signatureKey) })),
+  };
+}
+
+export function registerAccountRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { authenticate } = makeAuthHooks(ctx);
+
+  app.get<{ Params: { name: string } }>(
+    "/v1/accounts/by-name/:name",
+    {
+      onRequest: authenticate,
+      schema: {
+        params: { type: "object", properties: { name: { type: "string", maxLength: 64 } }, required: ["name"] },
+        response: { 200: accountSchema, ...errorResponses },
+      },
+    },
+    async (request) => directoryEntry(await ctx.storage.getAccountByName(normalizeName(request.params.name))),
+  );
+
+  app.get<{ Params: { accountId: string } }>(
+    "/v1/accounts/:accountId",
+    {
+      onRequest: authenticate,
+      schema: {
+        params: { type: "object", properties: { accountId: id }, required: ["accountId"] },
+        response: { 200: accountSchema, ...errorResponses },
+      },
+    },
+    async (request) => directoryEntry(await ctx.storage.getAccountById(request.params.accountId)),
+  );
+}

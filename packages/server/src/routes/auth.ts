@@ -1,0 +1,192 @@
+import type { FastifyInstance } from "fastify";
+import type { ServerContext } from "../context.js";
+import { randomId, sha256 } from "../crypto.js";
+import { ApiError } from "../errors.js";
+import { caller, makeAuthHooks } from "../plugins/auth.js";
+import { b64, emptyBody, errorResponses, id, sessionSchema } from "../schemas.js";
+import { checkProof, newSession, signatureKeyField } from "../session.js";
+
+const NAME = /^[a-z0-9_]{2,32}$/;
+// Earliest time zone is UTC+14: "today" there is the latest birthdate that is not in the future.
+const LATEST_ZONE_MS = 14 * 60 * 60 * 1000;
+
+/** Case-folds and checks an account name; 400 if it does not fit `^[a-z0-9_]{2,32}$`. */
+export function normalizeName(name: string): string {
+  const folded = name.toLowerCase();
+  if (!NAME.test(folded)) throw new ApiError("SL_ERR_BAD_REQUEST", "name must match ^[a-z0-9_]{2,32}$");
+  return folded;
+}
+
+function checkBirthdate(value: string, now: number): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const d = m && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  // Round-tripping rejects 2023-02-30 and friends, which Date silently rolls over.
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value || Number(m[1]) < 1900) {
+    throw new ApiError("SL_ERR_BAD_REQUEST", "birthdate must be a valid YYYY-MM-DD date");
+  }
+  if (value > new Date(now + LATEST_ZONE_MS).toISOString().slice(0, 10)) {
+    throw new ApiError("SL_ERR_BAD_REQUEST", "birthdate is in the future");
+  }
+  return value;
+}
+
+const proofFields = { challenge: { type: "string", minLength: 1, maxLength: 128 }, signature: b64 } as const;
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { authenticate, anonymous } = makeAuthHooks(ctx);
+
+  app.post(
+    "/v1/auth/challenge",
+    {
+      onRequest: anonymous,
+      schema: {
+        body: emptyBody,
+        response: {
+          200: {
+            type: "object",
+            properties: { challenge: { type: "string" }, expiresAt: { type: "integer" } },
+            required: ["challenge", "expiresAt"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      const challenge = randomId(32);
+      const expiresAt = Date.now() + ctx.config.challengeLifetimeMs;
+      await ctx.storage.putChallenge(challenge, expiresAt);
+      return { challenge, expiresAt };
+    },
+  );
+
+  app.post<{ Body: { name: string; birthdate: string; signatureKey: string; challenge: string; signature: string } }>(
+    "/v1/accounts",
+    {
+      onRequest: anonymous,
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", maxLength: 64 },
+            birthdate: { type: "string", maxLength: 10 },
+            signatureKey: b64,
+            ...proofFields,
+          },
+          required: ["name", "birthdate", "signatureKey", "challenge", "signature"],
+        },
+        response: { 201: sessionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const now = Date.now();
+      const body = request.body;
+      const name = normalizeName(body.name);
+      const birthdate = checkBirthdate(body.birthdate, now);
+      const signatureKey = signatureKeyField(body.signatureKey);
+      checkProof("register", body.challenge, body.signature, signatureKey);
+      const accountId = randomId();
+      const deviceId = randomId();
+      const { token, session } = newSession(ctx.config, now);
+      await ctx.storage.createAccount({
+        challenge: body.challenge,
+        now,
+        accountId,
+        name,
+        birthdate,
+        deviceId,
+        signatureKey,
+        session,
+      });
+      request.log.info({ accountId, deviceId }, "account registered");
+      return reply.status(201).send({ accountId, deviceId, token, expiresAt: session.expiresAt });
+    },
+  );
+
+  app.post<{ Body: { deviceId: string; challenge: string; signature: string } }>(
+    "/v1/sessions",
+    {
+      onRequest: anonymous,
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: { deviceId: id, ...proofFields },
+          required: ["deviceId", "challenge", "signature"],
+        },
+        response: { 200: sessionSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const now = Date.now();
+      const { deviceId, challenge, signature } = request.body;
+      const device = await ctx.storage.getDevice(deviceId);
+      // Unknown device and wrong key look the same to the caller.
+      if (device === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
+      checkProof("login", challenge, signature, device.signatureKey);
+      const { token, session } = newSession(ctx.config, now);
+      const accountId = await ctx.storage.createSession({ challenge, now, deviceId, session });
+      return { accountId, deviceId, token, expiresAt: session.expiresAt };
+    },
+  );
+
+  app.post(
+    "/v1/link-codes",
+    {
+      onRequest: authenticate,
+      schema: {
+        body: emptyBody,
+        response: {
+          200: {
+            type: "object",
+            properties: { code: { type: "string" }, expiresAt: { type: "integer" } },
+            required: ["code", "expiresAt"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const code = randomId(16);
+      const expiresAt = Date.now() + ctx.config.linkCodeLifetimeMs;
+      await ctx.storage.createLinkCode(sha256(code), caller(request), expiresAt);
+      return { code, expiresAt };
+    },
+  );
+
+  app.post<{ Body: { code: string; signatureKey: string; challenge: string; signature: string } }>(
+    "/v1/devices",
+    {
+      onRequest: anonymous,
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: { code: { type: "string", minLength: 1, maxLength: 128 }, signatureKey: b64, ...proofFields },
+          required: ["code", "signatureKey", "challenge", "signature"],
+        },
+        response: { 201: sessionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const now = Date.now();
+      const body = request.body;
+      const signatureKey = signatureKeyField(body.signatureKey);
+      checkProof("link", body.challenge, body.signature, signatureKey);
+      const deviceId = randomId();
+      const { token, session } = newSession(ctx.config, now);
+      const { accountId, deliveries } = await ctx.storage.linkDevice({
+        challenge: body.challenge,
+        codeHash: sha256(body.code),
+        now,
+        deviceId,
+        signatureKey,
+        session,
+        eventId: randomId(),
+      });
+      ctx.notifier.publish(deliveries);
+      request.log.info({ accountId, deviceId }, "device linked");
+      return reply.status(201).send({ accountId, deviceId, token, expiresAt: session.expiresAt });
+    },
+  );
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from "fastify";
+import { readBlob, writeBlob } from "../blobs/store.js";
+import type { ServerContext } from "../context.js";
+import { randomId } from "../crypto.js";
+import { ApiError } from "../errors.js";
+import { caller, makeAuthHooks } from "../plugins/auth.js";
+import { errorResponses } from "../schemas.js";
+
+const blobIdParam = {
+  type: "object",
+  properties: { blobId: { type: "string", pattern: "^[A-Za-z0-9_-]{22}$" } },
+  required: ["blobId"],
+} as const;
+
+/** Attachments: opaque encrypted bytes, streamed to disk (docs/protocol.md, blobs). */
+export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const { authenticate } = makeAuthHooks(ctx);
+  const max = ctx.config.limits.maxBlobBytes;
+
+  // Leave the body unread so the handler can stream it; only inside this plugin's scope.
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+  app.post(
+    "/v1/blobs",
+    {
+      onRequest: authenticate,
+      schema: {
+        consumes: ["application/octet-stream"],
+        response: {
+          201: {
+            type: "object",
+            properties: { blobId: { type: "string" }, size: { type: "integer" }, expiresAt: { type: "integer" } },
+            required: ["blobId", "size", "expiresAt"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const device = caller(request);
+      const declared = Number(request.headers["content-length"] ?? "0");
+      if (declared > max) {
+        reply.header("connection", "close");
+        throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
+      }
+      const blobId = randomId();
+      const written = await writeBlob(ctx.blobDir, blobId, request.raw, max);
+      if (!written.ok) {
+        reply.header("connection", "close");
+        if (written.reason === "too-large") throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
+        throw new ApiError("SL_ERR_BAD_REQUEST", "upload aborted");
+      }
+      const now = Date.now();
+      const expiresAt = now + ctx.config.blobRetentionMs;
+      await ctx.storage.putBlob({ blobId, accountId: device.accountId, size: written.size, createdAt: now, expiresAt });
+      request.log.info({ blobId, size: written.size, accountId: device.accountId }, "blob stored");
+      return reply.status(201).send({ blobId, size: written.size, expiresAt });
+    },
+  );
+
+  app.get<{ Params: { blobId: string } }>(
+    "/v1/blobs/:blobId",
+    {
+      onRequest: authenticate,
+      schema: { params: blobIdParam, produces: ["application/octet-stream"], response: { ...errorResponses } },
+    },
+    async (request, reply) => {
+      // Any authenticated device may fetch: the id is unguessable and the bytes are encrypted.
+      const blob = await ctx.storage.getBlob(request.params.blobId, Date.now());
+      if (blob === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such blob");
+      return reply
+        .header("content-type", "application/octet-stream")
+        .header("content-length", blob.size)
+        .send(readBlob(ctx.blobDir, blob.blobId));
+    },
+  );
+}

@@ -1,0 +1,140 @@
+import type { FastifyInstance } from "fastify";
+import { toB64 } from "@safelight/protocol";
+import type { ServerContext } from "../context.js";
+import { acceptApplication, acceptCommit, checkGroupId } from "../delivery.js";
+import { ApiError } from "../errors.js";
+import { caller, makeAuthHooks } from "../plugins/auth.js";
+import { b64, errorResponses, id } from "../schemas.js";
+import { b64Field } from "../wire.js";
+
+// 16–64 bytes of base64url without padding is 22–86 characters.
+const groupIdParam = {
+  type: "object",
+  properties: { groupId: { type: "string", pattern: "^[A-Za-z0-9_-]{22,86}$" } },
+  required: ["groupId"],
+} as const;
+
+const mlsB64 = { ...b64, minLength: 1 } as const;
+
+type GroupParams = { Params: { groupId: string } };
+
+function groupIdOf(value: string): Uint8Array {
+  return checkGroupId(b64Field(value, "groupId"));
+}
+
+export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { authenticate } = makeAuthHooks(ctx);
+
+  app.post<{ Body: { groupId: string } }>(
+    "/v1/groups",
+    {
+      onRequest: authenticate,
+      schema: {
+        body: { type: "object", additionalProperties: false, properties: { groupId: b64 }, required: ["groupId"] },
+        response: {
+          201: {
+            type: "object",
+            properties: { groupId: b64, epoch: { type: "integer" } },
+            required: ["groupId", "epoch"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const groupId = groupIdOf(request.body.groupId);
+      await ctx.storage.createGroup(groupId, caller(request), Date.now());
+      return reply.status(201).send({ groupId: toB64(groupId), epoch: 0 });
+    },
+  );
+
+  app.get<GroupParams>(
+    "/v1/groups/:groupId",
+    {
+      onRequest: authenticate,
+      schema: {
+        params: groupIdParam,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              groupId: b64,
+              epoch: { type: "integer" },
+              members: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: { leaf: { type: "integer" }, accountId: id, deviceId: id },
+                  required: ["leaf", "accountId", "deviceId"],
+                },
+              },
+            },
+            required: ["groupId", "epoch", "members"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const group = await ctx.storage.getGroup(groupIdOf(request.params.groupId));
+      if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+      const me = caller(request);
+      if (!group.members.some((m) => m.deviceId === me.deviceId)) {
+        throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
+      }
+      return { groupId: toB64(group.groupId), epoch: group.epoch, members: group.members };
+    },
+  );
+
+  app.post<GroupParams & { Body: { commit: string; welcome?: string } }>(
+    "/v1/groups/:groupId/commits",
+    {
+      onRequest: authenticate,
+      schema: {
+        params: groupIdParam,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: { commit: mlsB64, welcome: mlsB64 },
+          required: ["commit"],
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { id: { type: "string" }, epoch: { type: "integer" } },
+            required: ["id", "epoch"],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const device = caller(request);
+      const result = await acceptCommit(
+        ctx,
+        device,
+        groupIdOf(request.params.groupId),
+        request.body.commit,
+        request.body.welcome,
+      );
+      request.log.info({ deviceId: device.deviceId, epoch: result.epoch, id: result.id }, "commit accepted");
+      return result;
+    },
+  );
+
+  app.post<GroupParams & { Body: { message: string } }>(
+    "/v1/groups/:groupId/messages",
+    {
+      onRequest: authenticate,
+      schema: {
+        params: groupIdParam,
+        body: { type: "object", additionalProperties: false, properties: { message: mlsB64 }, required: ["message"] },
+        response: {
+          200: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => acceptApplication(ctx, caller(request), groupIdOf(request.params.groupId), request.body.message),
+  );
+}

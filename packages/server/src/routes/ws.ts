@@ -1,0 +1,97 @@
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import type { ServerContext } from "../context.js";
+import { acceptApplication } from "../delivery.js";
+import { ApiError } from "../errors.js";
+import { caller, makeAuthHooks } from "../plugins/auth.js";
+import type { DeviceRef } from "../storage/types.js";
+import { b64Field } from "../wire.js";
+import { checkGroupId } from "../delivery.js";
+import { queueItemJson } from "../wire.js";
+import { MAX_ACK_IDS } from "./queue.js";
+
+const MAX_FRAME_BYTES = 1024 * 1024;
+
+type Frame =
+  | { type: "ack"; ids: string[] }
+  | { type: "send"; reqId: string; groupId: string; message: string };
+
+function parseFrame(data: string): Frame | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const f = v as Record<string, unknown>;
+  if (f.type === "ack" && Array.isArray(f.ids) && f.ids.length <= MAX_ACK_IDS && f.ids.every((i) => typeof i === "string")) {
+    return { type: "ack", ids: f.ids as string[] };
+  }
+  if (
+    f.type === "send" &&
+    typeof f.reqId === "string" &&
+    typeof f.groupId === "string" &&
+    typeof f.message === "string"
+  ) {
+    return { type: "send", reqId: f.reqId, groupId: f.groupId, message: f.message };
+  }
+  return undefined;
+}
+
+async function handleFrame(ctx: ServerContext, device: DeviceRef, socket: WebSocket, raw: string): Promise<void> {
+  const frame = parseFrame(raw);
+  if (frame === undefined) {
+    socket.send(JSON.stringify({ type: "error", code: "SL_ERR_BAD_REQUEST", message: "unrecognised frame" }));
+    return;
+  }
+  if (frame.type === "ack") {
+    await ctx.storage.ackQueue(device.deviceId, frame.ids);
+    return;
+  }
+  try {
+    if (!ctx.accountLimiter.take(device.accountId)) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
+    const groupId = checkGroupId(b64Field(frame.groupId, "groupId"));
+    const { id } = await acceptApplication(ctx, device, groupId, frame.message);
+    socket.send(JSON.stringify({ type: "sent", reqId: frame.reqId, id }));
+  } catch (err) {
+    const e = err instanceof ApiError ? err : new ApiError("SL_ERR_INTERNAL", "internal error");
+    socket.send(JSON.stringify({ type: "error", reqId: frame.reqId, code: e.code, message: e.message, ...e.details }));
+    if (!(err instanceof ApiError)) throw err;
+  }
+}
+
+/** GET /v1/ws: pushes this device's new queue items; accepts `ack` and `send` frames. */
+export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void {
+  const { authenticate } = makeAuthHooks(ctx);
+
+  app.get(
+    "/v1/ws",
+    {
+      websocket: true,
+      onRequest: authenticate,
+      schema: { querystring: { type: "object", properties: { token: { type: "string" } } } },
+    },
+    (socket, request) => {
+      const device = caller(request);
+      const unsubscribe = ctx.notifier.subscribe(device.deviceId, (item) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: "item", item: queueItemJson(item) }));
+      });
+      // Frames are handled one at a time so a client's sends are accepted in the order it sent them.
+      let chain: Promise<void> = Promise.resolve();
+      socket.on("message", (data, isBinary) => {
+        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+        if (isBinary || size > MAX_FRAME_BYTES) {
+          socket.close(1009, "frame too large or binary");
+          return;
+        }
+        const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as Buffer).toString("utf8");
+        chain = chain
+          .then(() => handleFrame(ctx, device, socket, text))
+          .catch((err: unknown) => request.log.error({ err, deviceId: device.deviceId }, "ws frame failed"));
+      });
+      socket.on("close", unsubscribe);
+      request.log.info({ deviceId: device.deviceId }, "ws connected");
+    },
+  );
+}

@@ -1,0 +1,57 @@
+/** JSON schemas shared by several routes. Response schemas also filter what leaves the server. */
+
+export const b64 = { type: "string", pattern: "^[A-Za-z0-9_-]*$" } as const;
+export const id = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
+
+export const errorSchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        currentEpoch: { type: "integer" },
+      },
+      required: ["code", "message"],
+    },
+    currentEpoch: { type: "integer" },
+  },
+  required: ["error"],
+} as const;
+
+/** Attach to every route: the documented error envelope for any 4xx/5xx. */
+export const errorResponses = { "4xx": errorSchema, "5xx": errorSchema } as const;
+
+export const deviceRefSchema = {
+  type: "object",
+  properties: { accountId: id, deviceId: id },
+  required: ["accountId", "deviceId"],
+} as const;
+
+export const queueItemSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    seq: { type: "integer" },
+    kind: { type: "string", enum: ["commit", "welcome", "application", "device-linked"] },
+    groupId: b64,
+    sender: deviceRefSchema,
+    sentAt: { type: "integer" },
+    data: b64,
+  },
+  required: ["id", "seq", "kind", "sentAt"],
+} as const;
+
+export const sessionSchema = {
+  type: "object",
+  properties: {
+    accountId: id,
+    deviceId: id,
+    token: { type: "string" },
+    expiresAt: { type: "integer" },
+  },
+  required: ["accountId", "deviceId", "token", "expiresAt"],
+} as const;
+
+export const emptyBody = { type: "object", additionalProperties: false, properties: {} } as const;

@@ -1,0 +1,84 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many ran.
+ * Never edit a shipped migration: append a new one. SQL stays portable (PostgreSQL later).
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE accounts (
+    account_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    birthdate TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    signature_key BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    queue_seq INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX devices_account ON devices(account_id);
+  CREATE TABLE challenges (
+    challenge TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE link_codes (
+    code_hash BLOB PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE key_packages (
+    kp_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    last_resort INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX key_packages_device ON key_packages(device_id, last_resort, kp_id);
+  CREATE TABLE groups (
+    group_id BLOB PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE group_members (
+    group_id BLOB NOT NULL REFERENCES groups(group_id),
+    leaf INTEGER NOT NULL,
+    account_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    PRIMARY KEY (group_id, leaf)
+  );
+  CREATE INDEX group_members_device ON group_members(device_id);
+  CREATE TABLE messages (
+    message_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    group_id BLOB,
+    epoch INTEGER,
+    sender_account TEXT,
+    sender_device TEXT,
+    sent_at INTEGER NOT NULL,
+    data BLOB
+  );
+  CREATE TABLE queue (
+    device_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    message_id TEXT NOT NULL REFERENCES messages(message_id),
+    PRIMARY KEY (device_id, seq)
+  );
+  CREATE UNIQUE INDEX queue_device_message ON queue(device_id, message_id);
+  CREATE INDEX queue_message ON queue(message_id);
+  CREATE TABLE blobs (
+    blob_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX blobs_expiry ON blobs(expires_at);
+  `,
+];

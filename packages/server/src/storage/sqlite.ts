@@ -1,0 +1,495 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ApiError } from "../errors.js";
+import { applyMembership } from "../membership.js";
+import { MIGRATIONS } from "./migrations.js";
+import type {
+  AccountRecord,
+  AppendApplicationInput,
+  AppendCommitInput,
+  AppendCommitResult,
+  BlobRecord,
+  ClaimedKeyPackage,
+  CreateAccountInput,
+  CreateSessionInput,
+  Delivery,
+  DeviceRecord,
+  DeviceRef,
+  GroupRecord,
+  LinkDeviceInput,
+  MemberRecord,
+  NewSession,
+  QueueItemKind,
+  QueueItemRecord,
+  SessionRecord,
+  Storage,
+} from "./types.js";
+
+type Db = Database.Database;
+
+interface DeviceRow {
+  device_id: string;
+  account_id: string;
+  signature_key: Buffer;
+  created_at: number;
+}
+
+interface QueueRow {
+  message_id: string;
+  seq: number;
+  kind: string;
+  group_id: Buffer | null;
+  sender_account: string | null;
+  sender_device: string | null;
+  sent_at: number;
+  data: Buffer | null;
+}
+
+interface NewMessage {
+  id: string;
+  kind: QueueItemKind;
+  groupId?: Uint8Array;
+  epoch?: number;
+  sender?: DeviceRef;
+  sentAt: number;
+  data?: Uint8Array;
+}
+
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function isUniqueViolation(err: unknown, column: string): boolean {
+  return err instanceof Error && /UNIQUE constraint failed/.test(err.message) && err.message.includes(column);
+}
+
+/** Opens `<dataDir>/safelight.db` in WAL mode and brings its schema up to date. */
+export function openSqliteStorage(dataDir: string): Storage {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "safelight.db"));
+  // WAL + synchronous=NORMAL: a committed transaction is in the WAL file before the call returns, so
+  // it survives a process crash (SIGKILL); only an OS crash/power loss can lose the last commits.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return new SqliteStorage(db);
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+class SqliteStorage implements Storage {
+  constructor(private readonly db: Db) {}
+
+  async putChallenge(challenge: string, expiresAt: number): Promise<void> {
+    this.db.prepare("INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)").run(challenge, expiresAt);
+  }
+
+  async createAccount(input: CreateAccountInput): Promise<void> {
+    this.db.transaction(() => {
+      this.consumeChallenge(input.challenge, input.now);
+      try {
+        this.db
+          .prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)")
+          .run(input.accountId, input.name, input.birthdate, input.now);
+      } catch (err) {
+        if (isUniqueViolation(err, "accounts.name")) throw new ApiError("SL_ERR_NAME_TAKEN", "that name is taken");
+        throw err;
+      }
+      this.insertDevice({ accountId: input.accountId, deviceId: input.deviceId }, input.signatureKey, input.now);
+      this.insertSession({ accountId: input.accountId, deviceId: input.deviceId }, input.session);
+    })();
+  }
+
+  async createSession(input: CreateSessionInput): Promise<string> {
+    return this.db.transaction(() => {
+      this.consumeChallenge(input.challenge, input.now);
+      const row = this.deviceRow(input.deviceId);
+      if (row === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
+      this.insertSession({ accountId: row.account_id, deviceId: row.device_id }, input.session);
+      return row.account_id;
+    })();
+  }
+
+  async findSession(tokenHash: Uint8Array, now: number): Promise<SessionRecord | undefined> {
+    const row = this.db
+      .prepare("SELECT account_id, device_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
+      .get(tokenHash, now) as { account_id: string; device_id: string; expires_at: number } | undefined;
+    return row && { accountId: row.account_id, deviceId: row.device_id, expiresAt: row.expires_at };
+  }
+
+  async createLinkCode(codeHash: Uint8Array, owner: DeviceRef, expiresAt: number): Promise<void> {
+    this.db
+      .prepare("INSERT INTO link_codes (code_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
+      .run(codeHash, owner.accountId, owner.deviceId, expiresAt);
+  }
+
+  async linkDevice(input: LinkDeviceInput): Promise<{ accountId: string; deliveries: Delivery[] }> {
+    return this.db.transaction(() => {
+      this.consumeChallenge(input.challenge, input.now);
+      const code = this.db
+        .prepare("DELETE FROM link_codes WHERE code_hash = ? AND expires_at > ? RETURNING account_id")
+        .get(input.codeHash, input.now) as { account_id: string } | undefined;
+      if (code === undefined) throw new ApiError("SL_ERR_BAD_LINK_CODE", "unknown, used or expired link code");
+      const device = { accountId: code.account_id, deviceId: input.deviceId };
+      const others = this.accountDevices(code.account_id).map((d) => d.device_id);
+      this.insertDevice(device, input.signatureKey, input.now);
+      this.insertSession(device, input.session);
+      const deliveries = this.enqueue(
+        { id: input.eventId, kind: "device-linked", sender: device, sentAt: input.now },
+        others,
+      );
+      return { accountId: code.account_id, deliveries };
+    })();
+  }
+
+  async getDevice(deviceId: string): Promise<DeviceRecord | undefined> {
+    const row = this.deviceRow(deviceId);
+    return row && toDevice(row);
+  }
+
+  async getAccountById(accountId: string): Promise<AccountRecord | undefined> {
+    return this.account("account_id", accountId);
+  }
+
+  async getAccountByName(name: string): Promise<AccountRecord | undefined> {
+    return this.account("name", name);
+  }
+
+  async addKeyPackages(
+    device: DeviceRef,
+    oneTime: Uint8Array[],
+    lastResort: Uint8Array | undefined,
+  ): Promise<{ stored: number; available: number }> {
+    return this.db.transaction(() => {
+      const insert = this.db.prepare("INSERT INTO key_packages (device_id, last_resort, data) VALUES (?, ?, ?)");
+      for (const kp of oneTime) insert.run(device.deviceId, 0, kp);
+      if (lastResort !== undefined) {
+        // A device has at most one last-resort package: the newest replaces the old one.
+        this.db.prepare("DELETE FROM key_packages WHERE device_id = ? AND last_resort = 1").run(device.deviceId);
+        insert.run(device.deviceId, 1, lastResort);
+      }
+      const stored = oneTime.length + (lastResort === undefined ? 0 : 1);
+      return { stored, available: this.countOneTime(device.deviceId) };
+    })();
+  }
+
+  async countKeyPackages(deviceId: string): Promise<{ available: number; lastResort: boolean }> {
+    const lr = this.db
+      .prepare("SELECT 1 FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
+      .get(deviceId);
+    return { available: this.countOneTime(deviceId), lastResort: lr !== undefined };
+  }
+
+  async claimKeyPackages(accountId: string, excludeDeviceId: string | undefined): Promise<ClaimedKeyPackage[]> {
+    return this.db.transaction(() => {
+      const out: ClaimedKeyPackage[] = [];
+      for (const d of this.accountDevices(accountId)) {
+        if (d.device_id === excludeDeviceId) continue;
+        // Oldest one-time package first, deleted in this transaction: handed out at most once.
+        const oneTime = this.db
+          .prepare(
+            `DELETE FROM key_packages WHERE kp_id = (
+               SELECT kp_id FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY kp_id LIMIT 1
+             ) RETURNING data`,
+          )
+          .get(d.device_id) as { data: Buffer } | undefined;
+        const row =
+          oneTime ??
+          (this.db
+            .prepare("SELECT data FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
+            .get(d.device_id) as { data: Buffer } | undefined);
+        if (row !== undefined) out.push({ accountId, deviceId: d.device_id, keyPackage: bytes(row.data) });
+      }
+      return out;
+    })();
+  }
+
+  async createGroup(groupId: Uint8Array, creator: DeviceRef, now: number): Promise<void> {
+    this.db.transaction(() => {
+      try {
+        this.db.prepare("INSERT INTO groups (group_id, epoch, created_at) VALUES (?, 0, ?)").run(groupId, now);
+      } catch (err) {
+        if (isUniqueViolation(err, "groups.group_id")) throw new ApiError("SL_ERR_GROUP_EXISTS", "group id in use");
+        throw err;
+      }
+      this.insertMember(groupId, { leaf: 0, ...creator });
+    })();
+  }
+
+  async getGroup(groupId: Uint8Array): Promise<GroupRecord | undefined> {
+    const row = this.groupRow(groupId);
+    return row && { groupId, epoch: row.epoch, members: this.members(groupId) };
+  }
+
+  async appendCommit(input: AppendCommitInput): Promise<AppendCommitResult> {
+    return this.db.transaction(() => {
+      const { members, committerLeaf } = this.checkSender(input.groupId, input.epoch, input.sender);
+      if (input.senderLeaf !== committerLeaf) {
+        throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender leaf is not the caller's leaf");
+      }
+      const next = applyMembership(members, committerLeaf, input.removes, input.adds);
+      if (next.added.length > 0 && input.welcome === undefined) {
+        throw new ApiError("SL_ERR_BAD_COMMIT", "a commit that adds members needs a welcome");
+      }
+      const newEpoch = input.epoch + 1;
+      // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
+      const moved = this.db
+        .prepare("UPDATE groups SET epoch = ? WHERE group_id = ? AND epoch = ?")
+        .run(newEpoch, input.groupId, input.epoch);
+      if (moved.changes !== 1) throw staleEpoch(this.groupRow(input.groupId)?.epoch ?? input.epoch);
+      for (const m of next.removed) {
+        this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND leaf = ?").run(input.groupId, m.leaf);
+      }
+      for (const m of next.added) this.insertMember(input.groupId, m);
+      // Delivered to every member of the old epoch except the sender: removed members learn they are out.
+      const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId).map((m) => m.deviceId);
+      const base = { groupId: input.groupId, epoch: input.epoch, sender: input.sender, sentAt: input.now };
+      const deliveries = this.enqueue({ ...base, id: input.commitId, kind: "commit", data: input.commit }, recipients);
+      if (input.welcome !== undefined && next.added.length > 0) {
+        const welcome = { ...base, epoch: newEpoch, id: input.welcomeId, kind: "welcome" as const, data: input.welcome };
+        deliveries.push(...this.enqueue(welcome, next.added.map((m) => m.deviceId)));
+      }
+      return { epoch: newEpoch, deliveries };
+    })();
+  }
+
+  async appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
+    return this.db.transaction(() => {
+      const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
+      const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId).map((m) => m.deviceId);
+      return this.enqueue(
+        {
+          id: input.id,
+          kind: "application",
+          groupId: input.groupId,
+          epoch: input.epoch,
+          sender: input.sender,
+          sentAt: input.now,
+          data: input.message,
+        },
+        recipients,
+      );
+    })();
+  }
+
+  async listQueue(deviceId: string, limit: number): Promise<QueueItemRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT q.message_id, q.seq, m.kind, m.group_id, m.sender_account, m.sender_device, m.sent_at, m.data
+         FROM queue q JOIN messages m ON m.message_id = q.message_id
+         WHERE q.device_id = ? ORDER BY q.seq LIMIT ?`,
+      )
+      .all(deviceId, limit) as QueueRow[];
+    return rows.map(toQueueItem);
+  }
+
+  async ackQueue(deviceId: string, ids: string[]): Promise<number> {
+    return this.db.transaction(() => {
+      const del = this.db.prepare("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
+      let removed = 0;
+      for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
+      return removed;
+    })();
+  }
+
+  async putBlob(blob: BlobRecord): Promise<void> {
+    this.db
+      .prepare("INSERT INTO blobs (blob_id, account_id, size, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+      .run(blob.blobId, blob.accountId, blob.size, blob.createdAt, blob.expiresAt);
+  }
+
+  async getBlob(blobId: string, now: number): Promise<BlobRecord | undefined> {
+    const row = this.db
+      .prepare("SELECT blob_id, account_id, size, created_at, expires_at FROM blobs WHERE blob_id = ? AND expires_at > ?")
+      .get(blobId, now) as
+      | { blob_id: string; account_id: string; size: number; created_at: number; expires_at: number }
+      | undefined;
+    return (
+      row && {
+        blobId: row.blob_id,
+        accountId: row.account_id,
+        size: row.size,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      }
+    );
+  }
+
+  async takeExpiredBlobs(now: number): Promise<string[]> {
+    const rows = this.db.prepare("DELETE FROM blobs WHERE expires_at <= ? RETURNING blob_id").all(now) as {
+      blob_id: string;
+    }[];
+    return rows.map((r) => r.blob_id);
+  }
+
+  async sweep(now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM challenges WHERE expires_at <= ?").run(now);
+      this.db.prepare("DELETE FROM sessions WHERE expires_at <= ?").run(now);
+      this.db.prepare("DELETE FROM link_codes WHERE expires_at <= ?").run(now);
+      // Every recipient acknowledged: the payload is no longer needed.
+      this.db.prepare("DELETE FROM messages WHERE message_id NOT IN (SELECT message_id FROM queue)").run();
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // --- helpers, all called inside the caller's transaction -------------------------------------
+
+  private consumeChallenge(challenge: string, now: number): void {
+    const used = this.db
+      .prepare("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
+      .run(challenge, now);
+    if (used.changes !== 1) throw new ApiError("SL_ERR_BAD_CHALLENGE", "unknown, used or expired challenge");
+  }
+
+  private insertDevice(device: DeviceRef, signatureKey: Uint8Array, now: number): void {
+    try {
+      this.db
+        .prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)")
+        .run(device.deviceId, device.accountId, signatureKey, now);
+    } catch (err) {
+      if (isUniqueViolation(err, "devices.signature_key")) {
+        throw new ApiError("SL_ERR_KEY_TAKEN", "that signature key belongs to another device");
+      }
+      throw err;
+    }
+  }
+
+  private insertSession(device: DeviceRef, session: NewSession): void {
+    this.db
+      .prepare("INSERT INTO sessions (token_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
+      .run(session.tokenHash, device.accountId, device.deviceId, session.expiresAt);
+  }
+
+  private deviceRow(deviceId: string): DeviceRow | undefined {
+    return this.db
+      .prepare("SELECT device_id, account_id, signature_key, created_at FROM devices WHERE device_id = ?")
+      .get(deviceId) as DeviceRow | undefined;
+  }
+
+  private accountDevices(accountId: string): DeviceRow[] {
+    return this.db
+      .prepare(
+        "SELECT device_id, account_id, signature_key, created_at FROM devices WHERE account_id = ? ORDER BY created_at, device_id",
+      )
+      .all(accountId) as DeviceRow[];
+  }
+
+  private account(column: "account_id" | "name", value: string): AccountRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT account_id, name, birthdate, created_at FROM accounts WHERE ${column} = ?`)
+      .get(value) as { account_id: string; name: string; birthdate: string; created_at: number } | undefined;
+    if (row === undefined) return undefined;
+    return {
+      accountId: row.account_id,
+      name: row.name,
+      birthdate: row.birthdate,
+      createdAt: row.created_at,
+      devices: this.accountDevices(row.account_id).map(toDevice),
+    };
+  }
+
+  private countOneTime(deviceId: string): number {
+    const row = this.db
+      .prepare("SELECT COUNT(*) AS n FROM key_packages WHERE device_id = ? AND last_resort = 0")
+      .get(deviceId) as { n: number };
+    return row.n;
+  }
+
+  private groupRow(groupId: Uint8Array): { epoch: number } | undefined {
+    return this.db.prepare("SELECT epoch FROM groups WHERE group_id = ?").get(groupId) as { epoch: number } | undefined;
+  }
+
+  private members(groupId: Uint8Array): MemberRecord[] {
+    const rows = this.db
+      .prepare("SELECT leaf, account_id, device_id FROM group_members WHERE group_id = ? ORDER BY leaf")
+      .all(groupId) as { leaf: number; account_id: string; device_id: string }[];
+    return rows.map((r) => ({ leaf: r.leaf, accountId: r.account_id, deviceId: r.device_id }));
+  }
+
+  private insertMember(groupId: Uint8Array, m: MemberRecord): void {
+    this.db
+      .prepare("INSERT INTO group_members (group_id, leaf, account_id, device_id) VALUES (?, ?, ?, ?)")
+      .run(groupId, m.leaf, m.accountId, m.deviceId);
+  }
+
+  /** Group exists (404), caller is a member (403), epoch is current (409). */
+  private checkSender(
+    groupId: Uint8Array,
+    epoch: number,
+    sender: DeviceRef,
+  ): { members: MemberRecord[]; committerLeaf: number } {
+    const group = this.groupRow(groupId);
+    if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+    const members = this.members(groupId);
+    const me = members.find((m) => m.deviceId === sender.deviceId);
+    if (me === undefined) throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
+    if (epoch !== group.epoch) throw staleEpoch(group.epoch);
+    return { members, committerLeaf: me.leaf };
+  }
+
+  /** Stores the message once and appends it to each recipient's queue with the next per-device seq. */
+  private enqueue(msg: NewMessage, deviceIds: string[]): Delivery[] {
+    this.db
+      .prepare(
+        `INSERT INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        msg.id,
+        msg.kind,
+        msg.groupId ?? null,
+        msg.epoch ?? null,
+        msg.sender?.accountId ?? null,
+        msg.sender?.deviceId ?? null,
+        msg.sentAt,
+        msg.data ?? null,
+      );
+    const bump = this.db.prepare("UPDATE devices SET queue_seq = queue_seq + 1 WHERE device_id = ? RETURNING queue_seq");
+    const insert = this.db.prepare("INSERT INTO queue (device_id, seq, message_id) VALUES (?, ?, ?)");
+    return deviceIds.map((deviceId) => {
+      const { queue_seq: seq } = bump.get(deviceId) as { queue_seq: number };
+      insert.run(deviceId, seq, msg.id);
+      const item: QueueItemRecord = { id: msg.id, seq, kind: msg.kind, sentAt: msg.sentAt };
+      if (msg.groupId !== undefined) item.groupId = msg.groupId;
+      if (msg.sender !== undefined) item.sender = msg.sender;
+      if (msg.data !== undefined) item.data = msg.data;
+      return { deviceId, item };
+    });
+  }
+}
+
+function staleEpoch(currentEpoch: number): ApiError {
+  return new ApiError("SL_ERR_STALE_EPOCH", `epoch is stale; the group is at epoch ${currentEpoch}`, { currentEpoch });
+}
+
+function toDevice(row: DeviceRow): DeviceRecord {
+  return {
+    accountId: row.account_id,
+    deviceId: row.device_id,
+    signatureKey: bytes(row.signature_key),
+    createdAt: row.created_at,
+  };
+}
+
+function toQueueItem(row: QueueRow): QueueItemRecord {
+  const item: QueueItemRecord = { id: row.message_id, seq: row.seq, kind: row.kind as QueueItemKind, sentAt: row.sent_at };
+  if (row.group_id !== null) item.groupId = bytes(row.group_id);
+  if (row.sender_account !== null && row.sender_device !== null) {
+    item.sender = { accountId: row.sender_account, deviceId: row.sender_device };
+  }
+  if (row.data !== null) item.data = bytes(row.data);
+  return item;
+}

@@ -1,0 +1,173 @@
+/**
+ * The one data-access interface. Every method that changes more than one row runs as a single
+ * transaction in the implementation, so a crash never leaves half an operation behind.
+ * Methods are async so a networked database (PostgreSQL) can implement the same interface.
+ */
+
+export interface DeviceRef {
+  accountId: string;
+  deviceId: string;
+}
+
+export interface DeviceRecord extends DeviceRef {
+  signatureKey: Uint8Array;
+  createdAt: number;
+}
+
+export interface AccountRecord {
+  accountId: string;
+  name: string;
+  birthdate: string;
+  createdAt: number;
+  devices: DeviceRecord[];
+}
+
+export interface SessionRecord extends DeviceRef {
+  expiresAt: number;
+}
+
+export type QueueItemKind = "commit" | "welcome" | "application" | "device-linked";
+
+export interface QueueItemRecord {
+  id: string;
+  seq: number;
+  kind: QueueItemKind;
+  groupId?: Uint8Array;
+  sender?: DeviceRef;
+  sentAt: number;
+  data?: Uint8Array;
+}
+
+/** One queue append, reported after commit so connected sockets can be notified. */
+export interface Delivery {
+  deviceId: string;
+  item: QueueItemRecord;
+}
+
+export interface MemberRecord extends DeviceRef {
+  leaf: number;
+}
+
+export interface GroupRecord {
+  groupId: Uint8Array;
+  epoch: number;
+  members: MemberRecord[];
+}
+
+export interface NewSession {
+  tokenHash: Uint8Array;
+  expiresAt: number;
+}
+
+export interface CreateAccountInput {
+  challenge: string;
+  now: number;
+  accountId: string;
+  name: string;
+  birthdate: string;
+  deviceId: string;
+  signatureKey: Uint8Array;
+  session: NewSession;
+}
+
+export interface CreateSessionInput {
+  challenge: string;
+  now: number;
+  deviceId: string;
+  session: NewSession;
+}
+
+export interface LinkDeviceInput {
+  challenge: string;
+  codeHash: Uint8Array;
+  now: number;
+  deviceId: string;
+  signatureKey: Uint8Array;
+  session: NewSession;
+  /** Message id of the `device-linked` event put in the account's other devices' queues. */
+  eventId: string;
+}
+
+export interface ClaimedKeyPackage extends DeviceRef {
+  keyPackage: Uint8Array;
+}
+
+export interface AppendCommitInput {
+  groupId: Uint8Array;
+  /** The epoch the commit was created in: must equal the stored epoch (compare-and-set). */
+  epoch: number;
+  sender: DeviceRef;
+  senderLeaf: number;
+  removes: number[];
+  adds: DeviceRef[];
+  commit: Uint8Array;
+  welcome: Uint8Array | undefined;
+  commitId: string;
+  welcomeId: string;
+  now: number;
+}
+
+export interface AppendCommitResult {
+  epoch: number;
+  deliveries: Delivery[];
+}
+
+export interface AppendApplicationInput {
+  groupId: Uint8Array;
+  epoch: number;
+  sender: DeviceRef;
+  message: Uint8Array;
+  id: string;
+  now: number;
+}
+
+export interface BlobRecord {
+  blobId: string;
+  accountId: string;
+  size: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Storage {
+  putChallenge(challenge: string, expiresAt: number): Promise<void>;
+  /** Consumes the challenge, creates account + first device + session. */
+  createAccount(input: CreateAccountInput): Promise<void>;
+  /** Consumes the challenge and creates a session for an existing device; returns its account. */
+  createSession(input: CreateSessionInput): Promise<string>;
+  findSession(tokenHash: Uint8Array, now: number): Promise<SessionRecord | undefined>;
+  createLinkCode(codeHash: Uint8Array, owner: DeviceRef, expiresAt: number): Promise<void>;
+  /** Consumes code + challenge, creates the device and session, queues `device-linked`. */
+  linkDevice(input: LinkDeviceInput): Promise<{ accountId: string; deliveries: Delivery[] }>;
+
+  getDevice(deviceId: string): Promise<DeviceRecord | undefined>;
+  getAccountById(accountId: string): Promise<AccountRecord | undefined>;
+  getAccountByName(name: string): Promise<AccountRecord | undefined>;
+
+  addKeyPackages(
+    device: DeviceRef,
+    oneTime: Uint8Array[],
+    lastResort: Uint8Array | undefined,
+  ): Promise<{ stored: number; available: number }>;
+  countKeyPackages(deviceId: string): Promise<{ available: number; lastResort: boolean }>;
+  /** One package per device of the account: a one-time one (claimed and deleted), else last resort. */
+  claimKeyPackages(accountId: string, excludeDeviceId: string | undefined): Promise<ClaimedKeyPackage[]>;
+
+  createGroup(groupId: Uint8Array, creator: DeviceRef, now: number): Promise<void>;
+  getGroup(groupId: Uint8Array): Promise<GroupRecord | undefined>;
+  /** Compare-and-set on epoch + membership change + commit/welcome fan-out, atomically. */
+  appendCommit(input: AppendCommitInput): Promise<AppendCommitResult>;
+  appendApplication(input: AppendApplicationInput): Promise<Delivery[]>;
+
+  listQueue(deviceId: string, limit: number): Promise<QueueItemRecord[]>;
+  ackQueue(deviceId: string, ids: string[]): Promise<number>;
+
+  putBlob(blob: BlobRecord): Promise<void>;
+  getBlob(blobId: string, now: number): Promise<BlobRecord | undefined>;
+  /** Removes and returns blob records that expired; the caller deletes the files. */
+  takeExpiredBlobs(now: number): Promise<string[]>;
+  /** Drops expired challenges, sessions, link codes and orphaned messages. */
+  sweep(now: number): Promise<void>;
+
+  close(): Promise<void>;
+}
