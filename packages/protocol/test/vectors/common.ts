@@ -40,6 +40,8 @@ export function loadVectors<T>(file: string): T[] {
 }
 
 export interface SuiteCase<T> {
+  /** "suite N #i": the test title. */
+  label: string;
   suite: number;
   index: number;
   vector: T;
@@ -54,7 +56,7 @@ export async function casesFor<T extends { cipher_suite: number }>(
   const suites = await suitesOf(provider);
   return vectors.flatMap((vector, index) => {
     const cs = suites.get(vector.cipher_suite);
-    return cs === undefined ? [] : [{ suite: vector.cipher_suite, index, vector, cs }];
+    return cs === undefined ? [] : [{ label: `suite ${vector.cipher_suite} #${index}`, suite: vector.cipher_suite, index, vector, cs }];
   });
 }
 

@@ -38,7 +38,7 @@ for (const { name, provider } of providers) {
   describe(`crypto-basics [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       expect(await refhash(v.ref_hash.label, hex(v.ref_hash.value), cs.hash)).toEqual(hex(v.ref_hash.out));
 
       const e = v.expand_with_label;

@@ -39,7 +39,7 @@ for (const { name, provider } of providers) {
   describe(`key-schedule [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       let initSecret = hex(v.initial_init_secret);
       for (const [epoch, e] of v.epochs.entries()) {
         const context: GroupContext = {

@@ -79,7 +79,7 @@ for (const { name, provider } of providers) {
   describe(`message-protection [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite: vector messages unprotect to their content", async ({ vector: v, cs }) => {
+    it.each(cases)("$label: vector messages unprotect to their content", async ({ vector: v, cs }) => {
       const app = await openPrivate(v, cs, privateOf(hex(v.application_priv)));
       expect(app.contentType).toBe(contentTypes.application);
       if (app.contentType === contentTypes.application) expect(app.applicationData).toEqual(hex(v.application));
@@ -94,7 +94,7 @@ for (const { name, provider } of providers) {
       }
     });
 
-    it.each(cases)("suite $suite: our protection round-trips and tampering is rejected", async ({ vector: v, cs }) => {
+    it.each(cases)("$label: our protection round-trips and tampering is rejected", async ({ vector: v, cs }) => {
       const tree = createSecretTree(LEAVES, hex(v.encryption_secret));
       const sealed = await protectApplicationData(
         hex(v.signature_priv),

@@ -17,7 +17,7 @@ for (const { name, provider } of providers) {
   describe(`psk_secret [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite #$index", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       const psks: [PskId, Uint8Array][] = v.psks.map((p) => [
         { psktype: pskTypes.external, pskId: hex(p.psk_id), pskNonce: hex(p.psk_nonce) },
         hex(p.psk),

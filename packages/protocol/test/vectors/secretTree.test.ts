@@ -29,7 +29,7 @@ for (const { name, provider } of providers) {
   describe(`secret-tree [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite #$index", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       const sd = v.sender_data;
       expect(await expandSenderDataKey(cs, hex(sd.sender_data_secret), hex(sd.ciphertext))).toEqual(hex(sd.key));
       expect(await expandSenderDataNonce(cs, hex(sd.sender_data_secret), hex(sd.ciphertext))).toEqual(hex(sd.nonce));

@@ -21,7 +21,7 @@ for (const { name, provider } of providers) {
   describe(`transcript-hashes [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       const ac = decode(authenticatedContentDecoder, hex(v.authenticated_content));
       if (ac === undefined || ac.content.contentType !== contentTypes.commit || !("confirmationTag" in ac.auth)) {
         throw new Error("expected an AuthenticatedContent carrying a commit");

@@ -32,7 +32,7 @@ for (const { name, provider } of providers) {
   describe(`welcome [${name}]`, () => {
     it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
 
-    it.each(cases)("suite $suite", async ({ vector: v, cs }) => {
+    it.each(cases)("$label", async ({ vector: v, cs }) => {
       const kp = message(v.key_package);
       const w = message(v.welcome);
       if (kp.wireformat !== wireformats.mls_key_package || w.wireformat !== wireformats.mls_welcome) {
