@@ -1,1 +1,31 @@
-export {};
+export { type Hash256, HASH_HEX_LENGTH, HASH_WORDS, hashFromHex, hashToHex, hexProblem, zeroHash, getBit, setBit } from "./hex.js";
+export { hammingDistance, popcount32 } from "./distance.js";
+export { lumaFromGrey, lumaFromRgb } from "./luminance.js";
+export { decimate, jaroszFilter, jaroszWindowSize, boxAlongCols, boxAlongRows } from "./jarosz.js";
+export { dct64To16 } from "./dct.js";
+export { qualityMetric } from "./quality.js";
+export { bitsFromDct, lowerMedian } from "./threshold.js";
+export { DIHEDRAL_NAMES, type DihedralName, transformDct } from "./dihedral.js";
+export {
+  MIN_HASHABLE_DIM,
+  type DihedralHashes,
+  type PdqDetail,
+  type PdqResult,
+  dihedralFromDetail,
+  pdqDetailFromLuma,
+  pdqFromLuma,
+} from "./pdq.js";
+export { type RawImage, lumaFromImage, squashNearest } from "./image.js";
+export { isPnm, parsePnm } from "./pnm.js";
+export { cmykToRgb } from "./cmyk.js";
+export { DEFAULT_MAX_PIXELS, type DecodeOptions, ImageInputError, decodeFile, decodeImage } from "./decode.js";
+export { type HashImageOptions, type ImageHash, hashFile, hashImage } from "./file.js";
+export { HashStore, hashToWords32 } from "./index/store.js";
+export { DEFAULT_MATCH_DISTANCE, type HashIndex, type Match } from "./index/match.js";
+export { BruteForceIndex, scanRange } from "./index/bruteforce.js";
+export { MAX_MIH_RADIUS, MihIndex, type MihOptions, type MihStats } from "./index/mih.js";
+export { type CsvRow, detectDelimiter, parseDelimited } from "./lists/csv.js";
+export { type ImportResult, type ImportedRow, type RowError, importHashList } from "./lists/import.js";
+export { HashList, type ListEntry, type ListEntryInput, type ListStats, type Provenance } from "./lists/hashlist.js";
+export { LIST_MAGIC, decodeHashList, encodeHashList, isHashListFile, readHashListFile, writeHashListFile } from "./lists/binary.js";
+export { HashListError, addImported, loadHashList } from "./lists/load.js";

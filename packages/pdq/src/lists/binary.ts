@@ -1,0 +1,99 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { endianness } from "node:os";
+import { crc32 } from "node:zlib";
+import { WORDS32 } from "../index/store.js";
+import { HashList, META_FIELDS, NO_STRING } from "./hashlist.js";
+
+/**
+ * List file, little-endian:
+ *   0  "SLPDQL01"  magic + format version
+ *   8  u32 count, u32 stringCount, u32 stringBytes, u32 crc32 of everything after the header
+ *  24  count x 32 B hashes (8 uint32 words: word w = 16-bit words 2w | 2w+1 << 16)
+ *      count x 5 u32 metadata (id, label, source, origin string refs or 0xffffffff; line)
+ *      stringCount x (u32 byte length + UTF-8 bytes)
+ */
+export const LIST_MAGIC = "SLPDQL01";
+const HEADER_BYTES = 24;
+
+function requireLittleEndian(): void {
+  if (endianness() !== "LE") throw new Error("hash list files are only supported on little-endian hosts");
+}
+
+export function encodeHashList(list: HashList): Uint8Array {
+  requireLittleEndian();
+  const count = list.size;
+  const encoded = list.strings.values.map((s) => Buffer.from(s, "utf8"));
+  const stringBytes = encoded.reduce((n, b) => n + 4 + b.length, 0);
+  const hashBytes = count * WORDS32 * 4;
+  const metaBytes = count * META_FIELDS * 4;
+  const out = new Uint8Array(HEADER_BYTES + hashBytes + metaBytes + stringBytes);
+  const view = new DataView(out.buffer);
+  out.set(Buffer.from(LIST_MAGIC, "ascii"), 0);
+  view.setUint32(8, count, true);
+  view.setUint32(12, encoded.length, true);
+  view.setUint32(16, stringBytes, true);
+  let at = HEADER_BYTES;
+  const packed = list.store.packed();
+  out.set(new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength), at);
+  at += hashBytes;
+  const meta = list.metaWords();
+  out.set(new Uint8Array(meta.buffer, meta.byteOffset, metaBytes), at);
+  at += metaBytes;
+  for (const b of encoded) {
+    view.setUint32(at, b.length, true);
+    out.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  view.setUint32(20, crc32(out.subarray(HEADER_BYTES)) >>> 0, true);
+  return out;
+}
+
+export function isHashListFile(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString("latin1") === LIST_MAGIC;
+}
+
+export function decodeHashList(bytes: Uint8Array): HashList {
+  requireLittleEndian();
+  if (!isHashListFile(bytes)) throw new Error(`not a Safelight PDQ list file (no ${LIST_MAGIC} header)`);
+  if (bytes.length < HEADER_BYTES) throw new Error("list file truncated in its header");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(8, true);
+  const stringCount = view.getUint32(12, true);
+  const stringBytes = view.getUint32(16, true);
+  const hashBytes = count * WORDS32 * 4;
+  const metaBytes = count * META_FIELDS * 4;
+  const expected = HEADER_BYTES + hashBytes + metaBytes + stringBytes;
+  if (bytes.length !== expected) throw new Error(`list file is ${bytes.length} bytes, header says ${expected}: truncated or corrupt`);
+  if ((crc32(bytes.subarray(HEADER_BYTES)) >>> 0) !== view.getUint32(20, true)) throw new Error("list file checksum mismatch: corrupt");
+  // Copy into aligned arrays (the file buffer may sit at any byte offset).
+  const words = new Uint32Array(bytes.slice(HEADER_BYTES, HEADER_BYTES + hashBytes).buffer);
+  const meta = new Uint32Array(bytes.slice(HEADER_BYTES + hashBytes, HEADER_BYTES + hashBytes + metaBytes).buffer);
+  const list = new HashList();
+  list.store.addPacked(words);
+  let at = HEADER_BYTES + hashBytes + metaBytes;
+  for (let i = 0; i < stringCount; i++) {
+    const len = view.getUint32(at, true);
+    const s = Buffer.from(bytes.subarray(at + 4, at + 4 + len)).toString("utf8");
+    if (list.strings.intern(s) !== i) throw new Error("list file string table is corrupt (duplicate strings)");
+    at += 4 + len;
+  }
+  for (let i = 0; i < meta.length; i++) {
+    const isRef = i % META_FIELDS !== META_FIELDS - 1;
+    if (isRef && meta[i] !== NO_STRING && meta[i]! >= stringCount) {
+      throw new Error(`list file entry ${Math.floor(i / META_FIELDS)} refers to a missing string`);
+    }
+  }
+  list.loadMeta(meta);
+  return list;
+}
+
+export async function readHashListFile(path: string): Promise<HashList> {
+  return decodeHashList(await readFile(path));
+}
+
+/** Writes via a temporary file and rename, so a crash never leaves a half-written list. */
+export async function writeHashListFile(path: string, list: HashList): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, encodeHashList(list));
+  await rename(tmp, path);
+}
