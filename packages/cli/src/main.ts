@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerPdqCommands } from "./commands/pdq.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
 export function buildProgram(): Command {
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .option("--profile <dir>", "profile directory holding this device's keys and state", "./profile")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerPdqCommands(program);
   return program;
 }
 

@@ -66,8 +66,8 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   if (bytes.length !== expected) throw new Error(`list file is ${bytes.length} bytes, header says ${expected}: truncated or corrupt`);
   if ((crc32(bytes.subarray(HEADER_BYTES)) >>> 0) !== view.getUint32(20, true)) throw new Error("list file checksum mismatch: corrupt");
   // Copy into aligned arrays (the file buffer may sit at any byte offset).
-  const words = new Uint32Array(bytes.slice(HEADER_BYTES, HEADER_BYTES + hashBytes).buffer);
-  const meta = new Uint32Array(bytes.slice(HEADER_BYTES + hashBytes, HEADER_BYTES + hashBytes + metaBytes).buffer);
+  const words = new Uint32Array(copyOut(bytes, HEADER_BYTES, hashBytes));
+  const meta = new Uint32Array(copyOut(bytes, HEADER_BYTES + hashBytes, metaBytes));
   const list = new HashList();
   list.store.addPacked(words);
   let at = HEADER_BYTES + hashBytes + metaBytes;
@@ -85,6 +85,13 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   }
   list.loadMeta(meta);
   return list;
+}
+
+/** A fresh, aligned copy (Buffer#slice would share the pooled, unaligned buffer). */
+function copyOut(bytes: Uint8Array, at: number, length: number): ArrayBuffer {
+  const copy = new Uint8Array(length);
+  copy.set(bytes.subarray(at, at + length));
+  return copy.buffer;
 }
 
 export async function readHashListFile(path: string): Promise<HashList> {
