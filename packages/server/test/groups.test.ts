@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeTypes, type ClientState } from "ts-mls";
+import {
+  addProposal,
+  appMessage,
+  b64,
+  call,
+  commit,
+  keyPackage,
+  newGroup,
+  newKeys,
+  register,
+  removeProposal,
+  startTestServer,
+  type Device,
+  type TestServer,
+} from "./helpers.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.stop());
+
+/** leaf → "<accountId>.<deviceId>" as the committer's own ratchet tree has it. */
+function localLeaves(state: ClientState): { leaf: number; identity: string }[] {
+  const out: { leaf: number; identity: string }[] = [];
+  state.ratchetTree.forEach((node, i) => {
+    if (node?.nodeType === nodeTypes.leaf && "identity" in node.leaf.credential) {
+      out.push({ leaf: i / 2, identity: new TextDecoder().decode(node.leaf.credential.identity) });
+    }
+  });
+  return out;
+}
+
+async function serverLeaves(groupId: Uint8Array, token: string) {
+  const res = await call(server.url, "GET", `/v1/groups/${b64(groupId)}`, { token });
+  expect(res.status).toBe(200);
+  return {
+    epoch: res.body.epoch as number,
+    leaves: (res.body.members as { leaf: number; accountId: string; deviceId: string }[]).map((m) => ({
+      leaf: m.leaf,
+      identity: `${m.accountId}.${m.deviceId}`,
+    })),
+  };
+}
+
+const post = (groupId: Uint8Array, token: string, json: unknown) =>
+  call(server.url, "POST", `/v1/groups/${b64(groupId)}/commits`, { token, json });
+
+async function kpOf(d: Device) {
+  return (await keyPackage(d, d.keys)).publicPackage;
+}
+
+describe("groups and commits", () => {
+  it("tracks membership across adds and removes exactly like the MLS tree (RFC 9420 §7.7, §7.8, §12.1.1)", async () => {
+    const [alice, bob, carol, dave, erin, frank, gina] = await Promise.all(
+      Array.from({ length: 7 }, () => register(server.url)),
+    );
+    const g = await newGroup(server.url, alice!);
+    let state = g.state;
+    const step = async (proposals: Parameters<typeof commit>[1], expectedLeaves: (Device | undefined)[]) => {
+      const c = await commit(state, proposals);
+      const res = await post(g.groupId, alice!.token, { commit: c.commit, welcome: c.welcome });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      state = c.newState;
+      const remote = await serverLeaves(g.groupId, alice!.token);
+      expect(remote.epoch).toBe(Number(state.groupContext.epoch));
+      expect(remote.leaves).toEqual(localLeaves(state));
+      const expected = expectedLeaves.flatMap((d, leaf) => (d ? [{ leaf, identity: `${d.accountId}.${d.deviceId}` }] : []));
+      expect(remote.leaves).toEqual(expected);
+    };
+    await step([addProposal(await kpOf(bob!)), addProposal(await kpOf(carol!)), addProposal(await kpOf(dave!))], [alice, bob, carol, dave]);
+    await step([removeProposal(2)], [alice, bob, undefined, dave]);
+    // Leftmost blank leaf is reused.
+    await step([addProposal(await kpOf(erin!))], [alice, bob, erin, dave]);
+    // Removing the right edge truncates; the next add appends at the new edge.
+    await step([removeProposal(3)], [alice, bob, erin]);
+    await step([addProposal(await kpOf(frank!))], [alice, bob, erin, frank]);
+    // Removes apply before adds within one commit (RFC 9420 §12.3).
+    await step([removeProposal(1), addProposal(await kpOf(gina!))], [alice, gina, erin, frank]);
+
+    // Removed members learn they are out: bob got the commit that removed him.
+    const bobQueue = await call(server.url, "GET", "/v1/queue", { token: bob!.token });
+    expect(bobQueue.body.items.map((i: { kind: string }) => i.kind)).toEqual(["welcome", ...Array(5).fill("commit")]);
+    // …and is no longer a member.
+    expect((await call(server.url, "GET", `/v1/groups/${b64(g.groupId)}`, { token: bob!.token })).status).toBe(403);
+  });
+
+  it("accepts exactly one of 20 concurrent commits against one epoch", async () => {
+    const devices = await Promise.all(Array.from({ length: 20 }, () => register(server.url)));
+    const alice = devices[0]!;
+    const g = await newGroup(server.url, alice);
+    // Put everyone in the group so each can race a commit from its own leaf.
+    const kps = await Promise.all(devices.slice(1).map(kpOf));
+    const c0 = await commit(g.state, kps.map(addProposal));
+    expect((await post(g.groupId, alice.token, { commit: c0.commit, welcome: c0.welcome })).status).toBe(200);
+    // Every device races a commit for epoch 1; the committer's state can create them all.
+    const racers = await Promise.all(devices.map(() => commit(c0.newState, [])));
+    const results = await Promise.all(racers.map((c) => post(g.groupId, alice.token, { commit: c.commit })));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(1);
+    expect(ok[0]!.body.epoch).toBe(2);
+    for (const r of results.filter((r) => r.status !== 200)) {
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe("SL_ERR_STALE_EPOCH");
+      expect(r.body.error.currentEpoch).toBe(2);
+    }
+    // Each other member got exactly one commit for epoch 1.
+    const q = await call(server.url, "GET", "/v1/queue", { token: devices[5]!.token });
+    expect(q.body.items.filter((i: { kind: string }) => i.kind === "commit")).toHaveLength(1);
+  });
+
+  it("enforces sender, welcome and remove rules", async () => {
+    const [alice, bob, carol] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
+    const g = await newGroup(server.url, alice!);
+    const add = await commit(g.state, [addProposal(await kpOf(bob!))]);
+    const noWelcome = await post(g.groupId, alice!.token, { commit: add.commit });
+    expect(noWelcome.status).toBe(400);
+    expect(noWelcome.body.error.code).toBe("SL_ERR_BAD_COMMIT");
+    // A non-member cannot commit, even with a well-formed commit.
+    const outsider = await post(g.groupId, carol!.token, { commit: add.commit, welcome: add.welcome });
+    expect(outsider.status).toBe(403);
+    expect((await post(g.groupId, alice!.token, { commit: add.commit, welcome: add.welcome })).status).toBe(200);
+    // Bob (leaf 1) posting alice's leaf-0 commit is refused.
+    const spoof = await commit(add.newState, []);
+    const wrongLeaf = await post(g.groupId, bob!.token, { commit: spoof.commit });
+    expect(wrongLeaf.status).toBe(400);
+    expect(wrongLeaf.body.error.code).toBe("SL_ERR_BAD_COMMIT");
+    // Adding a key package whose credential is not a registered device key is refused.
+    const fake = await keyPackage(carol!, await newKeys());
+    const badAdd = await commit(add.newState, [addProposal(fake.publicPackage)]);
+    const res = await post(g.groupId, alice!.token, { commit: badAdd.commit, welcome: badAdd.welcome });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("SL_ERR_BAD_KEY_PACKAGE");
+    expect((await serverLeaves(g.groupId, alice!.token)).epoch).toBe(1);
+    // Duplicate group id.
+    const dup = await call(server.url, "POST", "/v1/groups", { token: bob!.token, json: { groupId: b64(g.groupId) } });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe("SL_ERR_GROUP_EXISTS");
+  });
+
+  it("delivers application messages to the other members at the current epoch only", async () => {
+    const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+    const g = await newGroup(server.url, alice!);
+    const add = await commit(g.state, [addProposal(await kpOf(bob!))]);
+    await post(g.groupId, alice!.token, { commit: add.commit, welcome: add.welcome });
+    const stale = await appMessage(g.state, "from epoch 0");
+    const send = (token: string, message: string) =>
+      call(server.url, "POST", `/v1/groups/${b64(g.groupId)}/messages`, { token, json: { message } });
+    const r0 = await send(alice!.token, stale.message);
+    expect(r0.status).toBe(409);
+    expect(r0.body.error).toMatchObject({ code: "SL_ERR_STALE_EPOCH", currentEpoch: 1 });
+    const m = await appMessage(add.newState, "hello");
+    const r1 = await send(alice!.token, m.message);
+    expect(r1.status).toBe(200);
+    // A commit is not an application message.
+    const asMsg = await send(alice!.token, (await commit(add.newState, [])).commit);
+    expect(asMsg.status).toBe(400);
+    const aliceQ = await call(server.url, "GET", "/v1/queue", { token: alice!.token });
+    expect(aliceQ.body.items).toHaveLength(0);
+    const bobQ = await call(server.url, "GET", "/v1/queue", { token: bob!.token });
+    expect(bobQ.body.items.map((i: { kind: string }) => i.kind)).toEqual(["welcome", "application"]);
+    expect(bobQ.body.items[1]).toMatchObject({ id: r1.body.id, groupId: b64(g.groupId), data: m.message, sender: { accountId: alice!.accountId, deviceId: alice!.deviceId } });
+  });
+});
