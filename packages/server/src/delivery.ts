@@ -4,7 +4,7 @@ import type { ServerContext } from "./context.js";
 import { randomId } from "./crypto.js";
 import { ApiError } from "./errors.js";
 import { readMls } from "./mlsInput.js";
-import type { DeviceRef } from "./storage/types.js";
+import type { DeviceRef, GroupRecord } from "./storage/types.js";
 
 /** Group ids are 16–64 bytes (docs/protocol.md). */
 export function checkGroupId(groupId: Uint8Array): Uint8Array {
@@ -24,6 +24,19 @@ function epochFor(info: InspectedMessage, groupId: Uint8Array): number {
   return Number(epoch);
 }
 
+/**
+ * 404 for an unknown group, 403 for a non-member, before the body is looked at. The storage
+ * transaction checks both again; this only gives callers the most useful error first.
+ */
+export async function requireMember(ctx: ServerContext, groupId: Uint8Array, device: DeviceRef): Promise<GroupRecord> {
+  const group = await ctx.storage.getGroup(groupId);
+  if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+  if (!group.members.some((m) => m.deviceId === device.deviceId)) {
+    throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
+  }
+  return group;
+}
+
 /** POST …/messages and the WebSocket `send` frame: an application PrivateMessage for the group. */
 export async function acceptApplication(
   ctx: ServerContext,
@@ -31,6 +44,7 @@ export async function acceptApplication(
   groupId: Uint8Array,
   messageB64: string,
 ): Promise<{ id: string }> {
+  await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(messageB64, "message", "private_message");
   if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");
   const epoch = epochFor(info, groupId);
@@ -52,6 +66,7 @@ export async function acceptCommit(
   commitB64: string,
   welcomeB64: string | undefined,
 ): Promise<{ id: string; epoch: number }> {
+  await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(commitB64, "commit", "public_message");
   if (info.contentType !== "commit") throw new ApiError("SL_ERR_BAD_MLS", "commit must carry commit content");
   const epoch = epochFor(info, groupId);

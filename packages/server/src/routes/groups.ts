@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { toB64 } from "@safelight/protocol";
 import type { ServerContext } from "../context.js";
-import { acceptApplication, acceptCommit, checkGroupId } from "../delivery.js";
-import { ApiError } from "../errors.js";
+import { acceptApplication, acceptCommit, checkGroupId, requireMember } from "../delivery.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { b64, errorResponses, id } from "../schemas.js";
 import { b64Field } from "../wire.js";
@@ -76,12 +75,7 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
       },
     },
     async (request) => {
-      const group = await ctx.storage.getGroup(groupIdOf(request.params.groupId));
-      if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
-      const me = caller(request);
-      if (!group.members.some((m) => m.deviceId === me.deviceId)) {
-        throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
-      }
+      const group = await requireMember(ctx, groupIdOf(request.params.groupId), caller(request));
       return { groupId: toB64(group.groupId), epoch: group.epoch, members: group.members };
     },
   );

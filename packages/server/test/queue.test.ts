@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import {
+  addProposal,
+  appMessage,
+  b64,
+  call,
+  commit,
+  keyPackage,
+  newGroup,
+  register,
+  startTestServer,
+  type Device,
+  type TestServer,
+} from "./helpers.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.stop());
+
+/** alice + bob in one group at epoch 1; returns alice's state for sending. */
+async function pair() {
+  const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+  const g = await newGroup(server.url, alice!);
+  const kp = await keyPackage(bob!, bob!.keys);
+  const c = await commit(g.state, [addProposal(kp.publicPackage)]);
+  await call(server.url, "POST", `/v1/groups/${b64(g.groupId)}/commits`, {
+    token: alice!.token,
+    json: { commit: c.commit, welcome: c.welcome },
+  });
+  return { alice: alice!, bob: bob!, groupId: g.groupId, state: c.newState };
+}
+
+const queue = (d: Device, limit?: number) =>
+  call(server.url, "GET", `/v1/queue${limit ? `?limit=${limit}` : ""}`, { token: d.token });
+
+function openWs(d: Device, viaQuery = false): Promise<{ ws: WebSocket; frames: any[]; next: () => Promise<any> }> {
+  const url = server.url.replace("http", "ws") + "/v1/ws" + (viaQuery ? `?token=${d.token}` : "");
+  const ws = new WebSocket(url, viaQuery ? {} : { headers: { authorization: `Bearer ${d.token}` } });
+  const frames: any[] = [];
+  const waiters: ((f: any) => void)[] = [];
+  ws.on("message", (data) => {
+    const f = JSON.parse(String(data));
+    const w = waiters.shift();
+    if (w) w(f);
+    else frames.push(f);
+  });
+  const next = () =>
+    new Promise<any>((resolve, reject) => {
+      const f = frames.shift();
+      if (f) return resolve(f);
+      const t = setTimeout(() => reject(new Error("no frame")), 5000);
+      waiters.push((x) => {
+        clearTimeout(t);
+        resolve(x);
+      });
+    });
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ ws, frames, next }));
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`ws status ${res.statusCode}`)));
+  });
+}
+
+describe("per-device queues", () => {
+  it("keeps items in order with increasing seq, pages with limit, and removes only acked items", async () => {
+    const p = await pair();
+    let state = p.state;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const m = await appMessage(state, `m${i}`);
+      state = m.newState;
+      const res = await call(server.url, "POST", `/v1/groups/${b64(p.groupId)}/messages`, { token: p.alice.token, json: { message: m.message } });
+      ids.push(res.body.id);
+    }
+    const all = (await queue(p.bob)).body.items as { id: string; seq: number; kind: string }[];
+    expect(all.map((i) => i.kind)).toEqual(["welcome", "application", "application", "application", "application", "application"]);
+    expect(all.slice(1).map((i) => i.id)).toEqual(ids);
+    expect(all.map((i) => i.seq)).toEqual([...all.map((i) => i.seq)].sort((a, b) => a - b));
+    expect(new Set(all.map((i) => i.id)).size).toBe(6);
+    expect((await queue(p.bob, 2)).body.items.map((i: { id: string }) => i.id)).toEqual(all.slice(0, 2).map((i) => i.id));
+
+    // Another device cannot read or ack bob's items.
+    const eve = await register(server.url);
+    expect((await queue(eve)).body.items).toEqual([]);
+    const evil = await call(server.url, "POST", "/v1/queue/ack", { token: eve.token, json: { ids: all.map((i) => i.id) } });
+    expect(evil.body).toEqual({ removed: 0 });
+    // The sender's own copy does not exist either: alice acking does nothing to bob.
+    await call(server.url, "POST", "/v1/queue/ack", { token: p.alice.token, json: { ids: all.map((i) => i.id) } });
+    expect((await queue(p.bob)).body.items).toHaveLength(6);
+
+    const ack = await call(server.url, "POST", "/v1/queue/ack", { token: p.bob.token, json: { ids: [all[0]!.id, all[2]!.id, "unknown"] } });
+    expect(ack.body).toEqual({ removed: 2 });
+    expect((await queue(p.bob)).body.items.map((i: { id: string }) => i.id)).toEqual([all[1], all[3], all[4], all[5]].map((i) => i!.id));
+    expect((await call(server.url, "GET", "/v1/queue?limit=501", { token: p.bob.token })).status).toBe(400);
+  });
+});
+
+describe("WebSocket", () => {
+  it("pushes new items, accepts ack and send frames", async () => {
+    const p = await pair();
+    const bobWs = await openWs(p.bob);
+    const aliceWs = await openWs(p.alice, true);
+    try {
+      const m1 = await appMessage(p.state, "pushed");
+      const sent = await call(server.url, "POST", `/v1/groups/${b64(p.groupId)}/messages`, { token: p.alice.token, json: { message: m1.message } });
+      const pushed = await bobWs.next();
+      expect(pushed).toMatchObject({ type: "item", item: { id: sent.body.id, kind: "application", data: m1.message } });
+
+      // send over the socket
+      const m2 = await appMessage(m1.newState, "via ws");
+      aliceWs.ws.send(JSON.stringify({ type: "send", reqId: "r1", groupId: b64(p.groupId), message: m2.message }));
+      const ok = await aliceWs.next();
+      expect(ok).toMatchObject({ type: "sent", reqId: "r1" });
+      const pushed2 = await bobWs.next();
+      expect(pushed2.item.id).toBe(ok.id);
+
+      // errors keep reqId and the documented code
+      aliceWs.ws.send(JSON.stringify({ type: "send", reqId: "r2", groupId: b64(p.groupId), message: "AAAA" }));
+      expect(await aliceWs.next()).toMatchObject({ type: "error", reqId: "r2", code: "SL_ERR_BAD_MLS" });
+      const unknownGroup = b64(new Uint8Array(32));
+      aliceWs.ws.send(JSON.stringify({ type: "send", reqId: "r3", groupId: unknownGroup, message: m2.message }));
+      expect(await aliceWs.next()).toMatchObject({ type: "error", reqId: "r3", code: "SL_ERR_NOT_FOUND" });
+      aliceWs.ws.send("not json");
+      expect(await aliceWs.next()).toMatchObject({ type: "error", code: "SL_ERR_BAD_REQUEST" });
+
+      // ack over the socket
+      const before = (await queue(p.bob)).body.items as { id: string }[];
+      bobWs.ws.send(JSON.stringify({ type: "ack", ids: before.map((i) => i.id) }));
+      await expect.poll(async () => (await queue(p.bob)).body.items.length).toBe(0);
+    } finally {
+      bobWs.ws.close();
+      aliceWs.ws.close();
+    }
+  });
+
+  it("refuses a socket without a valid token", async () => {
+    const fake = { token: b64(new Uint8Array(32)) } as Device;
+    await expect(openWs(fake)).rejects.toThrow(/401/);
+  });
+});
