@@ -1,5 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { registerPdqCommands } from "./commands/pdq.js";
+import { registerAccountCommands } from "./commands/account.js";
+import { registerMessagingCommands } from "./commands/messaging.js";
+import { registerServerCommand } from "./commands/server.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
 export function buildProgram(): Command {
@@ -8,6 +11,9 @@ export function buildProgram(): Command {
     .option("--profile <dir>", "profile directory holding this device's keys and state", "./profile")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerServerCommand(program);
+  registerAccountCommands(program);
+  registerMessagingCommands(program);
   registerPdqCommands(program);
   return program;
 }

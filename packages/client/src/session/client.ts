@@ -41,7 +41,9 @@ import { Lock } from "./lock.js";
 
 /** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
 const KEY_PACKAGE_TARGET = 20;
-const MAX_EPOCH_RETRIES = 8;
+/** A commit loses the epoch race at most once per rival committer; with jittered backoff this bounds
+ *  even a busy group's retries. */
+const MAX_EPOCH_RETRIES = 64;
 
 export interface OutgoingFile {
   name: string;
@@ -299,6 +301,12 @@ export class SafelightClient {
     });
   }
 
+  /** A commit with only an update path: fresh keys for this device, for post-compromise security
+   *  (RFC 9420 §12.4, §16.6). */
+  async updateKeys(groupId: string): Promise<void> {
+    await this.lock.run(() => this.changeMembers(groupId, async () => ({})));
+  }
+
   async conversations(): Promise<ConversationSummary[]> {
     const groups = await this.opts.store.listGroups();
     return Promise.all(
@@ -312,6 +320,11 @@ export class SafelightClient {
         ),
       })),
     );
+  }
+
+  /** The server's view of a group: epoch and member devices (what it routes by). */
+  async serverView(groupId: string): Promise<{ epoch: number; members: { leaf: number; accountId: string; deviceId: string }[] }> {
+    return this.authed((a) => a.group(groupId));
   }
 
   async history(groupId?: string): Promise<StoredMessage[]> {
@@ -373,6 +386,7 @@ export class SafelightClient {
         );
       } catch (err) {
         if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
+          await backoff(attempt);
           await this.drainQueue();
           continue;
         }
@@ -637,4 +651,10 @@ function isTransient(err: unknown): boolean {
   if (!(err instanceof SafelightError)) return false;
   if (err.code === "SL_CLIENT_UNREACHABLE") return true;
   return err.status !== undefined && (err.status >= 500 || err.status === 429 || err.status === 401);
+}
+
+/** Random jitter so rivals that lost an epoch race do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(250, 10 * (attempt + 1));
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,0 +1,30 @@
+/** Argument parsers for commander that reject bad input with one clear sentence. */
+import { InvalidArgumentError } from "commander";
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
+}
+
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError("must be a number of seconds (0-3600)");
+  return n;
+}
+
+export function parseNameList(value: string): string[] {
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError("must list at least one name");
+  return names;
+}
+
+export function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+    return url.toString();
+  } catch {
+    throw new InvalidArgumentError("must be an http(s) URL, e.g. http://127.0.0.1:8080");
+  }
+}

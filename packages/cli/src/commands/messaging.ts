@@ -1,0 +1,144 @@
+import { readFile, stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import type { OutgoingFile, ReceivedMessage, SafelightClient } from "@safelight/client";
+import type { Command } from "commander";
+import { parseNameList, parseSeconds } from "../args.js";
+import { withClient } from "../profile.js";
+
+const MAX_FILE_BYTES = 25 * 1024 * 1024;
+
+const MIME: Record<string, string> = {
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".png": "image/png",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".txt": "text/plain",
+  ".pdf": "application/pdf",
+};
+
+async function loadFile(path: string): Promise<OutgoingFile> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new Error(`${path}: no such file`);
+  if (!info.isFile()) throw new Error(`${path}: not a regular file`);
+  if (info.size > MAX_FILE_BYTES) throw new Error(`${path}: larger than the 25 MiB attachment limit`);
+  return {
+    name: basename(path),
+    type: MIME[extname(path).toLowerCase()] ?? "application/octet-stream",
+    bytes: new Uint8Array(await readFile(path)),
+  };
+}
+
+function printMessage(m: ReceivedMessage, json: boolean): void {
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({
+        id: m.id,
+        conversation: m.conversation,
+        kind: m.kind,
+        title: m.title,
+        from: m.from,
+        fromDevice: m.fromDeviceId,
+        text: m.text,
+        sentAt: m.sentAt,
+        ...(m.files.length ? { files: m.files.map((f) => f.path || null), fileErrors: m.files.map((f) => f.error ?? null) } : {}),
+      }) + "\n",
+    );
+    return;
+  }
+  const where = m.kind === "group" ? `[${m.title || m.conversation}] ` : "";
+  const files = m.files.map((f) => (f.path ? ` [file: ${f.path}]` : ` [file ${f.name} unavailable: ${f.error}]`)).join("");
+  process.stdout.write(`${new Date(m.sentAt).toISOString()} ${where}${m.from}: ${m.text}${files}\n`);
+}
+
+async function syncUntil(client: SafelightClient, waitSeconds: number): Promise<ReceivedMessage[]> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const got = await client.sync();
+    if (got.length > 0 || Date.now() >= deadline) return got;
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+export function registerMessagingCommands(program: Command): void {
+  program
+    .command("send")
+    .description("send an end-to-end encrypted message: `send NAME TEXT` (1:1) or `send --group ID TEXT`")
+    .argument("<args...>", "NAME TEXT, or TEXT with --group")
+    .option("--group <id>", "send to this group conversation")
+    .option("--file <path>", "attach a file (encrypted on this device before upload)")
+    .action(async (args: string[], opts: { group?: string; file?: string }, cmd: Command) => {
+      const expected = opts.group ? 1 : 2;
+      if (args.length !== expected) {
+        throw new Error(opts.group ? "usage: send --group ID TEXT" : "usage: send NAME TEXT");
+      }
+      const files = opts.file ? [await loadFile(opts.file)] : [];
+      await withClient(cmd, async (client) => {
+        const sent = opts.group
+          ? await client.sendToGroup(opts.group, args[0]!, files)
+          : await client.sendText(args[0]!, args[1]!, files);
+        process.stdout.write(`sent ${sent.id} to ${sent.conversation}\n`);
+      });
+    });
+
+  program
+    .command("sync")
+    .description("fetch, decrypt and print received messages")
+    .option("--wait <seconds>", "wait up to this long for at least one message", parseSeconds, 0)
+    .option("--json", "one JSON object per message")
+    .action(async (opts: { wait: number; json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true);
+      });
+    });
+
+  program
+    .command("conversations")
+    .description("list this device's conversations")
+    .option("--json", "one JSON object per conversation")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        for (const c of await client.conversations()) {
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify(c) + "\n"
+              : `${c.id} ${c.kind} ${c.title ? JSON.stringify(c.title) + " " : ""}${c.members.join(",")}${c.active ? "" : " (left)"}\n`,
+          );
+        }
+      });
+    });
+
+  const group = program.command("group").description("group conversations");
+  group
+    .command("create")
+    .description("create a group; prints its id")
+    .argument("<title>", "group title (end-to-end encrypted)")
+    .requiredOption("--members <names>", "comma-separated account names", parseNameList)
+    .action(async (title: string, opts: { members: string[] }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        process.stdout.write(`${await client.createGroup(title, opts.members)}\n`);
+      });
+    });
+  group
+    .command("add")
+    .description("add an account (all its devices) to a group")
+    .argument("<id>", "group id")
+    .argument("<name>", "account name")
+    .action(async (id: string, name: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await client.addMember(id, name);
+        process.stdout.write(`added ${name}\n`);
+      });
+    });
+  group
+    .command("remove")
+    .description("remove an account (all its devices) from a group")
+    .argument("<id>", "group id")
+    .argument("<name>", "account name")
+    .action(async (id: string, name: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await client.removeMember(id, name);
+        process.stdout.write(`removed ${name}\n`);
+      });
+    });
+}
