@@ -12,8 +12,10 @@ import { CHUNK_BITS, CHUNK_SIZE, HashStore, POP16, WORDS32, hashToWords32 } from
  * candidate is reported only from the first word within r, so no per-query "seen" set is needed.
  *
  * Layout: hashes live once in a chunked HashStore (32 B each). The index is a list of tiers,
- * each covering a contiguous id range; a tier holds, per word, a CSR table: offsets (65537
- * uint32) and ids sorted by that word's value (4 B per hash per word). Adding hashes appends to
+ * each covering a contiguous id range; a tier holds, per word, a CSR table: offsets (one uint32
+ * per bucket + 1) and ids sorted by bucket (4 B per hash per word). A bucket is the word's top
+ * `bits` bits, bits = log2(tier size) clamped to 8..16, so small tiers stay small; candidates from
+ * a coarse bucket are checked against the word itself before anything else. Adding hashes appends to
  * an unindexed tail (scanned linearly); a full tail becomes a tier and tiers of similar size
  * are merged, like a log-structured merge tree, so nothing is rebuilt wholesale on insert.
  */
@@ -24,11 +26,13 @@ export const MAX_MIH_RADIUS = 2;
 /** Hashes kept unindexed before they become a tier (a scan of this many is ~0.1 ms). */
 export const DEFAULT_TAIL_LIMIT = 8192;
 /** Scan a tier instead when probing would verify more than this fraction of it. */
-const SCAN_FRACTION = 1 / 16;
+export const DEFAULT_SCAN_FRACTION = 1 / 16;
 
 interface Tier {
   start: number;
   end: number;
+  /** Bucket = word >>> shift. */
+  shift: number;
   offsets: Uint32Array[];
   ids: Uint32Array[];
 }
@@ -44,23 +48,43 @@ function probeMasks(r: number): Uint16Array {
 }
 const MASKS = [0, 1, 2].map(probeMasks);
 
-/** Counting sort of ids [start, end) by word `s`. */
-function buildSegment(store: HashStore, s: number, start: number, end: number): { offsets: Uint32Array; ids: Uint32Array } {
-  const offsets = new Uint32Array(BUCKETS + 1);
+/** Distinct bucket XORs for radius r at a given shift (coarse buckets merge many masks). */
+const bucketMaskCache = new Map<number, Uint16Array>();
+function bucketMasks(r: number, shift: number): Uint16Array {
+  const key = r * 32 + shift;
+  let masks = bucketMaskCache.get(key);
+  if (masks === undefined) {
+    masks = Uint16Array.from(new Set(Array.from(MASKS[r]!, (m) => m >>> shift)));
+    bucketMaskCache.set(key, masks);
+  }
+  return masks;
+}
+
+/** Bucket shift for a tier of n hashes: about one hash per bucket, 256 to 65536 buckets. */
+function shiftFor(n: number): number {
+  const bits = Math.min(16, Math.max(8, Math.ceil(Math.log2(Math.max(1, n)))));
+  return 16 - bits;
+}
+
+/** Counting sort of ids [start, end) by the bucket of word `s`. */
+function buildSegment(store: HashStore, s: number, start: number, end: number, bucketShift: number): { offsets: Uint32Array; ids: Uint32Array } {
+  const buckets = BUCKETS >>> bucketShift;
+  const offsets = new Uint32Array(buckets + 1);
   const word = s >> 1;
-  const shift = (s & 1) * 16;
+  const shift = (s & 1) * 16 + bucketShift;
+  const mask = buckets - 1;
   const forEach = (fn: (id: number, v: number) => void): void => {
     for (let id = start; id < end; ) {
       const chunk = store.chunks[id >>> CHUNK_BITS]!;
       const stop = Math.min(end, ((id >>> CHUNK_BITS) + 1) * CHUNK_SIZE);
       for (let o = (id & (CHUNK_SIZE - 1)) * WORDS32 + word; id < stop; id++, o += WORDS32) {
-        fn(id, (chunk[o]! >>> shift) & 0xffff);
+        fn(id, (chunk[o]! >>> shift) & mask);
       }
     }
   };
   forEach((_id, v) => offsets[v + 1]!++);
-  for (let v = 0; v < BUCKETS; v++) offsets[v + 1]! += offsets[v]!;
-  const cursor = offsets.slice(0, BUCKETS);
+  for (let v = 0; v < buckets; v++) offsets[v + 1]! += offsets[v]!;
+  const cursor = offsets.slice(0, buckets);
   const ids = new Uint32Array(end - start);
   forEach((id, v) => {
     ids[cursor[v]!++] = id;
@@ -70,6 +94,8 @@ function buildSegment(store: HashStore, s: number, start: number, end: number): 
 
 export interface MihOptions {
   tailLimit?: number;
+  /** Candidate fraction above which a tier is scanned; Infinity always probes (tests). */
+  scanFraction?: number;
 }
 
 export interface MihStats {
@@ -85,11 +111,13 @@ export class MihIndex implements HashIndex {
   private readonly tiers: Tier[] = [];
   private tailStart = 0;
   private readonly tailLimit: number;
+  private readonly scanFraction: number;
 
   /** Indexes whatever the store already holds, then follows its growth through add(). */
   constructor(store: HashStore = new HashStore(), options: MihOptions = {}) {
     this.store = store;
     this.tailLimit = options.tailLimit ?? DEFAULT_TAIL_LIMIT;
+    this.scanFraction = options.scanFraction ?? DEFAULT_SCAN_FRACTION;
     this.maybeFlush();
   }
 
@@ -137,10 +165,10 @@ export class MihIndex implements HashIndex {
       scanRange(this.store, q, maxDistance, 0, this.store.count, out);
       return out.sort(byDistanceThenId);
     }
-    const masks = MASKS[r]!;
     const qs = new Uint16Array(q.buffer);
     for (const tier of this.tiers) {
-      if (this.candidateCount(tier, qs, masks) > (tier.end - tier.start) * SCAN_FRACTION) {
+      const masks = bucketMasks(r, tier.shift);
+      if (this.candidateCount(tier, qs, masks) > (tier.end - tier.start) * this.scanFraction) {
         scanRange(this.store, q, maxDistance, tier.start, tier.end, out);
       } else {
         this.probeTier(tier, q, qs, masks, r, maxDistance, out);
@@ -165,9 +193,9 @@ export class MihIndex implements HashIndex {
   }
 
   private buildTier(start: number, end: number): Tier {
-    const tier: Tier = { start, end, offsets: [], ids: [] };
+    const tier: Tier = { start, end, shift: shiftFor(end - start), offsets: [], ids: [] };
     for (let s = 0; s < SEGMENTS; s++) {
-      const { offsets, ids } = buildSegment(this.store, s, start, end);
+      const { offsets, ids } = buildSegment(this.store, s, start, end, tier.shift);
       tier.offsets.push(offsets);
       tier.ids.push(ids);
     }
@@ -176,11 +204,11 @@ export class MihIndex implements HashIndex {
 
   /** Rebuilds one word at a time and drops the old tables as it goes, bounding peak memory. */
   private mergeTiers(a: Tier, b: Tier): Tier {
-    const merged: Tier = { start: a.start, end: b.end, offsets: [], ids: [] };
+    const merged: Tier = { start: a.start, end: b.end, shift: shiftFor(b.end - a.start), offsets: [], ids: [] };
     for (let s = 0; s < SEGMENTS; s++) {
       a.ids[s] = EMPTY;
       b.ids[s] = EMPTY;
-      const { offsets, ids } = buildSegment(this.store, s, merged.start, merged.end);
+      const { offsets, ids } = buildSegment(this.store, s, merged.start, merged.end, merged.shift);
       merged.offsets.push(offsets);
       merged.ids.push(ids);
     }
@@ -191,9 +219,9 @@ export class MihIndex implements HashIndex {
     let n = 0;
     for (let s = 0; s < SEGMENTS; s++) {
       const offs = tier.offsets[s]!;
-      const qv = qs[s]!;
+      const qb = qs[s]! >>> tier.shift;
       for (let m = 0; m < masks.length; m++) {
-        const v = qv ^ masks[m]!;
+        const v = qb ^ masks[m]!;
         n += offs[v + 1]! - offs[v]!;
       }
     }
@@ -205,14 +233,19 @@ export class MihIndex implements HashIndex {
     for (let s = 0; s < SEGMENTS; s++) {
       const offs = tier.offsets[s]!;
       const ids = tier.ids[s]!;
+      const qb = qs[s]! >>> tier.shift;
+      const ownWord = s >> 1;
+      const ownShift = (s & 1) * 16;
       const qv = qs[s]!;
       for (let m = 0; m < masks.length; m++) {
-        const v = qv ^ masks[m]!;
+        const v = qb ^ masks[m]!;
         const stop = offs[v + 1]!;
         for (let p = offs[v]!; p < stop; p++) {
           const id = ids[p]!;
           const chunk = chunks[id >>> CHUNK_BITS]!;
           const o = (id & (CHUNK_SIZE - 1)) * WORDS32;
+          // A coarse bucket holds words beyond r too: this word itself must be within r.
+          if (POP16[((chunk[o + ownWord]! >>> ownShift) & 0xffff) ^ qv]! > r) continue;
           let d = 0;
           let w = 0;
           for (; w < WORDS32; w++) {
