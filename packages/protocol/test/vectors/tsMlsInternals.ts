@@ -30,3 +30,4 @@ export * from "../../../../node_modules/ts-mls/dist/src/commit.js";
 export * from "../../../../node_modules/ts-mls/dist/src/keyPackage.js";
 export * from "../../../../node_modules/ts-mls/dist/src/groupInfo.js";
 export * from "../../../../node_modules/ts-mls/dist/src/groupSecrets.js";
+export { validateRatchetTree } from "../../../../node_modules/ts-mls/dist/src/clientState.js";
