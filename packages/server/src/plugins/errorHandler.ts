@@ -16,6 +16,7 @@ function classify(err: FastifyError): { code: ErrorCode; message: string } {
       return { code: "SL_ERR_BAD_REQUEST", message: "content length does not match the body" };
   }
   if (err instanceof SyntaxError) return { code: "SL_ERR_MALFORMED_JSON", message: "request body is not valid JSON" };
+  if (err.statusCode === 503) return { code: "SL_ERR_UNAVAILABLE", message: "server is shutting down" };
   if (err.statusCode === 413) return { code: "SL_ERR_TOO_LARGE", message: "request body too large" };
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return { code: "SL_ERR_BAD_REQUEST", message: err.message };
