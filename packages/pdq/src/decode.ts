@@ -38,7 +38,9 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     const meta = await open().metadata();
     // Keep CMYK as CMYK through libvips so we can convert it the naive way (see cmyk.ts).
     const cmyk = meta.space === "cmyk";
-    const pipeline = cmyk ? open().pipelineColourspace("cmyk").toColourspace("cmyk") : open();
+    // Grey stays one channel (also with alpha), so luma is the grey value itself, as for PGM.
+    const grey = meta.space === "b-w" || meta.space === "grey16";
+    const pipeline = cmyk ? open().pipelineColourspace("cmyk").toColourspace("cmyk") : grey ? open().toColourspace("b-w") : open();
     const { data, info } = await pipeline.removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (cmyk && info.channels === 4) {

@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  HashList,
+  HashListError,
+  addImported,
+  decodeHashList,
+  encodeHashList,
+  hashToHex,
+  importHashList,
+  loadHashList,
+  readHashListFile,
+  writeHashListFile,
+} from "../src/index.js";
+import { vectorFile } from "./vectors.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pdq-lists-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const haystack = readFileSync(vectorFile("images", "reg-test-input", "haystack.txt"), "utf8").split(/\s+/).filter(Boolean);
+const A = haystack[0]!;
+const B = haystack[1]!;
+
+describe("CSV/TSV import", () => {
+  it("reads headerless rows as hash,id,label,source", () => {
+    const { rows, errors, header } = importHashList(`${A},t1,csam-a1,ncmec\n${B}\n`);
+    expect(header).toBe(false);
+    expect(errors).toEqual([]);
+    expect(rows.map((r) => [hashToHex(r.hash), r.id, r.label, r.source, r.line])).toEqual([
+      [A, "t1", "csam-a1", "ncmec", 1],
+      [B, undefined, undefined, undefined, 2],
+    ]);
+  });
+
+  it("finds columns by header name in a TSV export, ignores others, takes quoted fields and CRLF", () => {
+    const text = `signal_id\tcreated\tsignal_value\ttags\tprivacy_group\r\n42\t2024\t${A.toUpperCase()}\t"a, b"\tpg1\r\n`;
+    const { rows, errors, header } = importHashList(text);
+    expect(header).toBe(true);
+    expect(errors).toEqual([]);
+    expect(rows).toHaveLength(1);
+    expect([hashToHex(rows[0]!.hash), rows[0]!.id, rows[0]!.label, rows[0]!.source, rows[0]!.line]).toEqual([A, "42", "a, b", "pg1", 2]);
+  });
+
+  it("reports every bad row by line and still returns the good ones", () => {
+    const text = ["hash,id", `${A},1`, `${A.slice(1)},2`, `${A.slice(0, 63)}g,3`, "", "# comment", `,5`, `${B},6`, `${A}0,7`].join("\n");
+    const { rows, errors } = importHashList(text);
+    expect(rows.map((r) => r.id)).toEqual(["1", "6"]);
+    expect(errors.map((e) => e.line)).toEqual([3, 4, 7, 9]);
+    expect(errors[0]!.message).toMatch(/expected 64 hex characters, got 63/);
+    expect(errors[1]!.message).toMatch(/not hexadecimal/);
+    expect(errors[2]!.message).toMatch(/missing hash/);
+    expect(errors[3]!.message).toMatch(/got 65/);
+  });
+
+  it("reports an unterminated quote", () => {
+    const { rows, errors } = importHashList(`${A},1\n${B},"oops\n`);
+    expect(rows).toHaveLength(1);
+    expect(errors).toEqual([{ line: 2, message: expect.stringMatching(/unterminated/) }]);
+  });
+});
+
+describe("binary list file", () => {
+  it("round-trips hashes, ids, labels, sources and provenance", async () => {
+    const list = new HashList();
+    addImported(list, haystack.map((h, i) => `${h},id${i},${i % 3 === 0 ? "lbl" : ""},src${i % 2}`).join("\n"), "hay.csv");
+    const path = join(dir, "l.pdql");
+    await writeHashListFile(path, list);
+    const back = await readHashListFile(path);
+    expect(back.size).toBe(haystack.length);
+    for (const i of [0, 1, 500, haystack.length - 1]) expect(back.entry(i)).toEqual(list.entry(i));
+    expect(back.entry(3)).toMatchObject({ hex: haystack[3], id: "id3", label: "lbl", source: "src1", origin: "hay.csv", line: 4 });
+    expect(back.entry(1).label).toBeUndefined();
+    expect(back.stats()).toEqual(list.stats());
+    expect(back.stats().bySource).toEqual({ src0: 675, src1: 675 });
+  });
+
+  it("rejects truncated and corrupted files with a clear message", () => {
+    const list = new HashList();
+    addImported(list, `${A},x\n${B},y\n`, "t.csv");
+    const bytes = encodeHashList(list);
+    expect(() => decodeHashList(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated or corrupt/);
+    const flipped = bytes.slice();
+    flipped[30] = flipped[30]! ^ 1;
+    expect(() => decodeHashList(flipped)).toThrow(/checksum/);
+    expect(() => decodeHashList(new Uint8Array(10))).toThrow(/not a Safelight PDQ list file/);
+  });
+
+  it("loadHashList opens a list file or a clean CSV, and refuses a CSV with bad rows", async () => {
+    const csv = join(dir, "ok.csv");
+    writeFileSync(csv, `${A},1\n${B},2\n`);
+    expect((await loadHashList(csv)).size).toBe(2);
+    const bad = join(dir, "bad.csv");
+    writeFileSync(bad, `${A},1\nnope,2\n`);
+    const err = await loadHashList(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HashListError);
+    expect((err as HashListError).rowErrors.map((e) => e.line)).toEqual([2]);
+    await expect(loadHashList(join(dir, "missing.pdql"))).rejects.toThrow(/no such list file/);
+  });
+});
