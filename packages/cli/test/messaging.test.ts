@@ -130,7 +130,7 @@ describe("messaging core (CLI against the real server)", () => {
     expect(got.map((m) => m.text)).toEqual(texts);
     expect(new Set(got.map((m) => m.id)).size).toBe(50);
     expect(await syncJson(p("bob"), 0)).toEqual([]);
-  });
+  }, 600_000);
 
   it("the server's stored data holds no plaintext", async () => {
     expect(sentPlaintexts.length).toBeGreaterThan(55);

@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { startServer } from "@safelight/server";
 import type { Command } from "commander";
 import { parsePort } from "../args.js";
 
@@ -11,6 +10,8 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 8080)
     .action(async (opts: { data: string; host: string; port: number }) => {
+      // Loaded on demand: the server's dependencies would slow every other command's start-up.
+      const { startServer } = await import("@safelight/server");
       const server = await startServer({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, handleSignals: false });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((done) => {
