@@ -1,6 +1,7 @@
 // Shared plumbing for the official MLS vectors (mlswg/mls-implementations,
 // test-vectors.md): load a file in place, pick the providers and suites to run.
 import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { defaultCryptoProvider, type CiphersuiteImpl, type CryptoProvider } from "ts-mls";
 import { nodeCryptoProvider } from "../../src/crypto/nodeProvider.js";
 import { vectorPath } from "../vectorsDir.js";
@@ -42,22 +43,48 @@ export function loadVectors<T>(file: string): T[] {
 export interface SuiteCase<T> {
   /** "suite N #i": the test title. */
   label: string;
+  /** Which provider built `cs`. */
+  provider: string;
   suite: number;
   index: number;
   vector: T;
   cs: CiphersuiteImpl;
 }
 
-/** The vectors of `file` whose cipher_suite this provider supports, with the built suite. */
+/** The vectors whose cipher_suite this provider supports, with the built suite. */
 export async function casesFor<T extends { cipher_suite: number }>(
-  provider: CryptoProvider,
+  { name, provider }: NamedProvider,
   vectors: T[],
 ): Promise<SuiteCase<T>[]> {
   const suites = await suitesOf(provider);
   return vectors.flatMap((vector, index) => {
     const cs = suites.get(vector.cipher_suite);
-    return cs === undefined ? [] : [{ label: `suite ${vector.cipher_suite} #${index}`, suite: vector.cipher_suite, index, vector, cs }];
+    return cs === undefined ? [] : [{ label: `suite ${vector.cipher_suite} #${index}`, provider: name, suite: vector.cipher_suite, index, vector, cs }];
   });
+}
+
+export type Check<T> = (c: SuiteCase<T>) => Promise<void>;
+
+/**
+ * One describe block per provider: each named check runs on every vector that provider supports, and
+ * ciphersuite 1 must be among them. `finish(cases)` may add tests at the end of a block.
+ */
+export async function describeVectors<T extends { cipher_suite: number }>(
+  title: string,
+  vectors: T[],
+  checks: Record<string, Check<T>>,
+  finish?: (cases: SuiteCase<T>[]) => void,
+): Promise<void> {
+  for (const named of providers) {
+    const cases = await casesFor(named, vectors);
+    describe(`${title} [${named.name}]`, () => {
+      it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
+      for (const [checkName, check] of Object.entries(checks)) {
+        it.each(cases)(checkName === "" ? "$label" : `$label: ${checkName}`, check);
+      }
+      finish?.(cases);
+    });
+  }
 }
 
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));

@@ -2,7 +2,7 @@
 // §8.5 exporter, §8.4 external_pub), chained over epochs from initial_init_secret.
 import { describe, expect, it } from "vitest";
 import { encode, mlsExporter } from "ts-mls";
-import { casesFor, hex, loadVectors, providers } from "./common.js";
+import { describeVectors, hex, loadVectors } from "./common.js";
 import { groupContextEncoder, initializeEpoch, type GroupContext } from "./tsMlsInternals.js";
 
 interface Epoch {
@@ -34,47 +34,42 @@ interface KeyScheduleVector {
 
 const vectors = loadVectors<KeyScheduleVector>("key-schedule.json");
 
-for (const { name, provider } of providers) {
-  const cases = await casesFor(provider, vectors);
-  describe(`key-schedule [${name}]`, () => {
-    it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
+await describeVectors("key-schedule", vectors, {
+  "": async ({ vector: v, cs }) => {
+    let initSecret = hex(v.initial_init_secret);
+    for (const [epoch, e] of v.epochs.entries()) {
+      const context: GroupContext = {
+        version: 1,
+        cipherSuite: v.cipher_suite,
+        groupId: hex(v.group_id),
+        epoch: BigInt(epoch),
+        treeHash: hex(e.tree_hash),
+        confirmedTranscriptHash: hex(e.confirmed_transcript_hash),
+        extensions: [],
+      };
+      expect(encode(groupContextEncoder, context)).toEqual(hex(e.group_context));
 
-    it.each(cases)("$label", async ({ vector: v, cs }) => {
-      let initSecret = hex(v.initial_init_secret);
-      for (const [epoch, e] of v.epochs.entries()) {
-        const context: GroupContext = {
-          version: 1,
-          cipherSuite: v.cipher_suite,
-          groupId: hex(v.group_id),
-          epoch: BigInt(epoch),
-          treeHash: hex(e.tree_hash),
-          confirmedTranscriptHash: hex(e.confirmed_transcript_hash),
-          extensions: [],
-        };
-        expect(encode(groupContextEncoder, context)).toEqual(hex(e.group_context));
+      const secrets = await initializeEpoch(initSecret, hex(e.commit_secret), context, hex(e.psk_secret), cs.kdf);
+      const ks = secrets.keySchedule;
+      expect(secrets.joinerSecret).toEqual(hex(e.joiner_secret));
+      expect(secrets.welcomeSecret).toEqual(hex(e.welcome_secret));
+      expect(secrets.encryptionSecret).toEqual(hex(e.encryption_secret));
+      expect(ks.initSecret).toEqual(hex(e.init_secret));
+      expect(ks.senderDataSecret).toEqual(hex(e.sender_data_secret));
+      expect(ks.exporterSecret).toEqual(hex(e.exporter_secret));
+      expect(ks.epochAuthenticator).toEqual(hex(e.epoch_authenticator));
+      expect(ks.externalSecret).toEqual(hex(e.external_secret));
+      expect(ks.confirmationKey).toEqual(hex(e.confirmation_key));
+      expect(ks.membershipKey).toEqual(hex(e.membership_key));
+      expect(ks.resumptionPsk).toEqual(hex(e.resumption_psk));
 
-        const secrets = await initializeEpoch(initSecret, hex(e.commit_secret), context, hex(e.psk_secret), cs.kdf);
-        const ks = secrets.keySchedule;
-        expect(secrets.joinerSecret).toEqual(hex(e.joiner_secret));
-        expect(secrets.welcomeSecret).toEqual(hex(e.welcome_secret));
-        expect(secrets.encryptionSecret).toEqual(hex(e.encryption_secret));
-        expect(ks.initSecret).toEqual(hex(e.init_secret));
-        expect(ks.senderDataSecret).toEqual(hex(e.sender_data_secret));
-        expect(ks.exporterSecret).toEqual(hex(e.exporter_secret));
-        expect(ks.epochAuthenticator).toEqual(hex(e.epoch_authenticator));
-        expect(ks.externalSecret).toEqual(hex(e.external_secret));
-        expect(ks.confirmationKey).toEqual(hex(e.confirmation_key));
-        expect(ks.membershipKey).toEqual(hex(e.membership_key));
-        expect(ks.resumptionPsk).toEqual(hex(e.resumption_psk));
+      const externalKey = await cs.hpke.deriveKeyPair(ks.externalSecret);
+      expect(await cs.hpke.exportPublicKey(externalKey.publicKey)).toEqual(hex(e.external_pub));
 
-        const externalKey = await cs.hpke.deriveKeyPair(ks.externalSecret);
-        expect(await cs.hpke.exportPublicKey(externalKey.publicKey)).toEqual(hex(e.external_pub));
-
-        // The vectors' exporter label is the hex text itself, used as the label string.
-        const x = e.exporter;
-        expect(await mlsExporter(ks.exporterSecret, x.label, hex(x.context), x.length, cs)).toEqual(hex(x.secret));
-        initSecret = ks.initSecret;
-      }
-    });
-  });
-}
+      // The vectors' exporter label is the hex text itself, used as the label string.
+      const x = e.exporter;
+      expect(await mlsExporter(ks.exporterSecret, x.label, hex(x.context), x.length, cs)).toEqual(hex(x.secret));
+      initSecret = ks.initSecret;
+    }
+  },
+});

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { contentTypes, decode, defaultKeyRetentionConfig, defaultPaddingConfig, encode, mlsMessageDecoder, wireformats } from "ts-mls";
 import type { CiphersuiteImpl, GroupContext, MlsMessage, PrivateMessage, PublicMessage } from "ts-mls";
-import { casesFor, hex, loadVectors, providers } from "./common.js";
+import { describeVectors, hex, loadVectors } from "./common.js";
 import {
   commitEncoder,
   createSecretTree,
@@ -74,54 +74,49 @@ async function openPrivate(v: MessageProtection, cs: CiphersuiteImpl, msg: Priva
 const openPublic = (v: MessageProtection, cs: CiphersuiteImpl, msg: PublicMessage) =>
   unprotectPublicMessage(hex(v.membership_key), context(v), [], msg, cs, hex(v.signature_pub));
 
-for (const { name, provider } of providers) {
-  const cases = await casesFor(provider, vectors);
-  describe(`message-protection [${name}]`, () => {
-    it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
+await describeVectors("message-protection", vectors, {
+  "vector messages unprotect to their content": async ({ vector: v, cs }) => {
+    const app = await openPrivate(v, cs, privateOf(hex(v.application_priv)));
+    expect(app.contentType).toBe(contentTypes.application);
+    if (app.contentType === contentTypes.application) expect(app.applicationData).toEqual(hex(v.application));
 
-    it.each(cases)("$label: vector messages unprotect to their content", async ({ vector: v, cs }) => {
-      const app = await openPrivate(v, cs, privateOf(hex(v.application_priv)));
-      expect(app.contentType).toBe(contentTypes.application);
-      if (app.contentType === contentTypes.application) expect(app.applicationData).toEqual(hex(v.application));
+    for (const content of [await openPrivate(v, cs, privateOf(hex(v.proposal_priv))), (await openPublic(v, cs, publicOf(hex(v.proposal_pub)))).content]) {
+      if (content.contentType !== contentTypes.proposal) throw new Error("expected a proposal");
+      expect(encode(proposalEncoder, content.proposal)).toEqual(hex(v.proposal));
+    }
+    for (const content of [await openPrivate(v, cs, privateOf(hex(v.commit_priv))), (await openPublic(v, cs, publicOf(hex(v.commit_pub)))).content]) {
+      if (content.contentType !== contentTypes.commit) throw new Error("expected a commit");
+      expect(encode(commitEncoder, content.commit)).toEqual(hex(v.commit));
+    }
+  },
 
-      for (const content of [await openPrivate(v, cs, privateOf(hex(v.proposal_priv))), (await openPublic(v, cs, publicOf(hex(v.proposal_pub)))).content]) {
-        if (content.contentType !== contentTypes.proposal) throw new Error("expected a proposal");
-        expect(encode(proposalEncoder, content.proposal)).toEqual(hex(v.proposal));
-      }
-      for (const content of [await openPrivate(v, cs, privateOf(hex(v.commit_priv))), (await openPublic(v, cs, publicOf(hex(v.commit_pub)))).content]) {
-        if (content.contentType !== contentTypes.commit) throw new Error("expected a commit");
-        expect(encode(commitEncoder, content.commit)).toEqual(hex(v.commit));
-      }
-    });
+  "our protection round-trips and tampering is rejected": async ({ vector: v, cs }) => {
+    const tree = createSecretTree(LEAVES, hex(v.encryption_secret));
+    const sealed = await protectApplicationData(
+      hex(v.signature_priv),
+      hex(v.sender_data_secret),
+      hex(v.application),
+      new Uint8Array(0),
+      context(v),
+      tree,
+      SENDER,
+      defaultPaddingConfig,
+      cs,
+    );
+    const opened = await openPrivate(v, cs, sealed.privateMessage);
+    if (opened.contentType !== contentTypes.application) throw new Error("expected application data");
+    expect(opened.applicationData).toEqual(hex(v.application));
 
-    it.each(cases)("$label: our protection round-trips and tampering is rejected", async ({ vector: v, cs }) => {
-      const tree = createSecretTree(LEAVES, hex(v.encryption_secret));
-      const sealed = await protectApplicationData(
-        hex(v.signature_priv),
-        hex(v.sender_data_secret),
-        hex(v.application),
-        new Uint8Array(0),
-        context(v),
-        tree,
-        SENDER,
-        defaultPaddingConfig,
-        cs,
-      );
-      const opened = await openPrivate(v, cs, sealed.privateMessage);
-      if (opened.contentType !== contentTypes.application) throw new Error("expected application data");
-      expect(opened.applicationData).toEqual(hex(v.application));
+    const flipped = Uint8Array.from(sealed.privateMessage.ciphertext);
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    await expect(openPrivate(v, cs, { ...sealed.privateMessage, ciphertext: flipped })).rejects.toThrow();
 
-      const flipped = Uint8Array.from(sealed.privateMessage.ciphertext);
-      flipped[0] = (flipped[0] ?? 0) ^ 1;
-      await expect(openPrivate(v, cs, { ...sealed.privateMessage, ciphertext: flipped })).rejects.toThrow();
-
-      const proposal = decode(proposalDecoder, hex(v.proposal))!;
-      const pub = await protectProposalPublic(hex(v.signature_priv), hex(v.membership_key), context(v), new Uint8Array(0), proposal, SENDER, cs);
-      expect((await openPublic(v, cs, pub.publicMessage)).content).toEqual(pub.publicMessage.content);
-      // A wrong membership key must fail the membership tag (RFC 9420 §6.2).
-      await expect(
-        unprotectPublicMessage(new Uint8Array(cs.kdf.size), context(v), [], pub.publicMessage, cs, hex(v.signature_pub)),
-      ).rejects.toThrow(/membership/);
-    });
-  });
-}
+    const proposal = decode(proposalDecoder, hex(v.proposal))!;
+    const pub = await protectProposalPublic(hex(v.signature_priv), hex(v.membership_key), context(v), new Uint8Array(0), proposal, SENDER, cs);
+    expect((await openPublic(v, cs, pub.publicMessage)).content).toEqual(pub.publicMessage.content);
+    // A wrong membership key must fail the membership tag (RFC 9420 §6.2).
+    await expect(
+      unprotectPublicMessage(new Uint8Array(cs.kdf.size), context(v), [], pub.publicMessage, cs, hex(v.signature_pub)),
+    ).rejects.toThrow(/membership/);
+  },
+});

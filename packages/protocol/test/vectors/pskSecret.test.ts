@@ -1,7 +1,7 @@
 // psk_secret.json: chaining external PSKs into psk_secret (RFC 9420 §8.4).
 import { describe, expect, it } from "vitest";
 import { pskTypes } from "ts-mls";
-import { casesFor, hex, loadVectors, providers } from "./common.js";
+import { describeVectors, hex, loadVectors } from "./common.js";
 import { computePskSecret, type PskId } from "./tsMlsInternals.js";
 
 interface PskVector {
@@ -12,17 +12,12 @@ interface PskVector {
 
 const vectors = loadVectors<PskVector>("psk_secret.json");
 
-for (const { name, provider } of providers) {
-  const cases = await casesFor(provider, vectors);
-  describe(`psk_secret [${name}]`, () => {
-    it("includes ciphersuite 1", () => expect(cases.map((c) => c.suite)).toContain(1));
-
-    it.each(cases)("$label", async ({ vector: v, cs }) => {
-      const psks: [PskId, Uint8Array][] = v.psks.map((p) => [
-        { psktype: pskTypes.external, pskId: hex(p.psk_id), pskNonce: hex(p.psk_nonce) },
-        hex(p.psk),
-      ]);
-      expect(await computePskSecret(psks, cs)).toEqual(hex(v.psk_secret));
-    });
-  });
-}
+await describeVectors("psk_secret", vectors, {
+  "": async ({ vector: v, cs }) => {
+    const psks: [PskId, Uint8Array][] = v.psks.map((p) => [
+      { psktype: pskTypes.external, pskId: hex(p.psk_id), pskNonce: hex(p.psk_nonce) },
+      hex(p.psk),
+    ]);
+    expect(await computePskSecret(psks, cs)).toEqual(hex(v.psk_secret));
+  },
+});
