@@ -54,12 +54,12 @@ describe("crash safety", () => {
         })
         .catch(() => undefined),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    // Kill once some are acknowledged and (most likely) others are still in flight.
+    await expect.poll(() => acknowledged.length, { timeout: 20_000, interval: 1 }).toBeGreaterThanOrEqual(10);
     const killed = exited(server.child);
     server.child.kill("SIGKILL");
     await killed;
     await Promise.all(inflight);
-    expect(acknowledged.length).toBeGreaterThan(0);
 
     server = await spawnServer();
     try {
