@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ServerContext } from "../context.js";
 import { randomId, sha256 } from "../crypto.js";
 import { ApiError } from "../errors.js";
@@ -30,6 +30,11 @@ function checkBirthdate(value: string, now: number): string {
   return value;
 }
 
+/** `{}`-bodied endpoints also accept no body at all: a bare POST is an honest empty request. */
+async function defaultEmptyBody(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
 const proofFields = { challenge: { type: "string", minLength: 1, maxLength: 128 }, signature: b64 } as const;
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -39,6 +44,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     "/v1/auth/challenge",
     {
       onRequest: anonymous,
+      preValidation: defaultEmptyBody,
       schema: {
         body: emptyBody,
         response: {
@@ -134,6 +140,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     "/v1/link-codes",
     {
       onRequest: authenticate,
+      preValidation: defaultEmptyBody,
       schema: {
         body: emptyBody,
         response: {
