@@ -145,6 +145,21 @@ describe("Ed25519", () => {
     expect(await n.signature.verify(pub, new Uint8Array(0), hex(sig).subarray(0, 63))).toBe(false);
   });
 
+  it("the per-array key cache notices a key array rewritten in place", async () => {
+    const n = await node();
+    const [a, b] = [await n.signature.keygen(), await n.signature.keygen()];
+    const msg = randomBytes(16);
+    const key = Uint8Array.from(a.signKey);
+    expect(await n.signature.verify(a.publicKey, msg, await n.signature.sign(key, msg))).toBe(true);
+    key.set(b.signKey);
+    expect(await n.signature.verify(b.publicKey, msg, await n.signature.sign(key, msg))).toBe(true);
+    const pub = Uint8Array.from(a.publicKey);
+    const sigB = await n.signature.sign(b.signKey, msg);
+    expect(await n.signature.verify(pub, msg, sigB)).toBe(false);
+    pub.set(b.publicKey);
+    expect(await n.signature.verify(pub, msg, sigB)).toBe(true);
+  });
+
   it("keys interoperate with the WebCrypto provider both ways, including its PKCS#8 keys", async () => {
     const [n, w] = [await node(), await webcrypto()];
     const msg = randomBytes(33);

@@ -99,9 +99,13 @@ class Pairing {
     if (got.kind !== "applicationMessage" || got.message.length !== PAYLOAD_BYTES) throw new Error("round trip failed");
   }
 
-  /** Pairs per second over roughly `ms` milliseconds. */
-  async rate(ms: number): Promise<number> {
+  /**
+   * Pairs per wall-clock second over roughly `ms` milliseconds, and per second of this
+   * process's CPU time (less sensitive to other load on a shared machine).
+   */
+  async rate(ms: number): Promise<{ wall: number; cpu: number }> {
     let pairs = 0;
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     let elapsed = 0;
     while (elapsed < ms) {
@@ -109,7 +113,8 @@ class Pairing {
       pairs++;
       elapsed = performance.now() - start;
     }
-    return pairs / (elapsed / 1000);
+    const cpu = process.cpuUsage(cpuStart);
+    return { wall: pairs / (elapsed / 1000), cpu: pairs / ((cpu.user + cpu.system) / 1e6) };
   }
 }
 
@@ -130,6 +135,8 @@ interface ProviderFigures {
   pairsPerSec: Record<string, number>;
   /** Best round: the one least disturbed by other load on the machine. */
   pairsPerSecBest: Record<string, number>;
+  /** Median over rounds of pairs per CPU-second of this process (includes GC helper threads). */
+  pairsPerCpuSec: Record<string, number>;
   /** Median ms of one createCommit adding a member to the 256-member group. */
   addCommitMsAt256: number;
   /** ms of the single commit that added 255 members to build that group. */
@@ -140,6 +147,7 @@ interface Contender {
   label: string;
   pairings: Map<number, Pairing>;
   rounds: Map<number, number[]>;
+  cpuRounds: Map<number, number[]>;
   addCommitMsAt256: number;
   build256CommitMs: number;
 }
@@ -147,13 +155,14 @@ interface Contender {
 async function prepare(label: string, provider: CryptoProvider): Promise<Contender> {
   const cs = await getCiphersuiteImpl(defaultSuiteName, provider);
   const context: MlsContext = { cipherSuite: cs, authService: unsafeTestingAuthenticationService };
-  const c: Contender = { label, pairings: new Map(), rounds: new Map(), addCommitMsAt256: NaN, build256CommitMs: NaN };
+  const c: Contender = { label, pairings: new Map(), rounds: new Map(), cpuRounds: new Map(), addCommitMsAt256: NaN, build256CommitMs: NaN };
   for (const size of GROUP_SIZES) {
     const group = await buildGroup(context, size);
     const pairing = new Pairing(context, group);
     for (let i = 0; i < WARMUP_PAIRS; i++) await pairing.pair();
     c.pairings.set(size, pairing);
     c.rounds.set(size, []);
+    c.cpuRounds.set(size, []);
     if (size === ADD_COMMIT_SIZE) {
       c.build256CommitMs = round(group.buildMs);
       c.addCommitMsAt256 = round(await measureAddCommit(context, group.creator), 2);
@@ -167,10 +176,12 @@ async function prepare(label: string, provider: CryptoProvider): Promise<Contend
 }
 
 function figures(c: Contender): ProviderFigures {
-  const pick = (f: (xs: number[]) => number) => Object.fromEntries(GROUP_SIZES.map((s) => [String(s), round(f(c.rounds.get(s) ?? []))]));
+  const pick = (from: Map<number, number[]>, f: (xs: number[]) => number) =>
+    Object.fromEntries(GROUP_SIZES.map((s) => [String(s), round(f(from.get(s) ?? []))]));
   return {
-    pairsPerSec: pick(median),
-    pairsPerSecBest: pick((xs) => Math.max(...xs)),
+    pairsPerSec: pick(c.rounds, median),
+    pairsPerSecBest: pick(c.rounds, (xs) => Math.max(...xs)),
+    pairsPerCpuSec: pick(c.cpuRounds, median),
     addCommitMsAt256: c.addCommitMsAt256,
     build256CommitMs: c.build256CommitMs,
   };
@@ -187,7 +198,10 @@ async function main(): Promise<void> {
     for (const size of GROUP_SIZES) {
       for (const c of contenders) {
         const pairing = c.pairings.get(size);
-        if (pairing !== undefined) c.rounds.get(size)?.push(await pairing.rate(MEASURE_MS / ROUNDS));
+        if (pairing === undefined) continue;
+        const { wall, cpu } = await pairing.rate(MEASURE_MS / ROUNDS);
+        c.rounds.get(size)?.push(wall);
+        c.cpuRounds.get(size)?.push(cpu);
       }
     }
   }
@@ -196,14 +210,20 @@ async function main(): Promise<void> {
     for (const [label, f] of [["default", baseline], ["node", node]] as const) {
       console.log(
         `${label.padEnd(8)} ${String(size).padStart(3)} members: ${f.pairsPerSec[String(size)]} encrypt+decrypt pairs/s ` +
-          `(median of ${ROUNDS} rounds; best ${f.pairsPerSecBest[String(size)]})`,
+          `(median of ${ROUNDS} rounds; best ${f.pairsPerSecBest[String(size)]}; ${f.pairsPerCpuSec[String(size)]} per CPU-second)`,
       );
     }
   }
   const speedup = Object.fromEntries(
     GROUP_SIZES.map((s) => [String(s), round((node.pairsPerSec[String(s)] ?? 0) / (baseline.pairsPerSec[String(s)] ?? 1), 2)]),
   );
-  const target = { pairsPerSecAt2: 2000, met: (node.pairsPerSec["2"] ?? 0) >= 2000 };
+  const goal = 2000;
+  const target = {
+    pairsPerSecAt2: goal,
+    metWallMedian: (node.pairsPerSec["2"] ?? 0) >= goal,
+    metBestRound: (node.pairsPerSecBest["2"] ?? 0) >= goal,
+    metPerCpuSecond: (node.pairsPerCpuSec["2"] ?? 0) >= goal,
+  };
   console.log(
     JSON.stringify({
       bench: "mls",

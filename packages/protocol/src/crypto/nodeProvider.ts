@@ -128,22 +128,50 @@ export function aes128GcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8A
   return out;
 }
 
-// Imported Ed25519 keys, keyed by their bytes. Private keys are keyed by a
-// digest so raw secrets never sit around as immutable strings.
+// Imported Ed25519 keys. Fast path: ts-mls hands us the same Uint8Array for a
+// member's key on every message, so remember the KeyObject per array (WeakMap,
+// re-checked against a copy of the bytes in case the array was mutated). Slow
+// path: a bounded cache keyed by the bytes; private keys by their digest, so raw
+// secrets never sit around as immutable strings.
+interface Imported {
+  bytes: Uint8Array;
+  key: KeyObject;
+}
+const privateByArray = new WeakMap<Uint8Array, Imported>();
+const publicByArray = new WeakMap<Uint8Array, Imported>();
 const privateKeys = new BoundedCache<KeyObject>(KEY_CACHE_CAPACITY);
 const publicKeys = new BoundedCache<KeyObject>(KEY_CACHE_CAPACITY);
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function viaArray(byArray: WeakMap<Uint8Array, Imported>, raw: Uint8Array, load: () => KeyObject): KeyObject {
+  const hit = byArray.get(raw);
+  if (hit !== undefined && sameBytes(hit.bytes, raw)) return hit.key;
+  const key = load();
+  byArray.set(raw, { bytes: Uint8Array.from(raw), key });
+  return key;
+}
+
+const privateId = (signKey: Uint8Array): string => createHash(HASH).update(signKey).digest("base64");
+const publicId = (publicKey: Uint8Array): string => Buffer.from(publicKey).toString("base64");
+
 function importPrivateKey(signKey: Uint8Array): KeyObject {
-  const id = createHash(HASH).update(signKey).digest("base64");
-  return privateKeys.getOrCreate(id, () =>
-    createPrivateKey({ key: Buffer.from(ed25519PrivateToPkcs8(signKey)), format: "der", type: "pkcs8" }),
+  return viaArray(privateByArray, signKey, () =>
+    privateKeys.getOrCreate(privateId(signKey), () =>
+      createPrivateKey({ key: Buffer.from(ed25519PrivateToPkcs8(signKey)), format: "der", type: "pkcs8" }),
+    ),
   );
 }
 
 function importPublicKey(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString("base64");
-  return publicKeys.getOrCreate(id, () =>
-    createPublicKey({ key: Buffer.from(ed25519PublicToSpki(publicKey)), format: "der", type: "spki" }),
+  return viaArray(publicByArray, publicKey, () =>
+    publicKeys.getOrCreate(publicId(publicKey), () =>
+      createPublicKey({ key: Buffer.from(ed25519PublicToSpki(publicKey)), format: "der", type: "spki" }),
+    ),
   );
 }
 
@@ -170,8 +198,8 @@ const signature: Signature = {
     if (signKey.length !== ED25519_KEY_LENGTH || pub.length !== ED25519_KEY_LENGTH) {
       throw new CryptoError("Ed25519 keygen produced unexpected key sizes");
     }
-    privateKeys.getOrCreate(createHash(HASH).update(signKey).digest("base64"), () => privateKey);
-    publicKeys.getOrCreate(Buffer.from(pub).toString("base64"), () => publicKey);
+    privateKeys.getOrCreate(privateId(signKey), () => privateKey);
+    publicKeys.getOrCreate(publicId(pub), () => publicKey);
     return { signKey, publicKey: pub };
   },
 };
