@@ -57,8 +57,9 @@ describe("blobs", () => {
         controller.enqueue(chunk);
       },
     });
-    const streamed = await upload(dev.token, stream).catch((err: Error) => err);
-    if (streamed instanceof Response) expect(streamed.status).toBe(413);
+    const streamed = await upload(dev.token, stream);
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as any).error.code).toBe("SL_ERR_TOO_LARGE");
     await expect.poll(() => blobFiles(server).length).toBe(before);
     expect(blobFiles(server).some((f) => f.endsWith(".part"))).toBe(false);
     expect((await call(server.url, "GET", "/healthz")).status).toBe(200);
