@@ -1,0 +1,269 @@
+// `npm run bench:messaging` (build first: `npm run build`). 2 × pairs clients exchange real MLS
+// application messages through the Safelight server (SQLite storage, auth, queues) over `/v1/ws`,
+// and, in the same run with the same client harness and frames, through a bare `ws` relay (no
+// storage, no auth, no JSON) as the ceiling. Each server runs in its own child process; the clients
+// run in this one. Everything is on 127.0.0.1. The last line printed is one JSON object.
+// Options: see options.ts (argv `--messages=50` or env `BENCH_MESSAGES=50`). Method: docs/benchmarks.md.
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { fromB64, processIncoming } from "@safelight/protocol";
+import type { ChildReply, ChildRequest } from "./child.js";
+import { BENCH_LIMITS, parseOptions, type BenchOptions } from "./options.js";
+import { RelayHarness, type HarnessClient, type RangeResult } from "./relayHarness.js";
+import { benchEngine, formPair, payload, pool, preEncrypt, registerClients, type BenchClient } from "./setup.js";
+import { concatSorted, percentile, round } from "./stats.js";
+
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 250;
+
+interface Child {
+  url: string;
+  proc: ChildProcess;
+  ask(req: ChildRequest): Promise<ChildReply>;
+  stop(): Promise<void>;
+}
+
+async function spawnChild(args: string[]): Promise<Child> {
+  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const replies: ((r: ChildReply) => void)[] = [];
+  const first = new Promise<ChildReply>((resolve, reject) => {
+    replies.push(resolve);
+    proc.once("exit", (code) => reject(new Error(`${args[0]} child exited with ${code}`)));
+  });
+  proc.on("message", (msg: ChildReply) => replies.shift()?.(msg));
+  const hello = await first;
+  if (!("url" in hello)) throw new Error("child did not report its url");
+  return {
+    url: hello.url,
+    proc,
+    ask: (req) =>
+      new Promise<ChildReply>((resolve) => {
+        replies.push(resolve);
+        proc.send(req);
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.send({ cmd: "stop" } satisfies ChildRequest);
+      }),
+  };
+}
+
+async function cpuMs(child: Child): Promise<number> {
+  const reply = await child.ask({ cmd: "cpu" });
+  if (!("cpu" in reply)) throw new Error("expected a cpu reply");
+  return (reply.cpu.user + reply.cpu.system) / 1000;
+}
+
+const ownCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+interface RelayTotals {
+  results: RangeResult[];
+  serverCpuMs: number;
+  harnessCpuMs: number;
+}
+
+type RelayKind = "bareRelay" | "safelight";
+
+function harnessClients(kind: RelayKind, baseUrl: string, clients: BenchClient[]): HarnessClient[] {
+  const ws = baseUrl.replace(/^http/, "ws");
+  return clients.map((c, i) => {
+    const peer = i % 2 === 0 ? i + 1 : i - 1;
+    const peerClient = clients[peer] as BenchClient;
+    return kind === "safelight"
+      ? { url: `${ws}/v1/ws`, headers: { authorization: `Bearer ${c.token}` }, frames: c.frames, expected: peerClient.messages, peer }
+      : { url: `${ws}/relay?pair=${i >> 1}&side=${i % 2}`, headers: {} as Record<string, string>, frames: c.frames, expected: peerClient.messages, peer };
+  });
+}
+
+async function runRound(
+  kind: RelayKind,
+  child: Child,
+  clients: BenchClient[],
+  opts: BenchOptions,
+  round: number,
+  totals: RelayTotals,
+): Promise<RangeResult> {
+  const harness = await RelayHarness.connect(harnessClients(kind, child.url, clients), {
+    window: opts.window,
+    ackBatch: opts.ackBatch,
+    ackDelayMs: opts.ackDelayMs,
+    expectSentReplies: kind === "safelight",
+    stallMs: 30_000,
+  });
+  const base = round * (opts.warmup + opts.messages);
+  if (opts.warmup > 0) check(kind, await harness.runRange(base, base + opts.warmup), clients.length * opts.warmup);
+  const profiling = kind === "safelight" && opts.profileDir !== undefined;
+  if (profiling) await child.ask({ cmd: "prof-start" });
+  const serverBefore = await cpuMs(child);
+  const harnessBefore = ownCpuMs();
+  const result = await harness.runRange(base + opts.warmup, base + opts.warmup + opts.messages);
+  totals.harnessCpuMs += ownCpuMs() - harnessBefore;
+  totals.serverCpuMs += (await cpuMs(child)) - serverBefore;
+  if (profiling) {
+    const path = join(opts.profileDir as string, `safelight-round${round}-${Date.now()}.cpuprofile`);
+    await child.ask({ cmd: "prof-stop", path });
+    console.log(`  cpu profile of the server: ${path}`);
+  }
+  check(kind, result, clients.length * opts.messages);
+  if (harness.strayFrames > 0) throw new Error(`${kind}: ${harness.strayFrames} frames arrived outside a run`);
+  await harness.close();
+  totals.results.push(result);
+  return result;
+}
+
+function check(kind: RelayKind, r: RangeResult, expected: number): void {
+  if (r.errors.length > 0) throw new Error(`${kind}: ${r.errors.length} errors, first: ${r.errors[0]}`);
+  if (r.mismatches > 0) throw new Error(`${kind}: ${r.mismatches} deliveries did not match what the peer sent`);
+  if (r.delivered !== expected) throw new Error(`${kind}: delivered ${r.delivered} of ${expected}`);
+}
+
+function summarise(t: RelayTotals) {
+  const delivered = t.results.reduce((n, r) => n + r.delivered, 0);
+  const elapsedMs = t.results.reduce((n, r) => n + r.elapsedMs, 0);
+  const sorted = concatSorted(t.results.map((r) => r.latenciesMs));
+  return {
+    delivered,
+    seconds: round(elapsedMs / 1000, 3),
+    msgsPerSec: round(delivered / (elapsedMs / 1000), 0),
+    p50Ms: round(percentile(sorted, 50), 2),
+    p99Ms: round(percentile(sorted, 99), 2),
+    maxMs: round(percentile(sorted, 100), 2),
+    perRoundMsgsPerSec: t.results.map((r) => round(r.delivered / (r.elapsedMs / 1000), 0)),
+    serverCpuMsPerMsg: round(t.serverCpuMs / delivered, 4),
+    serverCpuUtilisation: round(t.serverCpuMs / elapsedMs, 2),
+    harnessCpuUtilisation: round(t.harnessCpuMs / elapsedMs, 2),
+  };
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    const s = await stat(join(dir, name));
+    if (s.isFile()) total += s.size;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2), process.env);
+  const nClients = opts.pairs * 2;
+  const perClient = opts.rounds * (opts.warmup + opts.messages);
+  const cpu = cpus();
+  const loadStart = loadavg().map((l) => round(l, 2));
+  console.log(`bench:messaging — ${nClients} clients (${opts.pairs} pairs), ${opts.messages} measured messages per client per round`);
+  console.log(
+    `  ${opts.rounds} round(s) of bare relay then Safelight; warmup ${opts.warmup}/client/round; window ${opts.window}; ` +
+      `acks every ${opts.ackBatch} items or ${opts.ackDelayMs} ms; payload ${opts.payloadBytes} B`,
+  );
+  console.log(`  node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, load average ${loadStart.join(" ")}`);
+  console.log(`  servers: each in its own child process on 127.0.0.1; Safelight rate limits raised to ${BENCH_LIMITS.rateBurst} so the bench does not throttle itself`);
+
+  const dataDir = await mkdtemp(join(tmpdir(), "safelight-bench-"));
+  const safelight = await spawnChild(["safelight", dataDir]);
+  const bare = await spawnChild(["bare"]);
+  try {
+    // --- setup (untimed) -----------------------------------------------------------------------
+    let t = performance.now();
+    const directory = new Map<string, Uint8Array>();
+    const engine = await benchEngine(directory);
+    const clients = await registerClients(safelight.url, engine, directory, nClients);
+    const tRegister = performance.now() - t;
+    t = performance.now();
+    const pairs = Array.from({ length: opts.pairs }, (_, p) => ({ a: clients[2 * p] as BenchClient, b: clients[2 * p + 1] as BenchClient }));
+    await pool(pairs, 8, (p) => formPair(safelight.url, engine, p.a, p.b));
+    const tGroups = performance.now() - t;
+    t = performance.now();
+    for (const c of clients) await preEncrypt(engine, c, perClient, opts.payloadBytes);
+    const tEncrypt = performance.now() - t;
+    const frameBytes = Buffer.byteLength(clients[0]?.frames[0] ?? "");
+    // The messages are real: the peer of pair 0 decrypts the first one (its state is not used again).
+    const a0 = clients[0] as BenchClient;
+    const b0 = clients[1] as BenchClient;
+    const opened = await processIncoming(engine, b0.state!, fromB64(a0.messages[0] as string) as Uint8Array);
+    const sent = payload(opts.payloadBytes, "m0.0 ");
+    if (opened.kind !== "application" || !Buffer.from(opened.plaintext).equals(Buffer.from(sent))) {
+      throw new Error("pre-encrypted message did not decrypt to the expected text");
+    }
+    console.log(
+      `setup (untimed): register + key packages ${round(tRegister / 1000, 1)} s, ${opts.pairs} MLS groups ${round(tGroups / 1000, 1)} s, ` +
+        `${nClients * perClient} PrivateMessages pre-encrypted in ${round(tEncrypt / 1000, 1)} s; ` +
+        `send frame ${frameBytes} B (MLS message ${fromB64(a0.messages[0] as string)?.length} B); sample decrypts OK`,
+    );
+
+    // --- measured rounds -----------------------------------------------------------------------
+    const totals: Record<RelayKind, RelayTotals> = {
+      bareRelay: { results: [], serverCpuMs: 0, harnessCpuMs: 0 },
+      safelight: { results: [], serverCpuMs: 0, harnessCpuMs: 0 },
+    };
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const [kind, child] of [["bareRelay", bare], ["safelight", safelight]] as const) {
+        const res = await runRound(kind, child, clients, opts, r, totals[kind]);
+        const sorted = concatSorted([res.latenciesMs]);
+        console.log(
+          `  round ${r + 1} ${kind.padEnd(9)}: ${res.delivered} msgs in ${round(res.elapsedMs / 1000, 3)} s = ` +
+            `${round(res.delivered / (res.elapsedMs / 1000), 0)} msgs/s, p50 ${round(percentile(sorted, 50), 2)} ms, ` +
+            `p99 ${round(percentile(sorted, 99), 2)} ms`,
+        );
+      }
+    }
+    const s = summarise(totals.safelight);
+    const b = summarise(totals.bareRelay);
+    const ratio = round(s.msgsPerSec / b.msgsPerSec, 3);
+    const meetsTarget = ratio >= TARGET_RATIO && s.p99Ms < TARGET_P99_MS;
+    const dbBytes = await dirBytes(dataDir);
+    const loadEnd = loadavg().map((l) => round(l, 2));
+    console.log("");
+    for (const [name, x] of [["Safelight", s], ["bare relay", b]] as const) {
+      console.log(
+        `${name.padEnd(10)}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ` +
+          `(server process ${x.serverCpuMsPerMsg} ms CPU/msg, ${x.serverCpuUtilisation} cores busy; clients ${x.harnessCpuUtilisation} cores)`,
+      );
+    }
+    console.log(
+      `ratio Safelight / bare relay: ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 ${s.p99Ms} ms (target < ${TARGET_P99_MS}) → ` +
+        `${meetsTarget ? "meets target" : "MISSES target"}; database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: "messaging",
+        clients: nClients,
+        pairs: opts.pairs,
+        messages: s.delivered,
+        messagesPerClientPerRound: opts.messages,
+        rounds: opts.rounds,
+        warmupPerClientPerRound: opts.warmup,
+        window: opts.window,
+        ackBatch: opts.ackBatch,
+        payloadBytes: opts.payloadBytes,
+        sendFrameBytes: frameBytes,
+        safelight: s,
+        bareRelay: b,
+        ratio,
+        target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
+        meetsTarget,
+        servers: "child processes",
+        node: process.version,
+        cpus: cpu.length,
+        loadavgStart: loadStart,
+        loadavgEnd: loadEnd,
+      }),
+    );
+  } finally {
+    await Promise.all([safelight.stop(), bare.stop()]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

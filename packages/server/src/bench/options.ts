@@ -1,0 +1,97 @@
+// Knobs for `npm run bench:messaging`, from argv (`--messages=50`) or the environment
+// (`BENCH_MESSAGES=50`); argv wins.
+
+export interface BenchOptions {
+  /** Pairs of clients; clients = 2 × pairs. */
+  pairs: number;
+  /** Measured messages each client sends to its peer per round. */
+  messages: number;
+  /** Untimed messages each client sends before each measured round (JIT, sockets, SQLite cache). */
+  warmup: number;
+  /** Messages a client may have sent but not yet seen delivered to its peer. */
+  window: number;
+  /** The recipient acks after this many items, or after ackDelayMs, whichever is first. */
+  ackBatch: number;
+  ackDelayMs: number;
+  /** Rounds, each one bare-relay run then one Safelight run; figures pool all rounds. */
+  rounds: number;
+  /** Bytes of application content inside each MLS PrivateMessage. */
+  payloadBytes: number;
+  /** If set, a directory where the Safelight server child writes a .cpuprofile of its measured rounds. */
+  profileDir: string | undefined;
+}
+
+const DEFAULTS: Omit<BenchOptions, "profileDir"> = {
+  pairs: 100,
+  messages: 50,
+  warmup: 5,
+  window: 8,
+  ackBatch: 16,
+  ackDelayMs: 5,
+  rounds: 2,
+  payloadBytes: 100,
+};
+
+const ENV: Record<keyof BenchOptions, string> = {
+  pairs: "BENCH_PAIRS",
+  messages: "BENCH_MESSAGES",
+  warmup: "BENCH_WARMUP",
+  window: "BENCH_WINDOW",
+  ackBatch: "BENCH_ACK_BATCH",
+  ackDelayMs: "BENCH_ACK_DELAY_MS",
+  rounds: "BENCH_ROUNDS",
+  payloadBytes: "BENCH_PAYLOAD_BYTES",
+  profileDir: "BENCH_PROFILE_DIR",
+};
+
+const FLAG: Record<keyof BenchOptions, string> = {
+  pairs: "pairs",
+  messages: "messages",
+  warmup: "warmup",
+  window: "window",
+  ackBatch: "ack-batch",
+  ackDelayMs: "ack-delay-ms",
+  rounds: "rounds",
+  payloadBytes: "payload-bytes",
+  profileDir: "profile-dir",
+};
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(arg);
+    if (m === null || m[1] === undefined || m[2] === undefined) throw new Error(`unrecognised argument ${arg} (use --name=value)`);
+    if (!Object.values(FLAG).includes(m[1])) throw new Error(`unknown option --${m[1]}`);
+    flags.set(m[1], m[2]);
+  }
+  const raw = (key: keyof BenchOptions): string | undefined => flags.get(FLAG[key]) ?? env[ENV[key]];
+  const num = (key: keyof typeof DEFAULTS, min: number): number => {
+    const text = raw(key);
+    if (text === undefined || text === "") return DEFAULTS[key];
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${FLAG[key]} / ${ENV[key]} must be an integer ≥ ${min}`);
+    return n;
+  };
+  const profileDir = raw("profileDir");
+  return {
+    pairs: num("pairs", 1),
+    messages: num("messages", 1),
+    warmup: num("warmup", 0),
+    window: num("window", 1),
+    ackBatch: num("ackBatch", 1),
+    ackDelayMs: num("ackDelayMs", 0),
+    rounds: num("rounds", 1),
+    payloadBytes: num("payloadBytes", 40),
+    profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,
+  };
+}
+
+/** Limits high enough that the bench never throttles itself (defaults: burst 2000, 200/s per account
+ *  and per address, which 200 clients behind 127.0.0.1 would hit); it measures delivery, not the
+ *  rate limiter. */
+export const BENCH_LIMITS = {
+  rateBurst: 1_000_000_000,
+  ratePerSecond: 1_000_000_000,
+  anonBurst: 1_000_000_000,
+  anonPerSecond: 1_000_000_000,
+} as const;
