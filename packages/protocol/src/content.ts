@@ -4,6 +4,9 @@
  * total (returns undefined for anything malformed) because it is attacker-controlled input.
  */
 
+import { fromB64 } from "./base64.js";
+import { FRANKING_SALT_BYTES } from "./franking.js";
+
 export interface FileRef {
   blobId: string;
   /** base64url file key (docs/attachments.md). */
@@ -15,11 +18,12 @@ export interface FileRef {
   type: string;
 }
 
+/** Every content carries `salt`, the franking key for this message (docs/franking.md), base64url. */
 export type AppContent =
-  | { v: 1; type: "text"; text: string; sentAt: number; files?: FileRef[] }
+  | { v: 1; type: "text"; salt: string; text: string; sentAt: number; files?: FileRef[] }
   /** Conversation metadata (kind, title): group state, so it travels end-to-end encrypted like any
    *  message. Sent after every commit that adds members, so newcomers learn it. */
-  | { v: 1; type: "meta"; kind: ConversationKind; title: string; sentAt: number };
+  | { v: 1; type: "meta"; salt: string; kind: ConversationKind; title: string; sentAt: number };
 
 export type ConversationKind = "direct" | "group";
 
@@ -32,6 +36,12 @@ export function encodeContent(content: AppContent): Uint8Array {
 
 function isString(x: unknown, max: number): x is string {
   return typeof x === "string" && x.length <= max;
+}
+
+function isSalt(x: unknown): x is string {
+  if (typeof x !== "string") return false;
+  const bytes = fromB64(x);
+  return bytes !== undefined && bytes.length === FRANKING_SALT_BYTES;
 }
 
 function isFileRef(x: unknown): x is FileRef {
@@ -57,14 +67,15 @@ export function decodeContent(bytes: Uint8Array): AppContent | undefined {
   }
   if (typeof value !== "object" || value === null) return undefined;
   const c = value as Record<string, unknown>;
-  if (c.v !== 1 || !Number.isSafeInteger(c.sentAt)) return undefined;
+  if (c.v !== 1 || !Number.isSafeInteger(c.sentAt) || !isSalt(c.salt)) return undefined;
+  const common = { v: 1 as const, salt: c.salt, sentAt: c.sentAt as number };
   if (c.type === "text" && isString(c.text, MAX_TEXT_CHARS)) {
-    if (c.files === undefined) return { v: 1, type: "text", text: c.text, sentAt: c.sentAt as number };
+    if (c.files === undefined) return { ...common, type: "text", text: c.text };
     if (!Array.isArray(c.files) || c.files.length > MAX_FILES || !c.files.every(isFileRef)) return undefined;
-    return { v: 1, type: "text", text: c.text, sentAt: c.sentAt as number, files: c.files };
+    return { ...common, type: "text", text: c.text, files: c.files };
   }
   if (c.type === "meta" && (c.kind === "direct" || c.kind === "group") && isString(c.title, 256)) {
-    return { v: 1, type: "meta", kind: c.kind, title: c.title, sentAt: c.sentAt as number };
+    return { ...common, type: "meta", kind: c.kind, title: c.title };
   }
   return undefined;
 }

@@ -6,6 +6,11 @@ import {
   commitChanges,
   createEngine,
   decodeContent,
+  decodeFrankingAad,
+  encodeFrankingAad,
+  frankingTag,
+  newFrankingSalt,
+  tagMatches,
   decodeGroupState,
   decodePrivateKeyPackage,
   encodeContent,
@@ -413,6 +418,7 @@ export class SafelightClient {
     await this.encryptAndPost(groupId, {
       v: 1,
       type: "meta",
+      salt: toB64(newFrankingSalt()),
       kind: group.kind,
       title: group.title,
       sentAt: Date.now(),
@@ -426,7 +432,14 @@ export class SafelightClient {
       const { blobId } = await this.authed((a) => a.uploadBlob(sealed.blob));
       refs.push({ blobId, key: toB64(sealed.key), digest: toB64(sealed.digest), name: f.name, size: f.bytes.length, type: f.type });
     }
-    const content: AppContent = { v: 1, type: "text", text, sentAt: Date.now(), ...(refs.length ? { files: refs } : {}) };
+    const content: AppContent = {
+      v: 1,
+      type: "text",
+      salt: toB64(newFrankingSalt()),
+      text,
+      sentAt: Date.now(),
+      ...(refs.length ? { files: refs } : {}),
+    };
     const { id, group } = await this.encryptAndPost(groupId, content);
     const profile = this.requireProfile();
     await this.opts.store.saveOutgoing(
@@ -446,11 +459,14 @@ export class SafelightClient {
     return { id, conversation: groupId };
   }
 
-  /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries. */
+  /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
+   *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
   private async encryptAndPost(groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
+    const bytes = encodeContent(content);
+    const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
     for (let attempt = 0; ; attempt++) {
       const group = await this.requireGroup(groupId);
-      const sent = await encryptApplication(this.engine!, decodeGroupState(group.state), encodeContent(content));
+      const sent = await encryptApplication(this.engine!, decodeGroupState(group.state), bytes, aad);
       const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
       // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
       await this.opts.store.saveGroup(updated);
@@ -567,6 +583,9 @@ export class SafelightClient {
     const content = decodeContent(result.plaintext);
     const state = encodeGroupState(result.state);
     if (!content) throw new Error("undecodable application content");
+    // A sender whose tag does not match the content could later deny or misattribute it: drop it.
+    const tag = decodeFrankingAad(result.aad);
+    if (!tag || !tagMatches(fromB64(content.salt)!, result.plaintext, tag)) throw new Error("franking tag mismatch");
     if (content.type === "meta") {
       const others = [...new Set(members(result.state).map((m) => m.accountId))].filter(
         (id) => id !== this.requireProfile().accountId,
