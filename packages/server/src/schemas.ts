@@ -55,3 +55,23 @@ export const sessionSchema = {
 } as const;
 
 export const emptyBody = { type: "object", additionalProperties: false, properties: {} } as const;
+
+/** A closed object schema; every property is required unless listed in `optional`. */
+export function object(properties: Record<string, unknown>, optional: string[] = []) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  } as const;
+}
+
+/** `response` for a route: its success body plus the documented error envelope. */
+export function replies(status: 200 | 201, body: unknown) {
+  return { [status]: body, ...errorResponses };
+}
+
+/** `{ <field>: string, expiresAt }`: challenges and link codes. */
+export function expiringSecret(field: string) {
+  return replies(200, object({ [field]: { type: "string" }, expiresAt: { type: "integer" } }));
+}

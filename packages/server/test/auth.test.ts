@@ -135,11 +135,13 @@ describe("accounts and sessions", () => {
 
 describe("token lifetime", () => {
   it("rejects an expired token", async () => {
-    const short = await startTestServer({ tokenLifetimeMs: 200 });
+    const short = await startTestServer({ tokenLifetimeMs: 3000 });
     try {
       const dev = await register(short.url);
+      const expiresAt = (dev as unknown as { expiresAt: number }).expiresAt;
+      expect(expiresAt).toBeGreaterThan(Date.now());
       expect((await call(short.url, "GET", "/v1/queue", { token: dev.token })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 50));
       const res = await call(short.url, "GET", "/v1/queue", { token: dev.token });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe("SL_ERR_UNAUTHENTICATED");

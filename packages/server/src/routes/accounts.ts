@@ -3,26 +3,15 @@ import { toB64 } from "@safelight/protocol";
 import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { makeAuthHooks } from "../plugins/auth.js";
-import { b64, errorResponses, id } from "../schemas.js";
+import { b64, id, object, replies } from "../schemas.js";
 import type { AccountRecord } from "../storage/types.js";
 import { normalizeName } from "./auth.js";
 
-const accountSchema = {
-  type: "object",
-  properties: {
-    accountId: id,
-    name: { type: "string" },
-    devices: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { deviceId: id, signatureKey: b64 },
-        required: ["deviceId", "signatureKey"],
-      },
-    },
-  },
-  required: ["accountId", "name", "devices"],
-} as const;
+const accountSchema = object({
+  accountId: id,
+  name: { type: "string" },
+  devices: { type: "array", items: object({ deviceId: id, signatureKey: b64 }) },
+});
 
 /** The directory entry clients use to authenticate credentials (RFC 9420 §5.3.1). No birthdate. */
 function directoryEntry(account: AccountRecord | undefined) {
@@ -42,8 +31,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ServerContext):
     {
       onRequest: authenticate,
       schema: {
-        params: { type: "object", properties: { name: { type: "string", maxLength: 64 } }, required: ["name"] },
-        response: { 200: accountSchema, ...errorResponses },
+        params: object({ name: { type: "string", maxLength: 64 } }),
+        response: replies(200, accountSchema),
       },
     },
     async (request) => directoryEntry(await ctx.storage.getAccountByName(normalizeName(request.params.name))),
@@ -54,8 +43,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ServerContext):
     {
       onRequest: authenticate,
       schema: {
-        params: { type: "object", properties: { accountId: id }, required: ["accountId"] },
-        response: { 200: accountSchema, ...errorResponses },
+        params: object({ accountId: id }),
+        response: replies(200, accountSchema),
       },
     },
     async (request) => directoryEntry(await ctx.storage.getAccountById(request.params.accountId)),

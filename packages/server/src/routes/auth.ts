@@ -3,7 +3,7 @@ import type { ServerContext } from "../context.js";
 import { randomId, sha256 } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { b64, emptyBody, errorResponses, id, sessionSchema } from "../schemas.js";
+import { b64, emptyBody, expiringSecret, id, object, replies, sessionSchema } from "../schemas.js";
 import { checkProof, newSession, signatureKeyField } from "../session.js";
 
 const NAME = /^[a-z0-9_]{2,32}$/;
@@ -45,17 +45,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     {
       onRequest: anonymous,
       preValidation: defaultEmptyBody,
-      schema: {
-        body: emptyBody,
-        response: {
-          200: {
-            type: "object",
-            properties: { challenge: { type: "string" }, expiresAt: { type: "integer" } },
-            required: ["challenge", "expiresAt"],
-          },
-          ...errorResponses,
-        },
-      },
+      schema: { body: emptyBody, response: expiringSecret("challenge") },
     },
     async () => {
       const challenge = randomId(32);
@@ -70,18 +60,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     {
       onRequest: anonymous,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            name: { type: "string", maxLength: 64 },
-            birthdate: { type: "string", maxLength: 10 },
-            signatureKey: b64,
-            ...proofFields,
-          },
-          required: ["name", "birthdate", "signatureKey", "challenge", "signature"],
-        },
-        response: { 201: sessionSchema, ...errorResponses },
+        body: object({
+          name: { type: "string", maxLength: 64 },
+          birthdate: { type: "string", maxLength: 10 },
+          signatureKey: b64,
+          ...proofFields,
+        }),
+        response: replies(201, sessionSchema),
       },
     },
     async (request, reply) => {
@@ -114,13 +99,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     {
       onRequest: anonymous,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { deviceId: id, ...proofFields },
-          required: ["deviceId", "challenge", "signature"],
-        },
-        response: { 200: sessionSchema, ...errorResponses },
+        body: object({ deviceId: id, ...proofFields }),
+        response: replies(200, sessionSchema),
       },
     },
     async (request) => {
@@ -141,17 +121,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     {
       onRequest: authenticate,
       preValidation: defaultEmptyBody,
-      schema: {
-        body: emptyBody,
-        response: {
-          200: {
-            type: "object",
-            properties: { code: { type: "string" }, expiresAt: { type: "integer" } },
-            required: ["code", "expiresAt"],
-          },
-          ...errorResponses,
-        },
-      },
+      schema: { body: emptyBody, response: expiringSecret("code") },
     },
     async (request) => {
       const code = randomId(16);
@@ -166,13 +136,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
     {
       onRequest: anonymous,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { code: { type: "string", minLength: 1, maxLength: 128 }, signatureKey: b64, ...proofFields },
-          required: ["code", "signatureKey", "challenge", "signature"],
-        },
-        response: { 201: sessionSchema, ...errorResponses },
+        body: object({ code: { type: "string", minLength: 1, maxLength: 128 }, signatureKey: b64, ...proofFields }),
+        response: replies(201, sessionSchema),
       },
     },
     async (request, reply) => {

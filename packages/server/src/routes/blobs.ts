@@ -4,13 +4,9 @@ import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, object, replies } from "../schemas.js";
 
-const blobIdParam = {
-  type: "object",
-  properties: { blobId: { type: "string", pattern: "^[A-Za-z0-9_-]{22}$" } },
-  required: ["blobId"],
-} as const;
+const blobIdParam = object({ blobId: { type: "string", pattern: "^[A-Za-z0-9_-]{22}$" } });
 
 /** Attachments: opaque encrypted bytes, streamed to disk (docs/protocol.md, blobs). */
 export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
@@ -26,14 +22,7 @@ export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Prom
       onRequest: authenticate,
       schema: {
         consumes: ["application/octet-stream"],
-        response: {
-          201: {
-            type: "object",
-            properties: { blobId: { type: "string" }, size: { type: "integer" }, expiresAt: { type: "integer" } },
-            required: ["blobId", "size", "expiresAt"],
-          },
-          ...errorResponses,
-        },
+        response: replies(201, object({ blobId: { type: "string" }, size: { type: "integer" }, expiresAt: { type: "integer" } })),
       },
     },
     async (request, reply) => {

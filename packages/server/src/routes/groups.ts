@@ -3,15 +3,11 @@ import { toB64 } from "@safelight/protocol";
 import type { ServerContext } from "../context.js";
 import { acceptApplication, acceptCommit, checkGroupId, requireMember } from "../delivery.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { b64, errorResponses, id } from "../schemas.js";
+import { b64, id, object, replies } from "../schemas.js";
 import { b64Field } from "../wire.js";
 
 // 16–64 bytes of base64url without padding is 22–86 characters.
-const groupIdParam = {
-  type: "object",
-  properties: { groupId: { type: "string", pattern: "^[A-Za-z0-9_-]{22,86}$" } },
-  required: ["groupId"],
-} as const;
+const groupIdParam = object({ groupId: { type: "string", pattern: "^[A-Za-z0-9_-]{22,86}$" } });
 
 const mlsB64 = { ...b64, minLength: 1 } as const;
 
@@ -29,15 +25,8 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
     {
       onRequest: authenticate,
       schema: {
-        body: { type: "object", additionalProperties: false, properties: { groupId: b64 }, required: ["groupId"] },
-        response: {
-          201: {
-            type: "object",
-            properties: { groupId: b64, epoch: { type: "integer" } },
-            required: ["groupId", "epoch"],
-          },
-          ...errorResponses,
-        },
+        body: object({ groupId: b64 }),
+        response: replies(201, object({ groupId: b64, epoch: { type: "integer" } })),
       },
     },
     async (request, reply) => {
@@ -53,25 +42,14 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
       onRequest: authenticate,
       schema: {
         params: groupIdParam,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              groupId: b64,
-              epoch: { type: "integer" },
-              members: {
-                type: "array",
-                items: {
-                  type: "object",
-                  properties: { leaf: { type: "integer" }, accountId: id, deviceId: id },
-                  required: ["leaf", "accountId", "deviceId"],
-                },
-              },
-            },
-            required: ["groupId", "epoch", "members"],
-          },
-          ...errorResponses,
-        },
+        response: replies(
+          200,
+          object({
+            groupId: b64,
+            epoch: { type: "integer" },
+            members: { type: "array", items: object({ leaf: { type: "integer" }, accountId: id, deviceId: id }) },
+          }),
+        ),
       },
     },
     async (request) => {
@@ -86,20 +64,8 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
       onRequest: authenticate,
       schema: {
         params: groupIdParam,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { commit: mlsB64, welcome: mlsB64 },
-          required: ["commit"],
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: { id: { type: "string" }, epoch: { type: "integer" } },
-            required: ["id", "epoch"],
-          },
-          ...errorResponses,
-        },
+        body: object({ commit: mlsB64, welcome: mlsB64 }, ["welcome"]),
+        response: replies(200, object({ id: { type: "string" }, epoch: { type: "integer" } })),
       },
     },
     async (request) => {
@@ -122,11 +88,8 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
       onRequest: authenticate,
       schema: {
         params: groupIdParam,
-        body: { type: "object", additionalProperties: false, properties: { message: mlsB64 }, required: ["message"] },
-        response: {
-          200: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
-          ...errorResponses,
-        },
+        body: object({ message: mlsB64 }),
+        response: replies(200, object({ id: { type: "string" } })),
       },
     },
     async (request) => acceptApplication(ctx, caller(request), groupIdOf(request.params.groupId), request.body.message),

@@ -5,7 +5,7 @@ import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { readMls } from "../mlsInput.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { b64, errorResponses, id } from "../schemas.js";
+import { b64, id, object, replies } from "../schemas.js";
 import type { DeviceRef } from "../storage/types.js";
 
 const MAX_UPLOAD = 200;
@@ -26,20 +26,8 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
     {
       onRequest: authenticate,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { keyPackages: { type: "array", maxItems: MAX_UPLOAD, items: b64 }, lastResort: b64 },
-          required: ["keyPackages"],
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: { stored: { type: "integer" }, available: { type: "integer" } },
-            required: ["stored", "available"],
-          },
-          ...errorResponses,
-        },
+        body: object({ keyPackages: { type: "array", maxItems: MAX_UPLOAD, items: b64 }, lastResort: b64 }, ["lastResort"]),
+        response: replies(200, object({ stored: { type: "integer" }, available: { type: "integer" } })),
       },
     },
     async (request) => {
@@ -59,16 +47,7 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
     "/v1/key-packages/count",
     {
       onRequest: authenticate,
-      schema: {
-        response: {
-          200: {
-            type: "object",
-            properties: { available: { type: "integer" }, lastResort: { type: "boolean" } },
-            required: ["available", "lastResort"],
-          },
-          ...errorResponses,
-        },
-      },
+      schema: { response: replies(200, object({ available: { type: "integer" }, lastResort: { type: "boolean" } })) },
     },
     async (request) => ctx.storage.countKeyPackages(caller(request).deviceId),
   );
@@ -78,29 +57,11 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
     {
       onRequest: authenticate,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { accountId: id, excludeDeviceId: id },
-          required: ["accountId"],
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              keyPackages: {
-                type: "array",
-                items: {
-                  type: "object",
-                  properties: { accountId: id, deviceId: id, keyPackage: b64 },
-                  required: ["accountId", "deviceId", "keyPackage"],
-                },
-              },
-            },
-            required: ["keyPackages"],
-          },
-          ...errorResponses,
-        },
+        body: object({ accountId: id, excludeDeviceId: id }, ["excludeDeviceId"]),
+        response: replies(
+          200,
+          object({ keyPackages: { type: "array", items: object({ accountId: id, deviceId: id, keyPackage: b64 }) } }),
+        ),
       },
     },
     async (request) => {

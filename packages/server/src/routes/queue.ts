@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { errorResponses, queueItemSchema } from "../schemas.js";
+import { object, queueItemSchema, replies } from "../schemas.js";
 import { queueItemJson } from "../wire.js";
 
 export const MAX_ACK_IDS = 1000;
@@ -18,10 +18,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
           type: "object",
           properties: { limit: { type: "integer", minimum: 1, maximum: 500, default: 100 }, token: { type: "string" } },
         },
-        response: {
-          200: { type: "object", properties: { items: { type: "array", items: queueItemSchema } }, required: ["items"] },
-          ...errorResponses,
-        },
+        response: replies(200, object({ items: { type: "array", items: queueItemSchema } })),
       },
     },
     async (request) => {
@@ -35,16 +32,8 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     {
       onRequest: authenticate,
       schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: { ids: { type: "array", maxItems: MAX_ACK_IDS, items: { type: "string", maxLength: 64 } } },
-          required: ["ids"],
-        },
-        response: {
-          200: { type: "object", properties: { removed: { type: "integer" } }, required: ["removed"] },
-          ...errorResponses,
-        },
+        body: object({ ids: { type: "array", maxItems: MAX_ACK_IDS, items: { type: "string", maxLength: 64 } } }),
+        response: replies(200, object({ removed: { type: "integer" } })),
       },
     },
     // The device id in the WHERE clause is what keeps a device from touching another's queue.
