@@ -63,6 +63,21 @@ export async function casesFor<T extends { cipher_suite: number }>(
   });
 }
 
+/**
+ * Keep every suite-1 vector (our suite) and the first `perSuite` of each other suite. Used only where the
+ * P-384/P-521 vectors make a file slow (treekem): the files list vectors smallest-tree first, so the
+ * sample still covers each suite's code path, only not its biggest trees.
+ */
+export function sampleOtherSuites<T extends { cipher_suite: number }>(vectors: T[], perSuite: number): T[] {
+  const seen = new Map<number, number>();
+  return vectors.filter((v) => {
+    if (v.cipher_suite === 1) return true;
+    const n = (seen.get(v.cipher_suite) ?? 0) + 1;
+    seen.set(v.cipher_suite, n);
+    return n <= perSuite;
+  });
+}
+
 export type Check<T> = (c: SuiteCase<T>) => Promise<void>;
 
 /**

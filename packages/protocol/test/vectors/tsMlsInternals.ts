@@ -31,3 +31,8 @@ export * from "../../../../node_modules/ts-mls/dist/src/keyPackage.js";
 export * from "../../../../node_modules/ts-mls/dist/src/groupInfo.js";
 export * from "../../../../node_modules/ts-mls/dist/src/groupSecrets.js";
 export { validateRatchetTree } from "../../../../node_modules/ts-mls/dist/src/clientState.js";
+export * from "../../../../node_modules/ts-mls/dist/src/updatePath.js";
+export * from "../../../../node_modules/ts-mls/dist/src/privateKeyPath.js";
+export * from "../../../../node_modules/ts-mls/dist/src/pathSecrets.js";
+export * from "../../../../node_modules/ts-mls/dist/src/parentHash.js";
+export { applyUpdatePathSecret } from "../../../../node_modules/ts-mls/dist/src/createCommit.js";
