@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, challenge, linkDevice, newKeys, proof, register, startTestServer, uniqueName, b64, type TestServer } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, challenge, linkDevice, newKeys, proof, register, startTestServer, useServer, uniqueName, b64 } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.stop());
+const server = useServer();
 
 async function registerBody(name: string, birthdate = "1990-05-17") {
   const keys = await newKeys();

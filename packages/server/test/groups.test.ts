@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { nodeTypes, type ClientState } from "ts-mls";
 import {
   addProposal,
@@ -11,16 +11,11 @@ import {
   newKeys,
   register,
   removeProposal,
-  startTestServer,
+  useServer,
   type Device,
-  type TestServer,
 } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.stop());
+const server = useServer();
 
 /** leaf → "<accountId>.<deviceId>" as the committer's own ratchet tree has it. */
 function localLeaves(state: ClientState): { leaf: number; identity: string }[] {

@@ -1,4 +1,5 @@
 /** Black-box test helpers: a real server on port 0, fetch, and real MLS objects built with ts-mls. */
+import { afterAll, beforeAll } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -222,4 +223,25 @@ export function unb64(text: string): Uint8Array {
   const out = fromB64(text);
   if (out === undefined) throw new Error("bad b64");
   return out;
+}
+
+/** One real server per test file, started in beforeAll and stopped in afterAll. */
+export function useServer(options: StartOptions = {}): { readonly url: string; readonly dataDir: string } {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(options);
+  });
+  afterAll(async () => server?.stop());
+  const running = () => {
+    if (server === undefined) throw new Error("server not started yet");
+    return server;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get dataDir() {
+      return running().dataDir;
+    },
+  };
 }

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { b64, call, keyPackage, linkDevice, newKeys, register, startTestServer, unb64, type TestServer } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { b64, call, keyPackage, linkDevice, newKeys, register, useServer, unb64 } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.stop());
+const server = useServer();
 
 const upload = (token: string, json: unknown) => call(server.url, "POST", "/v1/key-packages", { token, json });
 const count = async (token: string) => (await call(server.url, "GET", "/v1/key-packages/count", { token })).body;

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, register, startTestServer, type TestServer } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { call, register, useServer } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ limits: { rateBurst: 5, ratePerSecond: 0.001, anonBurst: 40, anonPerSecond: 0.001 } });
-});
-afterAll(async () => server.stop());
+const server = useServer({ limits: { rateBurst: 5, ratePerSecond: 0.001, anonBurst: 40, anonPerSecond: 0.001 } });
 
 describe("limits and metadata", () => {
   it("rate-limits per account without affecting other accounts", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   addProposal,
@@ -9,16 +9,11 @@ import {
   keyPackage,
   newGroup,
   register,
-  startTestServer,
+  useServer,
   type Device,
-  type TestServer,
 } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.stop());
+const server = useServer();
 
 /** alice + bob in one group at epoch 1; returns alice's state for sending. */
 async function pair() {

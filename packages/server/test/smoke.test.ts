@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addProposal, appMessage, b64, call, commit, keyPackage, newGroup, register, startTestServer, type TestServer } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { addProposal, appMessage, b64, call, commit, keyPackage, newGroup, register, useServer } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.stop());
+const server = useServer();
 
 describe("happy path", () => {
   it("register, key packages, group, commit with add, application message, queue + ack", async () => {
