@@ -84,13 +84,22 @@ function harnessClients(kind: RelayKind, baseUrl: string, clients: BenchClient[]
   });
 }
 
-async function runRound(
+interface Phase {
+  from: number;
+  warmup: number;
+  count: number;
+  /** Open loop at this rate per client; undefined = saturate with the window. */
+  pacedPerClientPerSec?: number;
+}
+
+async function runPhase(
   kind: RelayKind,
   child: Child,
   clients: BenchClient[],
   opts: BenchOptions,
-  round: number,
+  phase: Phase,
   totals: RelayTotals,
+  profilePath?: string,
 ): Promise<RangeResult> {
   const harness = await RelayHarness.connect(harnessClients(kind, child.url, clients), {
     window: opts.window,
@@ -99,21 +108,19 @@ async function runRound(
     expectSentReplies: kind === "safelight",
     stallMs: 30_000,
   });
-  const base = round * (opts.warmup + opts.messages);
-  if (opts.warmup > 0) check(kind, await harness.runRange(base, base + opts.warmup), clients.length * opts.warmup);
-  const profiling = kind === "safelight" && opts.profileDir !== undefined;
-  if (profiling) await child.ask({ cmd: "prof-start" });
+  const { from, warmup, count } = phase;
+  if (warmup > 0) check(kind, await harness.runRange(from, from + warmup), clients.length * warmup);
+  if (profilePath !== undefined) await child.ask({ cmd: "prof-start" });
   const serverBefore = await cpuMs(child);
   const harnessBefore = ownCpuMs();
-  const result = await harness.runRange(base + opts.warmup, base + opts.warmup + opts.messages);
+  const result = await harness.runRange(from + warmup, from + warmup + count, phase.pacedPerClientPerSec);
   totals.harnessCpuMs += ownCpuMs() - harnessBefore;
   totals.serverCpuMs += (await cpuMs(child)) - serverBefore;
-  if (profiling) {
-    const path = join(opts.profileDir as string, `safelight-round${round}-${Date.now()}.cpuprofile`);
-    await child.ask({ cmd: "prof-stop", path });
-    console.log(`  cpu profile of the server: ${path}`);
+  if (profilePath !== undefined) {
+    await child.ask({ cmd: "prof-stop", path: profilePath });
+    console.log(`  cpu profile of the server: ${profilePath}`);
   }
-  check(kind, result, clients.length * opts.messages);
+  check(kind, result, clients.length * count);
   if (harness.strayFrames > 0) throw new Error(`${kind}: ${harness.strayFrames} frames arrived outside a run`);
   await harness.close();
   totals.results.push(result);
@@ -156,12 +163,15 @@ async function dirBytes(dir: string): Promise<number> {
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2), process.env);
   const nClients = opts.pairs * 2;
-  const perClient = opts.rounds * (opts.warmup + opts.messages);
+  const perClient = opts.rounds * (opts.warmup + opts.messages + opts.paced);
   const cpu = cpus();
   const loadStart = loadavg().map((l) => round(l, 2));
-  console.log(`bench:messaging — ${nClients} clients (${opts.pairs} pairs), ${opts.messages} measured messages per client per round`);
   console.log(
-    `  ${opts.rounds} round(s) of bare relay then Safelight; warmup ${opts.warmup}/client/round; window ${opts.window}; ` +
+    `bench:messaging — ${nClients} clients (${opts.pairs} pairs); per client per round: ${opts.warmup} warmup, ` +
+      `${opts.messages} saturated, ${opts.paced} paced at ${opts.pacedFraction} × the bare relay's rate`,
+  );
+  console.log(
+    `  ${opts.rounds} round(s) of bare relay then Safelight; window ${opts.window}; ` +
       `acks every ${opts.ackBatch} items or ${opts.ackDelayMs} ms; payload ${opts.payloadBytes} B`,
   );
   console.log(`  node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, load average ${loadStart.join(" ")}`);
@@ -200,37 +210,64 @@ async function main(): Promise<void> {
     );
 
     // --- measured rounds -----------------------------------------------------------------------
-    const totals: Record<RelayKind, RelayTotals> = {
-      bareRelay: { results: [], serverCpuMs: 0, harnessCpuMs: 0 },
-      safelight: { results: [], serverCpuMs: 0, harnessCpuMs: 0 },
+    const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, harnessCpuMs: 0 });
+    const saturated: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals() };
+    const paced: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals() };
+    const offered: number[] = [];
+    const perRound = opts.warmup + opts.messages + opts.paced;
+    const servers = [["bareRelay", bare], ["safelight", safelight]] as const;
+    const line = (r: number, what: string, res: RangeResult) => {
+      const sorted = concatSorted([res.latenciesMs]);
+      console.log(
+        `  round ${r + 1} ${what}: ${res.delivered} msgs in ${round(res.elapsedMs / 1000, 3)} s = ` +
+          `${round(res.delivered / (res.elapsedMs / 1000), 0)} msgs/s, p50 ${round(percentile(sorted, 50), 2)} ms, ` +
+          `p99 ${round(percentile(sorted, 99), 2)} ms`,
+      );
     };
     for (let r = 0; r < opts.rounds; r++) {
-      for (const [kind, child] of [["bareRelay", bare], ["safelight", safelight]] as const) {
-        const res = await runRound(kind, child, clients, opts, r, totals[kind]);
-        const sorted = concatSorted([res.latenciesMs]);
-        console.log(
-          `  round ${r + 1} ${kind.padEnd(9)}: ${res.delivered} msgs in ${round(res.elapsedMs / 1000, 3)} s = ` +
-            `${round(res.delivered / (res.elapsedMs / 1000), 0)} msgs/s, p50 ${round(percentile(sorted, 50), 2)} ms, ` +
-            `p99 ${round(percentile(sorted, 99), 2)} ms`,
-        );
+      const base = r * perRound;
+      let bareRate = 0;
+      for (const [kind, child] of servers) {
+        const profilePath =
+          kind === "safelight" && opts.profileDir !== undefined ? join(opts.profileDir, `safelight-saturated-r${r + 1}-${Date.now()}.cpuprofile`) : undefined;
+        const res = await runPhase(kind, child, clients, opts, { from: base, warmup: opts.warmup, count: opts.messages }, saturated[kind], profilePath);
+        if (kind === "bareRelay") bareRate = res.delivered / (res.elapsedMs / 1000);
+        line(r, `${kind.padEnd(9)} saturated`, res);
+      }
+      if (opts.paced === 0) continue;
+      const rate = opts.pacedFraction * bareRate;
+      offered.push(rate);
+      for (const [kind, child] of servers) {
+        const phase = { from: base + opts.warmup + opts.messages, warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
+        line(r, `${kind.padEnd(9)} paced at ${round(rate, 0)} msgs/s`, await runPhase(kind, child, clients, opts, phase, paced[kind]));
       }
     }
-    const s = summarise(totals.safelight);
-    const b = summarise(totals.bareRelay);
+    const s = summarise(saturated.safelight);
+    const b = summarise(saturated.bareRelay);
+    const ps = paced.safelight.results.length > 0 ? summarise(paced.safelight) : undefined;
+    const pb = paced.bareRelay.results.length > 0 ? summarise(paced.bareRelay) : undefined;
+    const offeredMsgsPerSec = round(offered.reduce((x, y) => x + y, 0) / Math.max(1, offered.length), 0);
     const ratio = round(s.msgsPerSec / b.msgsPerSec, 3);
-    const meetsTarget = ratio >= TARGET_RATIO && s.p99Ms < TARGET_P99_MS;
+    const meetsTarget = ratio >= TARGET_RATIO && ps !== undefined && ps.p99Ms < TARGET_P99_MS;
     const dbBytes = await dirBytes(dataDir);
     const loadEnd = loadavg().map((l) => round(l, 2));
     console.log("");
+    const cpuNote = (x: ReturnType<typeof summarise>) =>
+      `(server process ${x.serverCpuMsPerMsg} ms CPU/msg, ${x.serverCpuUtilisation} cores busy; clients ${x.harnessCpuUtilisation} cores)`;
     for (const [name, x] of [["Safelight", s], ["bare relay", b]] as const) {
+      console.log(`saturated, ${name.padEnd(10)}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ${cpuNote(x)}`);
+    }
+    for (const [name, x] of [["Safelight", ps], ["bare relay", pb]] as const) {
+      if (x === undefined) continue;
       console.log(
-        `${name.padEnd(10)}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ` +
-          `(server process ${x.serverCpuMsPerMsg} ms CPU/msg, ${x.serverCpuUtilisation} cores busy; clients ${x.harnessCpuUtilisation} cores)`,
+        `paced at ${offeredMsgsPerSec} msgs/s (${opts.pacedFraction} × bare relay), ${name.padEnd(10)}: ${x.msgsPerSec} msgs/s delivered, ` +
+          `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ${cpuNote(x)}`,
       );
     }
     console.log(
-      `ratio Safelight / bare relay: ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 ${s.p99Ms} ms (target < ${TARGET_P99_MS}) → ` +
-        `${meetsTarget ? "meets target" : "MISSES target"}; database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
+      `ratio Safelight / bare relay (saturated): ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 at ${opts.pacedFraction} × the ceiling: ` +
+        `${ps?.p99Ms ?? "not measured"} ms (target < ${TARGET_P99_MS}) → ${meetsTarget ? "meets target" : "MISSES target"}; ` +
+        `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
     );
     console.log(
       JSON.stringify({
@@ -239,15 +276,17 @@ async function main(): Promise<void> {
         pairs: opts.pairs,
         messages: s.delivered,
         messagesPerClientPerRound: opts.messages,
+        pacedMessagesPerClientPerRound: opts.paced,
         rounds: opts.rounds,
         warmupPerClientPerRound: opts.warmup,
         window: opts.window,
         ackBatch: opts.ackBatch,
         payloadBytes: opts.payloadBytes,
         sendFrameBytes: frameBytes,
-        safelight: s,
-        bareRelay: b,
+        safelight: { ...s, atTargetLoad: ps },
+        bareRelay: { ...b, atTargetLoad: pb },
         ratio,
+        targetLoadMsgsPerSec: offeredMsgsPerSec,
         target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
         meetsTarget,
         servers: "child processes",

@@ -6,6 +6,11 @@ export interface BenchOptions {
   pairs: number;
   /** Measured messages each client sends to its peer per round. */
   messages: number;
+  /** Messages each client sends per round in the paced (fixed-rate, open-loop) latency phase. */
+  paced: number;
+  /** Total offered load of the paced phase as a fraction of the bare relay's saturated throughput in
+   *  the same round (the target: Safelight must deliver half the ceiling with p99 < 250 ms). */
+  pacedFraction: number;
   /** Untimed messages each client sends before each measured round (JIT, sockets, SQLite cache). */
   warmup: number;
   /** Messages a client may have sent but not yet seen delivered to its peer. */
@@ -23,7 +28,9 @@ export interface BenchOptions {
 
 const DEFAULTS: Omit<BenchOptions, "profileDir"> = {
   pairs: 100,
-  messages: 50,
+  messages: 40,
+  paced: 20,
+  pacedFraction: 0.5,
   warmup: 5,
   window: 8,
   ackBatch: 16,
@@ -35,6 +42,8 @@ const DEFAULTS: Omit<BenchOptions, "profileDir"> = {
 const ENV: Record<keyof BenchOptions, string> = {
   pairs: "BENCH_PAIRS",
   messages: "BENCH_MESSAGES",
+  paced: "BENCH_PACED",
+  pacedFraction: "BENCH_PACED_FRACTION",
   warmup: "BENCH_WARMUP",
   window: "BENCH_WINDOW",
   ackBatch: "BENCH_ACK_BATCH",
@@ -47,6 +56,8 @@ const ENV: Record<keyof BenchOptions, string> = {
 const FLAG: Record<keyof BenchOptions, string> = {
   pairs: "pairs",
   messages: "messages",
+  paced: "paced",
+  pacedFraction: "paced-fraction",
   warmup: "warmup",
   window: "window",
   ackBatch: "ack-batch",
@@ -65,7 +76,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     flags.set(m[1], m[2]);
   }
   const raw = (key: keyof BenchOptions): string | undefined => flags.get(FLAG[key]) ?? env[ENV[key]];
-  const num = (key: keyof typeof DEFAULTS, min: number): number => {
+  const num = (key: Exclude<keyof typeof DEFAULTS, "pacedFraction">, min: number): number => {
     const text = raw(key);
     if (text === undefined || text === "") return DEFAULTS[key];
     const n = Number(text);
@@ -73,9 +84,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     return n;
   };
   const profileDir = raw("profileDir");
+  const fractionText = raw("pacedFraction");
+  const pacedFraction = fractionText === undefined || fractionText === "" ? DEFAULTS.pacedFraction : Number(fractionText);
+  if (!(pacedFraction > 0 && pacedFraction <= 2)) throw new Error("--paced-fraction / BENCH_PACED_FRACTION must be in (0, 2]");
   return {
     pairs: num("pairs", 1),
     messages: num("messages", 1),
+    paced: num("paced", 0),
+    pacedFraction,
     warmup: num("warmup", 0),
     window: num("window", 1),
     ackBatch: num("ackBatch", 1),

@@ -1,7 +1,10 @@
 // The client side of `npm run bench:messaging`, identical for the Safelight server and the bare relay:
-// one WebSocket per client, pre-built `send` frames, at most `window` messages per sender that are
-// sent but not yet delivered to the peer, and recipient acks in batches. Sender and recipient live in
-// this process, so one clock times every message from `ws.send` to its arrival at the peer.
+// one WebSocket per client, pre-built `send` frames, recipient acks in batches. Two ways to send:
+// - saturate: at most `window` messages per sender sent but not yet delivered to the peer (closed loop:
+//   measures the most a server delivers; latency is then queueing, ≈ clients × window / throughput);
+// - paced: every client sends at a fixed rate whatever happens (open loop: measures latency at a given
+//   load; times run from each message's scheduled send time, so a late harness cannot hide delays).
+// Sender and recipient live in this process, so one clock times every message end to end.
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
@@ -50,6 +53,7 @@ interface Conn {
 
 interface Run {
   to: number;
+  paced: boolean;
   latencies: Float64Array;
   count: number;
   firstSend: number;
@@ -106,9 +110,10 @@ export class RelayHarness {
 
   /** Every client sends its frames [from, to) to its peer; resolves when all are delivered (and, for
    *  Safelight, every `sent` reply has arrived). */
-  runRange(from: number, to: number): Promise<RangeResult> {
+  runRange(from: number, to: number, pacedPerClientPerSec?: number): Promise<RangeResult> {
     const n = this.conns.length * (to - from);
     return new Promise<RangeResult>((resolve, reject) => {
+      let ticker: NodeJS.Timeout | undefined;
       let lastCount = -1;
       let lastProgress = performance.now();
       const watchdog = setInterval(() => {
@@ -119,6 +124,7 @@ export class RelayHarness {
           lastProgress = performance.now();
         } else if (performance.now() - lastProgress > this.opts.stallMs) {
           clearInterval(watchdog);
+          clearInterval(ticker);
           this.run = undefined;
           reject(
             new Error(
@@ -130,6 +136,7 @@ export class RelayHarness {
       }, 250);
       const run: Run = {
         to,
+        paced: pacedPerClientPerSec !== undefined,
         latencies: new Float64Array(n),
         count: 0,
         firstSend: 0,
@@ -141,6 +148,7 @@ export class RelayHarness {
         mismatches: 0,
         finish: () => {
           clearInterval(watchdog);
+          clearInterval(ticker);
           this.run = undefined;
           for (const conn of this.conns) this.flushAcks(conn);
           resolve({
@@ -160,7 +168,26 @@ export class RelayHarness {
         conn.inFlight = 0;
       }
       run.firstSend = performance.now();
-      for (const conn of this.conns) this.pump(conn);
+      if (pacedPerClientPerSec === undefined) {
+        for (const conn of this.conns) this.pump(conn);
+        return;
+      }
+      // Message j of client i is due at firstSend + (j + i / clients) × interval: staggered, not in bursts.
+      const interval = 1000 / pacedPerClientPerSec;
+      const clients = this.conns.length;
+      this.conns.forEach((conn, i) => {
+        for (let k = from; k < to; k++) conn.sendTimes[k] = run.firstSend + (k - from + i / clients) * interval;
+      });
+      const tick = () => {
+        const now = performance.now();
+        for (const conn of this.conns) {
+          while (conn.nextSend < to && (conn.sendTimes[conn.nextSend] as number) <= now) {
+            conn.ws.send(conn.client.frames[conn.nextSend++] as string);
+          }
+        }
+      };
+      ticker = setInterval(tick, 1);
+      tick();
     });
   }
 
@@ -235,8 +262,10 @@ export class RelayHarness {
     conn.pendingAcks.push(ackId);
     if (conn.pendingAcks.length >= this.opts.ackBatch) this.flushAcks(conn);
     else conn.ackTimer ??= setTimeout(() => this.flushAcks(conn), this.opts.ackDelayMs);
-    sender.inFlight--;
-    this.pump(sender);
+    if (!run.paced) {
+      sender.inFlight--;
+      this.pump(sender);
+    }
     this.maybeFinish(run);
   }
 
