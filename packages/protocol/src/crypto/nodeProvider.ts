@@ -143,9 +143,7 @@ const privateKeys = new BoundedCache<KeyObject>(KEY_CACHE_CAPACITY);
 const publicKeys = new BoundedCache<KeyObject>(KEY_CACHE_CAPACITY);
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function viaArray(byArray: WeakMap<Uint8Array, Imported>, raw: Uint8Array, load: () => KeyObject): KeyObject {
@@ -159,12 +157,20 @@ function viaArray(byArray: WeakMap<Uint8Array, Imported>, raw: Uint8Array, load:
 const privateId = (signKey: Uint8Array): string => createHash(HASH).update(signKey).digest("base64");
 const publicId = (publicKey: Uint8Array): string => Buffer.from(publicKey).toString("base64");
 
+/** Import a private key; the temporary DER copies of the secret are wiped afterwards. */
+function loadPrivateKey(signKey: Uint8Array): KeyObject {
+  const pkcs8 = ed25519PrivateToPkcs8(signKey);
+  const der = Buffer.from(pkcs8);
+  try {
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  } finally {
+    der.fill(0);
+    if (pkcs8 !== signKey) pkcs8.fill(0);
+  }
+}
+
 function importPrivateKey(signKey: Uint8Array): KeyObject {
-  return viaArray(privateByArray, signKey, () =>
-    privateKeys.getOrCreate(privateId(signKey), () =>
-      createPrivateKey({ key: Buffer.from(ed25519PrivateToPkcs8(signKey)), format: "der", type: "pkcs8" }),
-    ),
-  );
+  return viaArray(privateByArray, signKey, () => privateKeys.getOrCreate(privateId(signKey), () => loadPrivateKey(signKey)));
 }
 
 function importPublicKey(publicKey: Uint8Array): KeyObject {
