@@ -93,6 +93,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerQueueRoutes(app, ctx);
   registerWsRoute(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
+  await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 
   const stopSweeper = startSweeper(ctx, app.log);
   app.addHook("onClose", async () => {

@@ -1,4 +1,4 @@
-import type { InspectedKeyPackage } from "@safelight/protocol";
+import type { InspectedKeyPackage, InspectedLeaf } from "@safelight/protocol";
 import { ApiError } from "./errors.js";
 import type { DeviceRef, Storage } from "./storage/types.js";
 
@@ -7,6 +7,21 @@ export const CIPHER_SUITE = 1;
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * A committer's new leaf (UpdatePath, RFC 9420 §7.6) must still be the committer's own device with
+ * its registered key: a member may rotate HPKE keys, not become someone else (RFC 9420 §5.3.1).
+ */
+export async function authenticatePathLeaf(storage: Storage, leaf: InspectedLeaf, committer: DeviceRef): Promise<void> {
+  const id = leaf.identity;
+  if (id === undefined || id.accountId !== committer.accountId || id.deviceId !== committer.deviceId) {
+    throw new ApiError("SL_ERR_BAD_COMMIT", "the committer's new leaf must keep naming the committing device");
+  }
+  const device = await storage.getDevice(committer.deviceId);
+  if (device === undefined || !equalBytes(device.signatureKey, leaf.signatureKey)) {
+    throw new ApiError("SL_ERR_BAD_COMMIT", "the committer's new leaf must keep the device's registered key");
+  }
 }
 
 /**

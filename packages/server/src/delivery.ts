@@ -1,5 +1,5 @@
 import type { InspectedMessage } from "@safelight/protocol";
-import { authenticateKeyPackage, CIPHER_SUITE } from "./authService.js";
+import { authenticateKeyPackage, authenticatePathLeaf, CIPHER_SUITE } from "./authService.js";
 import type { ServerContext } from "./context.js";
 import { randomId } from "./crypto.js";
 import { ApiError } from "./errors.js";
@@ -79,6 +79,7 @@ export async function acceptCommit(
     if (p.type === "add") adds.push(await authenticateKeyPackage(ctx.storage, p.keyPackage));
     if (p.type === "remove") removes.push(p.leafIndex);
   }
+  if (info.pathLeaf !== undefined) await authenticatePathLeaf(ctx.storage, info.pathLeaf, sender);
   if (new Set(removes).size !== removes.length) throw new ApiError("SL_ERR_BAD_COMMIT", "a leaf is removed twice");
   let welcome: Uint8Array | undefined;
   if (welcomeB64 !== undefined) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nodeTypes, type ClientState } from "ts-mls";
+import { createGroup, nodeTypes, type ClientState } from "ts-mls";
 import {
   addProposal,
   appMessage,
@@ -7,6 +7,7 @@ import {
   call,
   commit,
   keyPackage,
+  mlsContext,
   newGroup,
   newKeys,
   register,
@@ -133,6 +134,19 @@ describe("groups and commits", () => {
     const dup = await call(server.url, "POST", "/v1/groups", { token: bob!.token, json: { groupId: b64(g.groupId) } });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe("SL_ERR_GROUP_EXISTS");
+  });
+
+  it("refuses an UpdatePath whose leaf names another device (RFC 9420 §5.3.1)", async () => {
+    const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+    // Alice's local tree claims leaf 0 is bob (with alice's key); her commits carry that leaf.
+    const groupId = crypto.getRandomValues(new Uint8Array(32));
+    const lie = await keyPackage(bob!, alice!.keys);
+    const state = await createGroup({ context: await mlsContext(), groupId, keyPackage: lie.publicPackage, privateKeyPackage: lie.privatePackage });
+    await call(server.url, "POST", "/v1/groups", { token: alice!.token, json: { groupId: b64(groupId) } });
+    const c = await commit(state, []);
+    const res = await post(groupId, alice!.token, { commit: c.commit });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("SL_ERR_BAD_COMMIT");
   });
 
   it("delivers application messages to the other members at the current epoch only", async () => {

@@ -1,5 +1,5 @@
 export { MlsInspectError, type InspectErrorKind } from "./errors.js";
-export { type InspectedKeyPackage } from "./keyPackage.js";
+export { type InspectedKeyPackage, type InspectedLeaf } from "./keyPackage.js";
 export {
   MAX_MLS_BYTES,
   decodeMlsMessage,

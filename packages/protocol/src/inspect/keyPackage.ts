@@ -1,16 +1,20 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { encode, keyPackageEncoder, defaultCredentialTypes, type KeyPackage } from "ts-mls";
+import { encode, keyPackageEncoder, defaultCredentialTypes, type KeyPackage, type LeafNode } from "ts-mls";
 import { decodeIdentity, type DeviceIdentity } from "../identity.js";
 import { encodeVarBytes } from "./varint.js";
 
-/** What a server needs to know about a KeyPackage (RFC 9420 §10) to run the authentication service. */
-export interface InspectedKeyPackage {
-  cipherSuite: number;
+/** Who a leaf node (RFC 9420 §7.2) claims to be: what the authentication service checks. */
+export interface InspectedLeaf {
   /** 1 = basic (RFC 9420 §5.3.1); other credential types carry no identity here. */
   credentialType: number;
   /** The Safelight device named by a basic credential, undefined if absent or not well-formed. */
   identity: DeviceIdentity | undefined;
   signatureKey: Uint8Array;
+}
+
+/** What a server needs to know about a KeyPackage (RFC 9420 §10) to run the authentication service. */
+export interface InspectedKeyPackage extends InspectedLeaf {
+  cipherSuite: number;
   /** KeyPackage.signature verified with the leaf's own signature key (Ed25519 suites only). */
   signatureValid: boolean;
 }
@@ -18,14 +22,20 @@ export interface InspectedKeyPackage {
 const ED25519_SUITES = new Set([1, 3]);
 const LABEL_PREFIX = "MLS 1.0 ";
 
-export function describeKeyPackage(kp: KeyPackage): InspectedKeyPackage {
-  const cred = kp.leafNode.credential;
+export function describeLeaf(leaf: LeafNode): InspectedLeaf {
+  const cred = leaf.credential;
   const basic = cred.credentialType === defaultCredentialTypes.basic && "identity" in cred;
   return {
-    cipherSuite: kp.cipherSuite,
     credentialType: cred.credentialType,
     identity: basic ? decodeIdentity(cred.identity) : undefined,
-    signatureKey: kp.leafNode.signaturePublicKey,
+    signatureKey: leaf.signaturePublicKey,
+  };
+}
+
+export function describeKeyPackage(kp: KeyPackage): InspectedKeyPackage {
+  return {
+    cipherSuite: kp.cipherSuite,
+    ...describeLeaf(kp.leafNode),
     signatureValid: verifyKeyPackageSignature(kp),
   };
 }

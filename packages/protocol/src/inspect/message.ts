@@ -12,7 +12,7 @@ import {
   type Sender,
 } from "ts-mls";
 import { MlsInspectError } from "./errors.js";
-import { describeKeyPackage, type InspectedKeyPackage } from "./keyPackage.js";
+import { describeKeyPackage, describeLeaf, type InspectedKeyPackage, type InspectedLeaf } from "./keyPackage.js";
 
 /** Messages above this size are refused before decoding (the JSON body limit is 1 MiB anyway). */
 export const MAX_MLS_BYTES = 1024 * 1024;
@@ -46,6 +46,8 @@ export interface InspectedMessage {
   proposals: InspectedProposal[];
   /** Whether a public commit carries an UpdatePath (RFC 9420 §12.4). */
   hasPath?: boolean;
+  /** The committer's new leaf from the UpdatePath (RFC 9420 §7.6): it may change the credential. */
+  pathLeaf?: InspectedLeaf;
   /** For wireformat key_package. */
   keyPackage?: InspectedKeyPackage;
   /** For wireformat welcome: the cipher suite and number of recipients (RFC 9420 §12.4.3.1). */
@@ -145,10 +147,12 @@ function describeFramed(content: FramedContent): Omit<InspectedMessage, "wirefor
     sender: describeSender(content.sender),
   };
   if (content.contentType === contentTypes.commit) {
+    const path = content.commit.path;
     return {
       ...base,
       proposals: content.commit.proposals.map(describeProposalOrRef),
-      hasPath: content.commit.path !== undefined,
+      hasPath: path !== undefined,
+      ...(path && { pathLeaf: describeLeaf(path.leafNode) }),
     };
   }
   if (content.contentType === contentTypes.proposal) {
