@@ -13,9 +13,13 @@ export interface ImageHash extends PdqResult {
   dihedral?: DihedralHashes;
 }
 
+let lumaCache = new Float32Array(0);
+
 export function hashImage(image: RawImage, options: HashImageOptions = {}): ImageHash {
   const input = options.cli512 ? squashNearest(image, 512) : image;
-  const detail = pdqDetailFromLuma(lumaFromImage(input), input.width, input.height);
+  // The luma plane is the filter's working buffer and is consumed synchronously: reuse it.
+  if (lumaCache.length < input.width * input.height) lumaCache = new Float32Array(input.width * input.height);
+  const detail = pdqDetailFromLuma(lumaFromImage(input, lumaCache), input.width, input.height);
   const result: ImageHash = { hash: detail.hash, quality: detail.quality };
   if (options.dihedral) result.dihedral = dihedralFromDetail(detail);
   return result;

@@ -8,9 +8,9 @@ export interface RawImage {
   data: Uint8Array;
 }
 
-export function lumaFromImage(image: RawImage): Float32Array {
+export function lumaFromImage(image: RawImage, into?: Float32Array): Float32Array {
   const { width, height, channels, data } = image;
-  return channels <= 2 ? lumaFromGrey(data, width, height, channels) : lumaFromRgb(data, width, height, channels);
+  return channels <= 2 ? lumaFromGrey(data, width, height, channels, into) : lumaFromRgb(data, width, height, channels, into);
 }
 
 /**

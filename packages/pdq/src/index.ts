@@ -1,7 +1,7 @@
 export { type Hash256, HASH_HEX_LENGTH, HASH_WORDS, hashFromHex, hashToHex, hexProblem, zeroHash, getBit, setBit } from "./hex.js";
 export { hammingDistance, popcount32 } from "./distance.js";
 export { lumaFromGrey, lumaFromRgb } from "./luminance.js";
-export { decimate, jaroszFilter, jaroszWindowSize, boxAlongCols, boxAlongRows } from "./jarosz.js";
+export { box4, boxAlongCols, boxAlongRows, boxPhases, decimate, jaroszFilter, jaroszWindowSize } from "./jarosz.js";
 export { dct64To16 } from "./dct.js";
 export { qualityMetric } from "./quality.js";
 export { bitsFromDct, lowerMedian } from "./threshold.js";

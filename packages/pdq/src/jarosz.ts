@@ -1,8 +1,7 @@
 /**
  * The reference's "Jarosz" filter: a box filter run twice along rows and columns (a cheap
  * approximation of a tent/Gaussian blur), then nearest-sample decimation to 64x64.
- * All sums are float32 in the exact order the C++ uses; the column pass walks rows
- * in memory order (all columns at once) but performs the same per-column arithmetic.
+ * All sums are float32 in the exact order the C++ uses.
  */
 export const DOWNSAMPLE_DIM = 64;
 export const JAROSZ_PASSES = 2;
@@ -13,53 +12,78 @@ export function jaroszWindowSize(oldDim: number, newDim = DOWNSAMPLE_DIM): numbe
 }
 
 /** Phase lengths of the reference's 1-D box: grow, full window, shrink. */
-function phases(length: number, window: number): [number, number, number, number] {
+export function boxPhases(length: number, window: number): [number, number, number, number] {
   const half = Math.floor((window + 2) / 2);
   return [half - 1, window - half + 1, length - window, half - 1];
 }
 
-/** Box filter along each row (stride 1), row by row. */
-export function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
-  const [p1, p2, p3, p4] = phases(cols, window);
+/**
+ * The reference's 1-D box filter (window grows to full size, slides, shrinks at the far edge),
+ * run on four vectors at once: lane k starts at base + lanes[k], samples `stride` apart.
+ * One float32 running sum is a chain of dependent fround operations, which is latency-bound in
+ * V8; four independent chains keep the CPU busy. Each lane's arithmetic is exactly the C++'s.
+ * Fewer than four real lanes: repeat an offset (the duplicate writes the same values).
+ */
+export function box4(
+  input: Float32Array,
+  output: Float32Array,
+  base: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  samples: number,
+  stride: number,
+  window: number,
+): void {
+  const [p1, p2, p3, p4] = boxPhases(samples, window);
   const f = Math.fround;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    let li = base;
-    let ri = base;
-    let oi = base;
-    let sum = 0;
-    let size = 0;
-    for (let i = 0; i < p1; i++) { sum = f(sum + input[ri++]!); size++; }
-    for (let i = 0; i < p2; i++) { sum = f(sum + input[ri++]!); size++; output[oi++] = sum / size; }
-    for (let i = 0; i < p3; i++) { sum = f(f(sum + input[ri++]!) - input[li++]!); output[oi++] = sum / size; }
-    for (let i = 0; i < p4; i++) { sum = f(sum - input[li++]!); size--; output[oi++] = sum / size; }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let size = 0;
+  let ri = base;
+  let li = base;
+  let oi = base;
+  for (let i = 0; i < p1; i++, ri += stride) {
+    s0 = f(s0 + input[ri]!); s1 = f(s1 + input[ri + o1]!); s2 = f(s2 + input[ri + o2]!); s3 = f(s3 + input[ri + o3]!);
+    size++;
+  }
+  for (let i = 0; i < p2; i++, ri += stride, oi += stride) {
+    s0 = f(s0 + input[ri]!); s1 = f(s1 + input[ri + o1]!); s2 = f(s2 + input[ri + o2]!); s3 = f(s3 + input[ri + o3]!);
+    size++;
+    output[oi] = s0 / size; output[oi + o1] = s1 / size; output[oi + o2] = s2 / size; output[oi + o3] = s3 / size;
+  }
+  for (let i = 0; i < p3; i++, ri += stride, li += stride, oi += stride) {
+    s0 = f(f(s0 + input[ri]!) - input[li]!);
+    s1 = f(f(s1 + input[ri + o1]!) - input[li + o1]!);
+    s2 = f(f(s2 + input[ri + o2]!) - input[li + o2]!);
+    s3 = f(f(s3 + input[ri + o3]!) - input[li + o3]!);
+    output[oi] = s0 / size; output[oi + o1] = s1 / size; output[oi + o2] = s2 / size; output[oi + o3] = s3 / size;
+  }
+  for (let i = 0; i < p4; i++, li += stride, oi += stride) {
+    s0 = f(s0 - input[li]!); s1 = f(s1 - input[li + o1]!); s2 = f(s2 - input[li + o2]!); s3 = f(s3 - input[li + o3]!);
+    size--;
+    output[oi] = s0 / size; output[oi + o1] = s1 / size; output[oi + o2] = s2 / size; output[oi + o3] = s3 / size;
   }
 }
 
-/** Box filter down each column; keeps one float32 running sum per column and sweeps rows. */
+/** Runs box4 over `count` vectors whose starts are `laneStep` apart. */
+function boxMany(input: Float32Array, output: Float32Array, count: number, laneStep: number, samples: number, stride: number, window: number): void {
+  for (let k = 0; k < count; k += 4) {
+    const last = Math.min(3, count - 1 - k) * laneStep; // clamp: repeat the last real lane
+    box4(input, output, k * laneStep, Math.min(laneStep, last), Math.min(2 * laneStep, last), last, samples, stride, window);
+  }
+}
+
+/** Box filter along each row. */
+export function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
+  boxMany(input, output, rows, cols, cols, 1, window);
+}
+
+/** Box filter down each column; four adjacent columns share cache lines. */
 export function boxAlongCols(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
-  const [p1, p2, p3, p4] = phases(rows, window);
-  const sums = new Float32Array(cols); // float32 storage rounds every partial sum like the C++ float
-  let li = 0; // row indices into input / output
-  let ri = 0;
-  let oi = 0;
-  let size = 0;
-  const add = (row: number): void => {
-    const o = row * cols;
-    for (let j = 0; j < cols; j++) sums[j] = sums[j]! + input[o + j]!;
-  };
-  const sub = (row: number): void => {
-    const o = row * cols;
-    for (let j = 0; j < cols; j++) sums[j] = sums[j]! - input[o + j]!;
-  };
-  const emit = (row: number): void => {
-    const o = row * cols;
-    for (let j = 0; j < cols; j++) output[o + j] = sums[j]! / size;
-  };
-  for (let i = 0; i < p1; i++) { add(ri++); size++; }
-  for (let i = 0; i < p2; i++) { add(ri++); size++; emit(oi++); }
-  for (let i = 0; i < p3; i++) { add(ri++); sub(li++); emit(oi++); }
-  for (let i = 0; i < p4; i++) { sub(li++); size--; emit(oi++); }
+  boxMany(input, output, cols, 1, rows, cols, window);
 }
 
 /**

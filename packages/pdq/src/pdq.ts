@@ -22,6 +22,13 @@ export interface PdqDetail extends PdqResult {
 
 export type DihedralHashes = Record<DihedralName, Hash256>;
 
+let scratchCache = new Float32Array(0);
+/** The filter's second buffer, reused across calls (hashing is synchronous, so never shared). */
+function scratchBuffer(n: number): Float32Array {
+  if (scratchCache.length < n) scratchCache = new Float32Array(n);
+  return scratchCache.subarray(0, n);
+}
+
 /**
  * Filters, decimates and transforms a luma plane. `luma` is overwritten (it is the filter's
  * working buffer); pass a copy if you still need it.
@@ -29,7 +36,7 @@ export type DihedralHashes = Record<DihedralName, Hash256>;
 export function pdqDetailFromLuma(luma: Float32Array, width: number, height: number): PdqDetail {
   if (width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM) return { hash: zeroHash(), quality: 0 };
   if (luma.length < width * height) throw new Error(`luma buffer too short for ${width}x${height}`);
-  const scratch = new Float32Array(width * height);
+  const scratch = scratchBuffer(width * height);
   jaroszFilter(luma, scratch, height, width, jaroszWindowSize(width), jaroszWindowSize(height));
   const buffer64 = decimate(luma, height, width);
   const quality = qualityMetric(buffer64);
