@@ -83,7 +83,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // 1001 "going away" tells clients this is a restart, not an error: reconnect and resync.
+    preClose(done) {
+      for (const client of app.websocketServer.clients) client.close(1001, "server shutting down");
+      app.websocketServer.close(() => done());
+    },
+  });
 
   registerMetaRoutes(app);
   registerAuthRoutes(app, ctx);

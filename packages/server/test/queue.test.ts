@@ -9,6 +9,7 @@ import {
   keyPackage,
   newGroup,
   register,
+  startTestServer,
   useServer,
   type Device,
 } from "./helpers.js";
@@ -129,6 +130,16 @@ describe("WebSocket", () => {
       bobWs.ws.close();
       aliceWs.ws.close();
     }
+  });
+
+  it("closes sockets with 1001 on shutdown", async () => {
+    const own = await startTestServer();
+    const d = await register(own.url);
+    const ws = new WebSocket(`${own.url.replace("http", "ws")}/v1/ws?token=${d.token}`);
+    await new Promise((r) => ws.once("open", r));
+    const code = new Promise((r) => ws.once("close", (c) => r(c)));
+    await own.stop();
+    expect(await code).toBe(1001);
   });
 
   it("refuses a socket without a valid token", async () => {

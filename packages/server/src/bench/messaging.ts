@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `ratio Safelight / bare relay (saturated): ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 at ${opts.pacedFraction} × the ceiling: ` +
-        `${ps?.p99Ms ?? "not measured"} ms (target < ${TARGET_P99_MS}) → ${meetsTarget ? "meets target" : "MISSES target"}; ` +
+        `${ps === undefined ? "not measured (--paced=0)" : `${ps.p99Ms} ms`} (target < ${TARGET_P99_MS}) → ${meetsTarget ? "meets target" : "MISSES target"}; ` +
         `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
     );
     console.log(

@@ -28,6 +28,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.status >= 500) request.log.error({ err }, "request failed");
+      else request.log.info({ code: err.code }, "request rejected");
       // currentEpoch is mirrored at top level so clients can read it without digging.
       const body = errorBody(err.code, err.message, err.details);
       return reply.status(err.status).send(err.details ? { ...body, ...err.details } : body);
