@@ -1,0 +1,209 @@
+/**
+ * ClientStore in the browser's IndexedDB: device keys, MLS group state and history never leave the page's
+ * origin. Every ClientStore method runs in one IndexedDB transaction, so an interrupted sync (tab closed,
+ * reload) never half-applies a queue item. Decrypted attachments live in their own object store.
+ */
+import type {
+  ClientStore,
+  IncomingChange,
+  KnownAccount,
+  Profile,
+  StoredGroup,
+  StoredKeyPackage,
+  StoredMessage,
+} from "./types.js";
+
+const VERSION = 1;
+const STORES = ["kv", "keyPackages", "groups", "accounts", "processed", "messages", "files"] as const;
+type StoreName = (typeof STORES)[number];
+
+/** A decrypted attachment (or a copy of one this device sent), kept for previews after a reload. */
+export interface StoredFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Messages get an auto-increment `n` so listings keep arrival order (like the SQLite store's counter). */
+type MessageRow = StoredMessage & { n?: number };
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
+}
+
+function upgrade(db: IDBDatabase): void {
+  db.createObjectStore("kv");
+  db.createObjectStore("keyPackages", { keyPath: "ref" });
+  const groups = db.createObjectStore("groups", { keyPath: "groupId" });
+  groups.createIndex("peer", "peerAccountId");
+  db.createObjectStore("accounts", { keyPath: "accountId" });
+  db.createObjectStore("processed");
+  const messages = db.createObjectStore("messages", { keyPath: "n", autoIncrement: true });
+  messages.createIndex("id", "id", { unique: true });
+  messages.createIndex("group", ["groupId", "n"]);
+  db.createObjectStore("files");
+}
+
+function withoutN(row: MessageRow): StoredMessage {
+  const { n: _n, ...message } = row;
+  return message;
+}
+
+export class IndexedDbClientStore implements ClientStore {
+  private constructor(private readonly db: IDBDatabase) {}
+
+  /** Opens (creating on first use) the database `name`; one database per browser profile and origin. */
+  static async open(name = "safelight", factory: IDBFactory = indexedDB): Promise<IndexedDbClientStore> {
+    const req = factory.open(name, VERSION);
+    req.onupgradeneeded = () => upgrade(req.result);
+    return new IndexedDbClientStore(await request(req));
+  }
+
+  /** Runs `fn` in one transaction and resolves when it has committed. */
+  private async tx<T>(names: StoreName[], mode: IDBTransactionMode, fn: (tx: IDBTransaction) => Promise<T>): Promise<T> {
+    const tx = this.db.transaction(names, mode);
+    const finished = done(tx);
+    try {
+      const result = await fn(tx);
+      await finished;
+      return result;
+    } catch (err) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or aborted.
+      }
+      finished.catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private get<T>(name: StoreName, key: IDBValidKey): Promise<T | undefined> {
+    return this.tx([name], "readonly", (tx) => request(tx.objectStore(name).get(key) as IDBRequest<T | undefined>));
+  }
+
+  async getProfile(): Promise<Profile | undefined> {
+    return this.get<Profile>("kv", "profile");
+  }
+
+  async saveProfile(profile: Profile): Promise<void> {
+    await this.tx(["kv"], "readwrite", (tx) => request(tx.objectStore("kv").put(profile, "profile")));
+  }
+
+  async putKeyPackages(list: StoredKeyPackage[]): Promise<void> {
+    await this.tx(["keyPackages"], "readwrite", async (tx) => {
+      const store = tx.objectStore("keyPackages");
+      await Promise.all(list.map((k) => request(store.put(k))));
+    });
+  }
+
+  async getKeyPackage(ref: string): Promise<StoredKeyPackage | undefined> {
+    return this.get<StoredKeyPackage>("keyPackages", ref);
+  }
+
+  async getGroup(groupId: string): Promise<StoredGroup | undefined> {
+    return this.get<StoredGroup>("groups", groupId);
+  }
+
+  async listGroups(): Promise<StoredGroup[]> {
+    const all = await this.tx(["groups"], "readonly", (tx) => request(tx.objectStore("groups").getAll() as IDBRequest<StoredGroup[]>));
+    return all.sort((a, b) => a.updatedAt - b.updatedAt);
+  }
+
+  async findDirect(peerAccountId: string): Promise<StoredGroup | undefined> {
+    const all = await this.tx(["groups"], "readonly", (tx) =>
+      request(tx.objectStore("groups").index("peer").getAll(peerAccountId) as IDBRequest<StoredGroup[]>),
+    );
+    return all.filter((g) => g.kind === "direct" && g.active).sort((a, b) => a.updatedAt - b.updatedAt)[0];
+  }
+
+  async saveGroup(group: StoredGroup): Promise<void> {
+    await this.tx(["groups"], "readwrite", (tx) => request(tx.objectStore("groups").put(clean(group))));
+  }
+
+  async saveAccount(account: KnownAccount): Promise<void> {
+    await this.tx(["accounts"], "readwrite", (tx) => request(tx.objectStore("accounts").put(account)));
+  }
+
+  async getAccount(accountId: string): Promise<KnownAccount | undefined> {
+    return this.get<KnownAccount>("accounts", accountId);
+  }
+
+  async isProcessed(itemId: string): Promise<boolean> {
+    return (await this.get<boolean>("processed", itemId)) !== undefined;
+  }
+
+  async applyIncoming(change: IncomingChange): Promise<void> {
+    await this.tx(["processed", "groups", "messages", "keyPackages"], "readwrite", async (tx) => {
+      await request(tx.objectStore("processed").put(true, change.itemId));
+      if (change.group) await request(tx.objectStore("groups").put(clean(change.group)));
+      if (change.message) await this.insertMessage(tx, change.message);
+      if (change.consumedKeyPackageRef) {
+        const store = tx.objectStore("keyPackages");
+        const kp = (await request(store.get(change.consumedKeyPackageRef))) as StoredKeyPackage | undefined;
+        // Last-resort packages may be used again (RFC 9420 §16.8); one-time packages are deleted.
+        if (kp && !kp.lastResort) await request(store.delete(change.consumedKeyPackageRef));
+      }
+    });
+  }
+
+  async saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void> {
+    await this.tx(["groups", "messages"], "readwrite", async (tx) => {
+      await request(tx.objectStore("groups").put(clean(group)));
+      await this.insertMessage(tx, message);
+    });
+  }
+
+  /** INSERT OR IGNORE by message id, as in the SQLite store. */
+  private async insertMessage(tx: IDBTransaction, message: StoredMessage): Promise<void> {
+    const store = tx.objectStore("messages");
+    const existing = await request(store.index("id").getKey(message.id));
+    if (existing === undefined) await request(store.add(clean(message)));
+  }
+
+  async listMessages(groupId?: string): Promise<StoredMessage[]> {
+    const rows = await this.tx(["messages"], "readonly", (tx) => {
+      const store = tx.objectStore("messages");
+      const req = groupId
+        ? store.index("group").getAll(IDBKeyRange.bound([groupId, 0], [groupId, Infinity]))
+        : store.getAll();
+      return request(req as IDBRequest<MessageRow[]>);
+    });
+    return rows.map(withoutN);
+  }
+
+  // ---- attachments (browser-only; not part of ClientStore) --------------------------------------
+
+  async putFile(key: string, file: StoredFile): Promise<void> {
+    await this.tx(["files"], "readwrite", (tx) => request(tx.objectStore("files").put(file, key)));
+  }
+
+  async getFile(key: string): Promise<StoredFile | undefined> {
+    return this.get<StoredFile>("files", key);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** IndexedDB rejects `undefined`-valued index keys only in keyPath position; dropping undefined fields keeps
+ *  records small and avoids indexing absent peers. */
+function clean<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Where the web app keeps one attachment: per message id and file name. */
+export function fileKey(messageId: string, name: string): string {
+  return `${messageId}/${name}`;
+}

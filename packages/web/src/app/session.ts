@@ -1,0 +1,202 @@
+/**
+ * The page's one Safelight device: the SDK client on IndexedDB, live delivery over the WebSocket, and a
+ * change counter the UI subscribes to. MLS runs here, in the page; the server only ever gets ciphertext.
+ */
+import { SafelightClient, type ConversationSummary, type OutgoingFile, type StoredMessage } from "@safelight/client";
+import {
+  coalesce,
+  connectLive,
+  fileKey,
+  indexedDbFileSink,
+  IndexedDbClientStore,
+  type LiveConnection,
+  type LiveState,
+} from "@safelight/client/browser";
+import { ReadMarks } from "./readMarks.js";
+
+export type Phase = "loading" | "other-tab" | "signed-out" | "ready" | "failed";
+
+export interface ConversationItem extends ConversationSummary {
+  /** What the list shows: the title, or for 1:1 the other person's name. */
+  label: string;
+  last: StoredMessage | undefined;
+  unread: number;
+}
+
+type Listener = () => void;
+
+export class Session {
+  phase: Phase = "loading";
+  connection: LiveState = "connecting";
+  error = "";
+  /** Bumped on every change; React reads it through useSyncExternalStore. */
+  revision = 0;
+  conversations: ConversationItem[] = [];
+
+  private client: SafelightClient | undefined;
+  private store: IndexedDbClientStore | undefined;
+  private live: LiveConnection | undefined;
+  private marks: ReadMarks | undefined;
+  private names = new Map<string, string>();
+  private listeners = new Set<Listener>();
+  private readonly serverUrl: string;
+
+  constructor(serverUrl = location.origin) {
+    this.serverUrl = serverUrl;
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getRevision = (): number => this.revision;
+
+  private changed(): void {
+    this.revision++;
+    for (const l of this.listeners) l();
+  }
+
+  get me() {
+    return this.client!.me;
+  }
+
+  waitForOtherTab(): void {
+    this.phase = "other-tab";
+    this.changed();
+  }
+
+  async start(): Promise<void> {
+    this.phase = "loading";
+    try {
+      this.store = await IndexedDbClientStore.open();
+      this.client = this.newClient(this.store);
+      await this.client.open();
+      if (this.client.registered) await this.enter();
+      else this.phase = "signed-out";
+    } catch (err) {
+      this.phase = "failed";
+      this.error = `Could not open this browser's Safelight storage: ${(err as Error).message}`;
+    }
+    this.changed();
+  }
+
+  private newClient(store: IndexedDbClientStore): SafelightClient {
+    const client = new SafelightClient({
+      store,
+      fileSink: indexedDbFileSink(store),
+      warn: (m) => console.warn(m),
+    });
+    client.onMessage((m) => this.names.set(m.fromAccountId, m.from));
+    return client;
+  }
+
+  async register(name: string, birthdate: string): Promise<void> {
+    await this.client!.register(this.serverUrl, name, birthdate);
+    await this.enter();
+  }
+
+  async link(code: string): Promise<void> {
+    await this.client!.linkDevice(this.serverUrl, code.trim());
+    await this.enter();
+  }
+
+  private async enter(): Promise<void> {
+    this.marks = new ReadMarks(this.client!.me.accountId);
+    this.names.set(this.client!.me.accountId, this.client!.me.name);
+    this.phase = "ready";
+    await this.refresh();
+    const sync = coalesce(
+      async () => {
+        const got = await this.client!.sync();
+        // Refresh even when nothing new arrived: commits change members and titles too.
+        await this.refresh();
+        return got;
+      },
+      (err) => console.warn("sync failed", err),
+    );
+    this.live = connectLive({
+      serverUrl: this.serverUrl,
+      token: async () => (await this.store!.getProfile())?.token,
+      onPush: sync,
+      onDown: sync,
+      onState: (state) => {
+        this.connection = state;
+        this.changed();
+      },
+    });
+    // The browser knows before the socket does when the network returns.
+    addEventListener("online", () => this.live?.reconnectNow());
+  }
+
+  /** Rebuilds the conversation list (labels, last message, unread counts) from the store. */
+  async refresh(): Promise<void> {
+    const client = this.client!;
+    const me = client.me;
+    const all = await client.history();
+    const lastByGroup = new Map<string, StoredMessage>();
+    for (const m of all) lastByGroup.set(m.groupId, m);
+    const summaries = await client.conversations();
+    this.conversations = summaries
+      .map((c) => ({
+        ...c,
+        label: c.kind === "group" ? c.title || "Untitled group" : c.members.filter((n) => n !== me.name)[0] ?? me.name,
+        last: lastByGroup.get(c.id),
+        unread: this.marks!.unread(c.id, all),
+      }))
+      .sort((a, b) => (b.last?.receivedAt ?? 0) - (a.last?.receivedAt ?? 0));
+    this.changed();
+  }
+
+  markRead(groupId: string, messages: StoredMessage[]): void {
+    if (this.marks?.markRead(groupId, messages)) void this.refresh();
+  }
+
+  history(groupId: string): Promise<StoredMessage[]> {
+    return this.client!.history(groupId);
+  }
+
+  /** A sender's display name; accounts are cached by the SDK when it checks their credentials. */
+  async nameOf(accountId: string): Promise<string> {
+    const known = this.names.get(accountId) ?? (await this.store!.getAccount(accountId))?.name;
+    if (known) this.names.set(accountId, known);
+    return known ?? accountId;
+  }
+
+  async startDirect(peerName: string, text: string): Promise<string> {
+    const sent = await this.client!.sendText(peerName, text);
+    await this.refresh();
+    return sent.conversation;
+  }
+
+  async send(groupId: string, text: string, files: OutgoingFile[] = []): Promise<void> {
+    const sent = await this.client!.sendToGroup(groupId, text, files);
+    // Keep our own copy so the sender's preview survives a reload (the SDK stores no outgoing bytes).
+    for (const f of files) await this.store!.putFile(fileKey(sent.id, f.name), { name: f.name, bytes: f.bytes });
+    await this.refresh();
+  }
+
+  async createGroup(title: string, members: string[]): Promise<string> {
+    const id = await this.client!.createGroup(title, members);
+    await this.refresh();
+    return id;
+  }
+
+  async addMember(groupId: string, name: string): Promise<void> {
+    await this.client!.addMember(groupId, name);
+    await this.refresh();
+  }
+
+  async removeMember(groupId: string, name: string): Promise<void> {
+    await this.client!.removeMember(groupId, name);
+    await this.refresh();
+  }
+
+  createLinkCode(): Promise<{ code: string; expiresAt: number }> {
+    return this.client!.createLinkCode();
+  }
+
+  async file(messageId: string, name: string): Promise<Uint8Array | undefined> {
+    return (await this.store!.getFile(fileKey(messageId, name)))?.bytes;
+  }
+}

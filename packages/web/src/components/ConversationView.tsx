@@ -1,0 +1,65 @@
+/** One open conversation: history (from this browser's store), live updates, and the composer. */
+import type { StoredMessage } from "@safelight/client";
+import { useEffect, useRef, useState } from "react";
+import { useSession } from "../app/context.js";
+import type { ConversationItem } from "../app/session.js";
+import { Composer } from "./Composer.js";
+import { MembersDialog } from "./MembersDialog.js";
+import { MessageItem } from "./MessageItem.js";
+
+export function ConversationView({ conversation, onBack }: { conversation: ConversationItem; onBack: () => void }) {
+  const session = useSession();
+  const [messages, setMessages] = useState<StoredMessage[]>([]);
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [showMembers, setShowMembers] = useState(false);
+  const end = useRef<HTMLLIElement>(null);
+
+  // Re-read on every session change (a sync, a send): the store is the single source of truth.
+  useEffect(() => {
+    let stale = false;
+    void (async () => {
+      const list = await session.history(conversation.id);
+      const senders = [...new Set(list.map((m) => m.senderAccountId))];
+      const resolved = Object.fromEntries(await Promise.all(senders.map(async (a) => [a, await session.nameOf(a)] as const)));
+      if (stale) return;
+      setMessages(list);
+      setNames(resolved);
+      if (document.visibilityState === "visible") session.markRead(conversation.id, list);
+    })();
+    return () => {
+      stale = true;
+    };
+  }, [session, session.revision, conversation.id]);
+
+  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [messages.length]);
+
+  return (
+    <section className="conversation-view" aria-labelledby="conversation-title">
+      <header className="chat-head">
+        <button type="button" className="back" onClick={onBack} aria-label="Back to conversations">
+          ‹
+        </button>
+        <div className="chat-title">
+          <h2 id="conversation-title">{conversation.label}</h2>
+          <span className="hint">
+            {conversation.kind === "group" ? `${conversation.members.length} members · ` : ""}end-to-end encrypted
+          </span>
+        </div>
+        {conversation.kind === "group" && (
+          <button type="button" onClick={() => setShowMembers(true)}>
+            Members
+          </button>
+        )}
+      </header>
+      <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
+        {messages.map((m) => (
+          <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} />
+        ))}
+        <li ref={end} className="end" aria-hidden="true" />
+      </ol>
+      {!conversation.active && <p className="notice">You are no longer a member of this conversation.</p>}
+      <Composer disabled={!conversation.active} onSend={(text, files) => session.send(conversation.id, text, files)} />
+      {showMembers && <MembersDialog conversation={conversation} onClose={() => setShowMembers(false)} />}
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+/** The signed-in screen: conversation list and the open conversation side by side, or one at a time on a
+ *  phone. The open conversation is kept in the URL hash so a reload returns to it. */
+import { useEffect, useState } from "react";
+import { useSession } from "../app/context.js";
+import { ConnectionBadge } from "../components/ConnectionBadge.js";
+import { ConversationList } from "../components/ConversationList.js";
+import { ConversationView } from "../components/ConversationView.js";
+import { DevicesDialog } from "../components/DevicesDialog.js";
+import { NewChatDialog } from "../components/NewChatDialog.js";
+import { NewGroupDialog } from "../components/NewGroupDialog.js";
+
+const fromHash = () => /^#\/c\/(.+)$/.exec(location.hash)?.[1];
+
+export function Messenger() {
+  const session = useSession();
+  const [selected, setSelected] = useState<string | undefined>(fromHash);
+  const [dialog, setDialog] = useState<"chat" | "group" | "devices">();
+
+  useEffect(() => {
+    const onHash = () => setSelected(fromHash());
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+
+  const open = (id: string | undefined) => {
+    setDialog(undefined);
+    setSelected(id);
+    history.replaceState(null, "", id ? `#/c/${id}` : location.pathname);
+  };
+
+  const unread = session.conversations.reduce((n, c) => n + c.unread, 0);
+  useEffect(() => {
+    document.title = unread ? `(${unread}) Safelight` : "Safelight";
+  }, [unread]);
+
+  const current = session.conversations.find((c) => c.id === selected);
+  return (
+    <div className="messenger" data-view={current ? "chat" : "list"}>
+      <header className="topbar">
+        <h1>Safelight</h1>
+        <ConnectionBadge state={session.connection} />
+        <span className="me" data-testid="me">
+          {session.me.name}
+        </span>
+        <button type="button" onClick={() => setDialog("devices")}>
+          Devices
+        </button>
+      </header>
+      <nav className="sidebar" aria-label="Conversations">
+        <div className="sidebar-actions">
+          <button type="button" className="primary" onClick={() => setDialog("chat")}>
+            New chat
+          </button>
+          <button type="button" onClick={() => setDialog("group")}>
+            New group
+          </button>
+        </div>
+        <ConversationList items={session.conversations} selected={selected} onSelect={open} />
+      </nav>
+      <main className="main">
+        {current ? (
+          <ConversationView key={current.id} conversation={current} onBack={() => open(undefined)} />
+        ) : (
+          <p className="empty center">Choose a conversation, or start a new one.</p>
+        )}
+      </main>
+      {dialog === "chat" && <NewChatDialog onClose={() => setDialog(undefined)} onOpened={open} />}
+      {dialog === "group" && <NewGroupDialog onClose={() => setDialog(undefined)} onOpened={open} />}
+      {dialog === "devices" && <DevicesDialog onClose={() => setDialog(undefined)} />}
+    </div>
+  );
+}
