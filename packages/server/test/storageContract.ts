@@ -1,0 +1,111 @@
+/**
+ * Behaviour every Storage implementation must have, written against the interface only, so the
+ * PostgreSQL implementation can run the same suite: `describeStorageContract("postgres", open)`.
+ */
+import { describe, expect, it } from "vitest";
+import type { Storage } from "../src/storage/types.js";
+
+const now = 1_700_000_000_000;
+let n = 0;
+const uid = (p: string) => `${p}${++n}`;
+const bytes = (...v: number[]) => new Uint8Array(v);
+
+async function device(s: Storage, accountId = uid("acct")) {
+  const deviceId = uid("dev");
+  const challenge = uid("ch");
+  await s.putChallenge(challenge, now + 60_000);
+  await s.createAccount({
+    challenge,
+    now,
+    accountId,
+    name: uid("n"),
+    birthdate: "2000-01-01",
+    deviceId,
+    signatureKey: crypto.getRandomValues(new Uint8Array(32)),
+    session: { tokenHash: crypto.getRandomValues(new Uint8Array(32)), expiresAt: now + 60_000 },
+  });
+  return { accountId, deviceId };
+}
+
+export function describeStorageContract(label: string, open: () => Promise<Storage>): void {
+  describe(`Storage contract: ${label}`, () => {
+    it("uses a challenge once", async () => {
+      const s = await open();
+      await s.putChallenge("c1", now + 1000);
+      const input = {
+        challenge: "c1",
+        now,
+        accountId: uid("a"),
+        name: uid("n"),
+        birthdate: "2000-01-01",
+        deviceId: uid("d"),
+        signatureKey: crypto.getRandomValues(new Uint8Array(32)),
+        session: { tokenHash: crypto.getRandomValues(new Uint8Array(32)), expiresAt: now + 1000 },
+      };
+      await s.createAccount(input);
+      await expect(s.createAccount({ ...input, accountId: uid("a"), name: uid("n") })).rejects.toMatchObject({ code: "SL_ERR_BAD_CHALLENGE" });
+      await s.close();
+    });
+
+    it("rolls a failed commit back completely and accepts one commit per epoch", async () => {
+      const s = await open();
+      const [a, b, c] = [await device(s), await device(s), await device(s)];
+      const groupId = bytes(...Array(16).fill(9));
+      await s.createGroup(groupId, a, now);
+      const base = { groupId, sender: a, senderLeaf: 0, welcome: bytes(3), commit: bytes(1), now };
+      // Adds c, then fails (remove of a blank leaf): nothing may change.
+      await expect(
+        s.appendCommit({ ...base, epoch: 0, removes: [5], adds: [c], commitId: uid("m"), welcomeId: uid("w") }),
+      ).rejects.toMatchObject({ code: "SL_ERR_BAD_COMMIT" });
+      expect(await s.getGroup(groupId)).toMatchObject({ epoch: 0, members: [{ leaf: 0, deviceId: a.deviceId }] });
+
+      const ok = await s.appendCommit({ ...base, epoch: 0, removes: [], adds: [b, c], commitId: uid("m"), welcomeId: uid("w") });
+      expect(ok.epoch).toBe(1);
+      // Welcome to both new devices; the commit to nobody (the sender was alone).
+      expect(ok.deliveries.map((d) => [d.deviceId, d.item.kind]).sort()).toEqual(
+        [[b.deviceId, "welcome"], [c.deviceId, "welcome"]].sort(),
+      );
+      await expect(
+        s.appendCommit({ ...base, epoch: 0, removes: [], adds: [], commitId: uid("m"), welcomeId: uid("w") }),
+      ).rejects.toMatchObject({ code: "SL_ERR_STALE_EPOCH", details: { currentEpoch: 1 } });
+      const removed = await s.appendCommit({ ...base, epoch: 1, removes: [1], adds: [], commitId: uid("m"), welcomeId: uid("w") });
+      expect(removed.deliveries.map((d) => d.deviceId).sort()).toEqual([b.deviceId, c.deviceId].sort());
+      expect((await s.getGroup(groupId))!.members.map((m) => m.leaf)).toEqual([0, 2]);
+      await s.close();
+    });
+
+    it("numbers each device's queue in order and acks only that device's items", async () => {
+      const s = await open();
+      const [a, b, c] = [await device(s), await device(s), await device(s)];
+      const groupId = bytes(...Array(16).fill(7));
+      await s.createGroup(groupId, a, now);
+      await s.appendCommit({ groupId, epoch: 0, sender: a, senderLeaf: 0, removes: [], adds: [b, c], commit: bytes(1), welcome: bytes(2), commitId: uid("m"), welcomeId: uid("w"), now });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const id = uid("app");
+        ids.push(id);
+        await s.appendApplication({ groupId, epoch: 1, sender: a, message: bytes(i), id, now });
+      }
+      const q = await s.listQueue(b.deviceId, 100);
+      expect(q.map((i) => i.kind)).toEqual(["welcome", "application", "application", "application"]);
+      expect(q.slice(1).map((i) => i.id)).toEqual(ids);
+      expect(q.map((i) => i.seq)).toEqual([1, 2, 3, 4]);
+      expect(await s.ackQueue(c.deviceId, [ids[0]!])).toBe(1);
+      expect(await s.listQueue(b.deviceId, 100)).toHaveLength(4);
+      expect(await s.ackQueue(b.deviceId, [ids[0]!, ids[0]!, "nope"])).toBe(1);
+      expect((await s.listQueue(b.deviceId, 100)).map((i) => i.id)).not.toContain(ids[0]);
+      await s.close();
+    });
+
+    it("claims one-time packages once and keeps the last resort", async () => {
+      const s = await open();
+      const a = await device(s);
+      await s.addKeyPackages(a, [bytes(1), bytes(2)], bytes(9));
+      const claims = await Promise.all(Array.from({ length: 5 }, () => s.claimKeyPackages(a.accountId, undefined)));
+      const got = claims.map((c) => c[0]!.keyPackage[0]);
+      expect(got.filter((v) => v !== 9).sort()).toEqual([1, 2]);
+      expect(await s.countKeyPackages(a.deviceId)).toEqual({ available: 0, lastResort: true });
+      await s.close();
+    });
+  });
+}
