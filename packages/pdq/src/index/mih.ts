@@ -6,10 +6,13 @@ import { CHUNK_BITS, CHUNK_SIZE, HashStore, POP16, WORDS32, hashToWords32 } from
 /**
  * Multi-index hashing (Norouzi et al.) over the 16 16-bit words of a PDQ hash.
  *
- * Pigeonhole: if two hashes differ in at most D bits, some word differs in at most
- * r = floor(D / 16) bits. So for each word we look up the buckets of every value within r of
- * the query's word (17 values for D <= 31) and verify each candidate's full distance. A
- * candidate is reported only from the first word within r, so no per-query "seen" set is needed.
+ * Pigeonhole, twice: if two hashes differ in at most D bits, one of the 8 word pairs (32 bits)
+ * differs in at most R = floor(D / 8) bits, and within that pair one word differs in at most
+ * r = floor(R / 2) (D = 31: R = 3, r = 1). So for each word we look up the buckets of every value
+ * within r of the query's word (17 values for D <= 31). Each posting carries the other word of
+ * its pair, so a candidate whose pair is over R is dropped without touching the hash itself
+ * (about 99.5% of random candidates); the rest get a full distance check. A candidate is reported
+ * only from the first word that meets both conditions, so no per-query "seen" set is needed.
  *
  * Layout: hashes live once in a chunked HashStore (32 B each). The index is a list of tiers,
  * each covering a contiguous id range; a tier holds, per word, a CSR table: offsets (one uint32
@@ -35,9 +38,18 @@ interface Tier {
   shift: number;
   offsets: Uint32Array[];
   ids: Uint32Array[];
+  /** Per posting, the other 16-bit word of the same 32-bit pair. */
+  partners: Uint16Array[];
 }
 
 const EMPTY = new Uint32Array(0);
+const EMPTY16 = new Uint16Array(0);
+
+interface SegmentTable {
+  offsets: Uint32Array;
+  ids: Uint32Array;
+  partners: Uint16Array;
+}
 
 /** XOR masks of weight 0..r over 16 bits. */
 function probeMasks(r: number): Uint16Array {
@@ -67,18 +79,19 @@ function shiftFor(n: number): number {
 }
 
 /** Counting sort of ids [start, end) by the bucket of word `s`. */
-function buildSegment(store: HashStore, s: number, start: number, end: number, bucketShift: number): { offsets: Uint32Array; ids: Uint32Array } {
+function buildSegment(store: HashStore, s: number, start: number, end: number, bucketShift: number): SegmentTable {
   const buckets = BUCKETS >>> bucketShift;
   const offsets = new Uint32Array(buckets + 1);
   const word = s >> 1;
   const shift = (s & 1) * 16 + bucketShift;
   const mask = buckets - 1;
-  const forEach = (fn: (id: number, v: number) => void): void => {
+  const partnerShift = 16 - (s & 1) * 16;
+  const forEach = (fn: (id: number, v: number, pair: number) => void): void => {
     for (let id = start; id < end; ) {
       const chunk = store.chunks[id >>> CHUNK_BITS]!;
       const stop = Math.min(end, ((id >>> CHUNK_BITS) + 1) * CHUNK_SIZE);
       for (let o = (id & (CHUNK_SIZE - 1)) * WORDS32 + word; id < stop; id++, o += WORDS32) {
-        fn(id, (chunk[o]! >>> shift) & mask);
+        fn(id, (chunk[o]! >>> shift) & mask, chunk[o]!);
       }
     }
   };
@@ -86,10 +99,19 @@ function buildSegment(store: HashStore, s: number, start: number, end: number, b
   for (let v = 0; v < buckets; v++) offsets[v + 1]! += offsets[v]!;
   const cursor = offsets.slice(0, buckets);
   const ids = new Uint32Array(end - start);
-  forEach((id, v) => {
-    ids[cursor[v]!++] = id;
+  const partners = new Uint16Array(end - start);
+  forEach((id, v, pair) => {
+    const at = cursor[v]!++;
+    ids[at] = id;
+    partners[at] = (pair >>> partnerShift) & 0xffff;
   });
-  return { offsets, ids };
+  return { offsets, ids, partners };
+}
+
+function pushSegment(tier: Tier, table: SegmentTable): void {
+  tier.offsets.push(table.offsets);
+  tier.ids.push(table.ids);
+  tier.partners.push(table.partners);
 }
 
 export interface MihOptions {
@@ -160,7 +182,8 @@ export class MihIndex implements HashIndex {
     if (!Number.isInteger(maxDistance) || maxDistance < 0) throw new RangeError(`bad distance ${maxDistance}`);
     const q = hashToWords32(hash);
     const out: Match[] = [];
-    const r = Math.floor(maxDistance / SEGMENTS);
+    const pairRadius = Math.floor(maxDistance / (SEGMENTS / 2));
+    const r = pairRadius >> 1;
     if (r > MAX_MIH_RADIUS) {
       scanRange(this.store, q, maxDistance, 0, this.store.count, out);
       return out.sort(byDistanceThenId);
@@ -171,7 +194,7 @@ export class MihIndex implements HashIndex {
       if (this.candidateCount(tier, qs, masks) > (tier.end - tier.start) * this.scanFraction) {
         scanRange(this.store, q, maxDistance, tier.start, tier.end, out);
       } else {
-        this.probeTier(tier, q, qs, masks, r, maxDistance, out);
+        this.probeTier(tier, q, qs, masks, r, pairRadius, maxDistance, out);
       }
     }
     scanRange(this.store, q, maxDistance, this.tailStart, this.store.count, out);
@@ -181,7 +204,7 @@ export class MihIndex implements HashIndex {
   stats(): MihStats {
     let indexBytes = 0;
     for (const t of this.tiers) {
-      for (let s = 0; s < SEGMENTS; s++) indexBytes += t.offsets[s]!.byteLength + t.ids[s]!.byteLength;
+      for (let s = 0; s < SEGMENTS; s++) indexBytes += t.offsets[s]!.byteLength + t.ids[s]!.byteLength + t.partners[s]!.byteLength;
     }
     return {
       hashes: this.store.count,
@@ -193,24 +216,20 @@ export class MihIndex implements HashIndex {
   }
 
   private buildTier(start: number, end: number): Tier {
-    const tier: Tier = { start, end, shift: shiftFor(end - start), offsets: [], ids: [] };
-    for (let s = 0; s < SEGMENTS; s++) {
-      const { offsets, ids } = buildSegment(this.store, s, start, end, tier.shift);
-      tier.offsets.push(offsets);
-      tier.ids.push(ids);
-    }
+    const tier: Tier = { start, end, shift: shiftFor(end - start), offsets: [], ids: [], partners: [] };
+    for (let s = 0; s < SEGMENTS; s++) pushSegment(tier, buildSegment(this.store, s, start, end, tier.shift));
     return tier;
   }
 
   /** Rebuilds one word at a time and drops the old tables as it goes, bounding peak memory. */
   private mergeTiers(a: Tier, b: Tier): Tier {
-    const merged: Tier = { start: a.start, end: b.end, shift: shiftFor(b.end - a.start), offsets: [], ids: [] };
+    const merged: Tier = { start: a.start, end: b.end, shift: shiftFor(b.end - a.start), offsets: [], ids: [], partners: [] };
     for (let s = 0; s < SEGMENTS; s++) {
-      a.ids[s] = EMPTY;
-      b.ids[s] = EMPTY;
-      const { offsets, ids } = buildSegment(this.store, s, merged.start, merged.end, merged.shift);
-      merged.offsets.push(offsets);
-      merged.ids.push(ids);
+      for (const old of [a, b]) {
+        old.ids[s] = EMPTY;
+        old.partners[s] = EMPTY16;
+      }
+      pushSegment(merged, buildSegment(this.store, s, merged.start, merged.end, merged.shift));
     }
     return merged;
   }
@@ -228,32 +247,47 @@ export class MihIndex implements HashIndex {
     return n;
   }
 
-  private probeTier(tier: Tier, q: Uint32Array, qs: Uint16Array, masks: Uint16Array, r: number, maxDistance: number, out: Match[]): void {
+  private probeTier(
+    tier: Tier,
+    q: Uint32Array,
+    qs: Uint16Array,
+    masks: Uint16Array,
+    r: number,
+    pairRadius: number,
+    maxDistance: number,
+    out: Match[],
+  ): void {
     const chunks = this.store.chunks;
     for (let s = 0; s < SEGMENTS; s++) {
       const offs = tier.offsets[s]!;
       const ids = tier.ids[s]!;
-      const qb = qs[s]! >>> tier.shift;
+      const partners = tier.partners[s]!;
+      const qv = qs[s]!;
+      const qp = qs[s ^ 1]!;
+      const qb = qv >>> tier.shift;
       const ownWord = s >> 1;
       const ownShift = (s & 1) * 16;
-      const qv = qs[s]!;
       for (let m = 0; m < masks.length; m++) {
         const v = qb ^ masks[m]!;
+        // Full-width buckets pin the word exactly; coarse ones need it read back.
+        const exact = tier.shift === 0 ? POP16[v ^ qv]! : -1;
         const stop = offs[v + 1]!;
         for (let p = offs[v]!; p < stop; p++) {
+          const dp = POP16[partners[p]! ^ qp]!;
+          if (dp > pairRadius) continue;
           const id = ids[p]!;
           const chunk = chunks[id >>> CHUNK_BITS]!;
           const o = (id & (CHUNK_SIZE - 1)) * WORDS32;
-          // A coarse bucket holds words beyond r too: this word itself must be within r.
-          if (POP16[((chunk[o + ownWord]! >>> ownShift) & 0xffff) ^ qv]! > r) continue;
+          const dw = exact >= 0 ? exact : POP16[((chunk[o + ownWord]! >>> ownShift) & 0xffff) ^ qv]!;
+          if (dw > r || dw + dp > pairRadius) continue;
           let d = 0;
           let w = 0;
           for (; w < WORDS32; w++) {
             const x = chunk[o + w]! ^ q[w]!;
             const lo = POP16[x & 0xffff]!;
             const hi = POP16[x >>> 16]!;
-            // Found already through an earlier word within r: report from there only.
-            if ((2 * w < s && lo <= r) || (2 * w + 1 < s && hi <= r)) break;
+            // Already reported through an earlier word meeting both conditions: skip here.
+            if (lo + hi <= pairRadius && ((2 * w < s && lo <= r) || (2 * w + 1 < s && hi <= r))) break;
             d += lo + hi;
             if (d > maxDistance) break;
           }
