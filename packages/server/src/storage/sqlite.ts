@@ -87,18 +87,30 @@ function migrate(db: Db): void {
 }
 
 class SqliteStorage implements Storage {
+  /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Db) {}
 
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
-    this.db.prepare("INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)").run(challenge, expiresAt);
+    this.stmt("INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)").run(challenge, expiresAt);
   }
 
   async createAccount(input: CreateAccountInput): Promise<void> {
     this.db.transaction(() => {
       this.consumeChallenge(input.challenge, input.now);
       try {
-        this.db
-          .prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)")
+        this
+          .stmt("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)")
           .run(input.accountId, input.name, input.birthdate, input.now);
       } catch (err) {
         if (isUniqueViolation(err, "accounts.name")) throw new ApiError("SL_ERR_NAME_TAKEN", "that name is taken");
@@ -120,23 +132,23 @@ class SqliteStorage implements Storage {
   }
 
   async findSession(tokenHash: Uint8Array, now: number): Promise<SessionRecord | undefined> {
-    const row = this.db
-      .prepare("SELECT account_id, device_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
+    const row = this
+      .stmt("SELECT account_id, device_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
       .get(tokenHash, now) as { account_id: string; device_id: string; expires_at: number } | undefined;
     return row && { accountId: row.account_id, deviceId: row.device_id, expiresAt: row.expires_at };
   }
 
   async createLinkCode(codeHash: Uint8Array, owner: DeviceRef, expiresAt: number): Promise<void> {
-    this.db
-      .prepare("INSERT INTO link_codes (code_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
+    this
+      .stmt("INSERT INTO link_codes (code_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
       .run(codeHash, owner.accountId, owner.deviceId, expiresAt);
   }
 
   async linkDevice(input: LinkDeviceInput): Promise<{ accountId: string; deliveries: Delivery[] }> {
     return this.db.transaction(() => {
       this.consumeChallenge(input.challenge, input.now);
-      const code = this.db
-        .prepare("DELETE FROM link_codes WHERE code_hash = ? AND expires_at > ? RETURNING account_id")
+      const code = this
+        .stmt("DELETE FROM link_codes WHERE code_hash = ? AND expires_at > ? RETURNING account_id")
         .get(input.codeHash, input.now) as { account_id: string } | undefined;
       if (code === undefined) throw new ApiError("SL_ERR_BAD_LINK_CODE", "unknown, used or expired link code");
       const device = { accountId: code.account_id, deviceId: input.deviceId };
@@ -170,11 +182,11 @@ class SqliteStorage implements Storage {
     lastResort: Uint8Array | undefined,
   ): Promise<{ stored: number; available: number }> {
     return this.db.transaction(() => {
-      const insert = this.db.prepare("INSERT INTO key_packages (device_id, last_resort, data) VALUES (?, ?, ?)");
+      const insert = this.stmt("INSERT INTO key_packages (device_id, last_resort, data) VALUES (?, ?, ?)");
       for (const kp of oneTime) insert.run(device.deviceId, 0, kp);
       if (lastResort !== undefined) {
         // A device has at most one last-resort package: the newest replaces the old one.
-        this.db.prepare("DELETE FROM key_packages WHERE device_id = ? AND last_resort = 1").run(device.deviceId);
+        this.stmt("DELETE FROM key_packages WHERE device_id = ? AND last_resort = 1").run(device.deviceId);
         insert.run(device.deviceId, 1, lastResort);
       }
       const stored = oneTime.length + (lastResort === undefined ? 0 : 1);
@@ -183,8 +195,8 @@ class SqliteStorage implements Storage {
   }
 
   async countKeyPackages(deviceId: string): Promise<{ available: number; lastResort: boolean }> {
-    const lr = this.db
-      .prepare("SELECT 1 FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
+    const lr = this
+      .stmt("SELECT 1 FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
       .get(deviceId);
     return { available: this.countOneTime(deviceId), lastResort: lr !== undefined };
   }
@@ -195,8 +207,8 @@ class SqliteStorage implements Storage {
       for (const d of this.accountDevices(accountId)) {
         if (d.device_id === excludeDeviceId) continue;
         // Oldest one-time package first, deleted in this transaction: handed out at most once.
-        const oneTime = this.db
-          .prepare(
+        const oneTime = this
+          .stmt(
             `DELETE FROM key_packages WHERE kp_id = (
                SELECT kp_id FROM key_packages WHERE device_id = ? AND last_resort = 0 ORDER BY kp_id LIMIT 1
              ) RETURNING data`,
@@ -204,8 +216,8 @@ class SqliteStorage implements Storage {
           .get(d.device_id) as { data: Buffer } | undefined;
         const row =
           oneTime ??
-          (this.db
-            .prepare("SELECT data FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
+          (this
+            .stmt("SELECT data FROM key_packages WHERE device_id = ? AND last_resort = 1 LIMIT 1")
             .get(d.device_id) as { data: Buffer } | undefined);
         if (row !== undefined) out.push({ accountId, deviceId: d.device_id, keyPackage: bytes(row.data) });
       }
@@ -216,7 +228,7 @@ class SqliteStorage implements Storage {
   async createGroup(groupId: Uint8Array, creator: DeviceRef, now: number): Promise<void> {
     this.db.transaction(() => {
       try {
-        this.db.prepare("INSERT INTO groups (group_id, epoch, created_at) VALUES (?, 0, ?)").run(groupId, now);
+        this.stmt("INSERT INTO groups (group_id, epoch, created_at) VALUES (?, 0, ?)").run(groupId, now);
       } catch (err) {
         if (isUniqueViolation(err, "groups.group_id")) throw new ApiError("SL_ERR_GROUP_EXISTS", "group id in use");
         throw err;
@@ -242,12 +254,12 @@ class SqliteStorage implements Storage {
       }
       const newEpoch = input.epoch + 1;
       // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
-      const moved = this.db
-        .prepare("UPDATE groups SET epoch = ? WHERE group_id = ? AND epoch = ?")
+      const moved = this
+        .stmt("UPDATE groups SET epoch = ? WHERE group_id = ? AND epoch = ?")
         .run(newEpoch, input.groupId, input.epoch);
       if (moved.changes !== 1) throw staleEpoch(this.groupRow(input.groupId)?.epoch ?? input.epoch);
       for (const m of next.removed) {
-        this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND leaf = ?").run(input.groupId, m.leaf);
+        this.stmt("DELETE FROM group_members WHERE group_id = ? AND leaf = ?").run(input.groupId, m.leaf);
       }
       for (const m of next.added) this.insertMember(input.groupId, m);
       // Delivered to every member of the old epoch except the sender: removed members learn they are out.
@@ -282,8 +294,8 @@ class SqliteStorage implements Storage {
   }
 
   async listQueue(deviceId: string, limit: number): Promise<QueueItemRecord[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .stmt(
         `SELECT q.message_id, q.seq, m.kind, m.group_id, m.sender_account, m.sender_device, m.sent_at, m.data
          FROM queue q JOIN messages m ON m.message_id = q.message_id
          WHERE q.device_id = ? ORDER BY q.seq LIMIT ?`,
@@ -294,7 +306,7 @@ class SqliteStorage implements Storage {
 
   async ackQueue(deviceId: string, ids: string[]): Promise<number> {
     return this.db.transaction(() => {
-      const del = this.db.prepare("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
+      const del = this.stmt("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
       let removed = 0;
       for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
       return removed;
@@ -302,14 +314,14 @@ class SqliteStorage implements Storage {
   }
 
   async putBlob(blob: BlobRecord): Promise<void> {
-    this.db
-      .prepare("INSERT INTO blobs (blob_id, account_id, size, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    this
+      .stmt("INSERT INTO blobs (blob_id, account_id, size, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
       .run(blob.blobId, blob.accountId, blob.size, blob.createdAt, blob.expiresAt);
   }
 
   async getBlob(blobId: string, now: number): Promise<BlobRecord | undefined> {
-    const row = this.db
-      .prepare("SELECT blob_id, account_id, size, created_at, expires_at FROM blobs WHERE blob_id = ? AND expires_at > ?")
+    const row = this
+      .stmt("SELECT blob_id, account_id, size, created_at, expires_at FROM blobs WHERE blob_id = ? AND expires_at > ?")
       .get(blobId, now) as
       | { blob_id: string; account_id: string; size: number; created_at: number; expires_at: number }
       | undefined;
@@ -325,7 +337,7 @@ class SqliteStorage implements Storage {
   }
 
   async takeExpiredBlobs(now: number): Promise<string[]> {
-    const rows = this.db.prepare("DELETE FROM blobs WHERE expires_at <= ? RETURNING blob_id").all(now) as {
+    const rows = this.stmt("DELETE FROM blobs WHERE expires_at <= ? RETURNING blob_id").all(now) as {
       blob_id: string;
     }[];
     return rows.map((r) => r.blob_id);
@@ -333,11 +345,11 @@ class SqliteStorage implements Storage {
 
   async sweep(now: number): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare("DELETE FROM challenges WHERE expires_at <= ?").run(now);
-      this.db.prepare("DELETE FROM sessions WHERE expires_at <= ?").run(now);
-      this.db.prepare("DELETE FROM link_codes WHERE expires_at <= ?").run(now);
+      this.stmt("DELETE FROM challenges WHERE expires_at <= ?").run(now);
+      this.stmt("DELETE FROM sessions WHERE expires_at <= ?").run(now);
+      this.stmt("DELETE FROM link_codes WHERE expires_at <= ?").run(now);
       // Every recipient acknowledged: the payload is no longer needed.
-      this.db.prepare("DELETE FROM messages WHERE message_id NOT IN (SELECT message_id FROM queue)").run();
+      this.stmt("DELETE FROM messages WHERE message_id NOT IN (SELECT message_id FROM queue)").run();
     })();
   }
 
@@ -348,16 +360,16 @@ class SqliteStorage implements Storage {
   // --- helpers, all called inside the caller's transaction -------------------------------------
 
   private consumeChallenge(challenge: string, now: number): void {
-    const used = this.db
-      .prepare("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
+    const used = this
+      .stmt("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
       .run(challenge, now);
     if (used.changes !== 1) throw new ApiError("SL_ERR_BAD_CHALLENGE", "unknown, used or expired challenge");
   }
 
   private insertDevice(device: DeviceRef, signatureKey: Uint8Array, now: number): void {
     try {
-      this.db
-        .prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)")
+      this
+        .stmt("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)")
         .run(device.deviceId, device.accountId, signatureKey, now);
     } catch (err) {
       if (isUniqueViolation(err, "devices.signature_key")) {
@@ -368,28 +380,28 @@ class SqliteStorage implements Storage {
   }
 
   private insertSession(device: DeviceRef, session: NewSession): void {
-    this.db
-      .prepare("INSERT INTO sessions (token_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
+    this
+      .stmt("INSERT INTO sessions (token_hash, account_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
       .run(session.tokenHash, device.accountId, device.deviceId, session.expiresAt);
   }
 
   private deviceRow(deviceId: string): DeviceRow | undefined {
-    return this.db
-      .prepare("SELECT device_id, account_id, signature_key, created_at FROM devices WHERE device_id = ?")
+    return this
+      .stmt("SELECT device_id, account_id, signature_key, created_at FROM devices WHERE device_id = ?")
       .get(deviceId) as DeviceRow | undefined;
   }
 
   private accountDevices(accountId: string): DeviceRow[] {
-    return this.db
-      .prepare(
+    return this
+      .stmt(
         "SELECT device_id, account_id, signature_key, created_at FROM devices WHERE account_id = ? ORDER BY created_at, device_id",
       )
       .all(accountId) as DeviceRow[];
   }
 
   private account(column: "account_id" | "name", value: string): AccountRecord | undefined {
-    const row = this.db
-      .prepare(`SELECT account_id, name, birthdate, created_at FROM accounts WHERE ${column} = ?`)
+    const row = this
+      .stmt(`SELECT account_id, name, birthdate, created_at FROM accounts WHERE ${column} = ?`)
       .get(value) as { account_id: string; name: string; birthdate: string; created_at: number } | undefined;
     if (row === undefined) return undefined;
     return {
@@ -402,26 +414,26 @@ class SqliteStorage implements Storage {
   }
 
   private countOneTime(deviceId: string): number {
-    const row = this.db
-      .prepare("SELECT COUNT(*) AS n FROM key_packages WHERE device_id = ? AND last_resort = 0")
+    const row = this
+      .stmt("SELECT COUNT(*) AS n FROM key_packages WHERE device_id = ? AND last_resort = 0")
       .get(deviceId) as { n: number };
     return row.n;
   }
 
   private groupRow(groupId: Uint8Array): { epoch: number } | undefined {
-    return this.db.prepare("SELECT epoch FROM groups WHERE group_id = ?").get(groupId) as { epoch: number } | undefined;
+    return this.stmt("SELECT epoch FROM groups WHERE group_id = ?").get(groupId) as { epoch: number } | undefined;
   }
 
   private members(groupId: Uint8Array): MemberRecord[] {
-    const rows = this.db
-      .prepare("SELECT leaf, account_id, device_id FROM group_members WHERE group_id = ? ORDER BY leaf")
+    const rows = this
+      .stmt("SELECT leaf, account_id, device_id FROM group_members WHERE group_id = ? ORDER BY leaf")
       .all(groupId) as { leaf: number; account_id: string; device_id: string }[];
     return rows.map((r) => ({ leaf: r.leaf, accountId: r.account_id, deviceId: r.device_id }));
   }
 
   private insertMember(groupId: Uint8Array, m: MemberRecord): void {
-    this.db
-      .prepare("INSERT INTO group_members (group_id, leaf, account_id, device_id) VALUES (?, ?, ?, ?)")
+    this
+      .stmt("INSERT INTO group_members (group_id, leaf, account_id, device_id) VALUES (?, ?, ?, ?)")
       .run(groupId, m.leaf, m.accountId, m.deviceId);
   }
 
@@ -442,8 +454,8 @@ class SqliteStorage implements Storage {
 
   /** Stores the message once and appends it to each recipient's queue with the next per-device seq. */
   private enqueue(msg: NewMessage, deviceIds: string[]): Delivery[] {
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -457,8 +469,8 @@ class SqliteStorage implements Storage {
         msg.sentAt,
         msg.data ?? null,
       );
-    const bump = this.db.prepare("UPDATE devices SET queue_seq = queue_seq + 1 WHERE device_id = ? RETURNING queue_seq");
-    const insert = this.db.prepare("INSERT INTO queue (device_id, seq, message_id) VALUES (?, ?, ?)");
+    const bump = this.stmt("UPDATE devices SET queue_seq = queue_seq + 1 WHERE device_id = ? RETURNING queue_seq");
+    const insert = this.stmt("INSERT INTO queue (device_id, seq, message_id) VALUES (?, ?, ?)");
     return deviceIds.map((deviceId) => {
       const { queue_seq: seq } = bump.get(deviceId) as { queue_seq: number };
       insert.run(deviceId, seq, msg.id);
