@@ -10,30 +10,27 @@ export function quantile(samples: number[], q: number): number {
 
 export const median = (samples: number[]): number => quantile(samples, 0.5);
 
-/** Milliseconds of fn, repeated `runs` times after `warmup` runs. */
-export function timeRuns(runs: number, warmup: number, fn: () => void): number[] {
+const wallClock = (): number => performance.now();
+/** Process CPU time (user + system): robust when other processes share the cores. */
+const cpuClock = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Milliseconds of fn by `clock`, repeated `runs` times after `warmup` runs. */
+export function timeRuns(runs: number, warmup: number, fn: () => void, clock = wallClock): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const t = clock();
     fn();
-    out.push(performance.now() - t);
+    out.push(clock() - t);
   }
   return out;
 }
 
-/** CPU milliseconds (user + system) of fn per run: robust when other processes share the cores. */
-export function cpuRuns(runs: number, warmup: number, fn: () => void): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.cpuUsage();
-    fn();
-    const d = process.cpuUsage(t);
-    out.push((d.user + d.system) / 1000);
-  }
-  return out;
-}
+/** CPU milliseconds of fn per run. */
+export const cpuRuns = (runs: number, warmup: number, fn: () => void): number[] => timeRuns(runs, warmup, fn, cpuClock);
 
 export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
