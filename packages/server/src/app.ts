@@ -11,7 +11,9 @@ import { installAuth } from "./plugins/auth.js";
 import { installErrorHandler } from "./plugins/errorHandler.js";
 import { RateLimiter } from "./rateLimit.js";
 import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
+import { FrankingService } from "./franking.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
+import { registerFrankingRoutes } from "./routes/franking.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { blobRoutes } from "./routes/blobs.js";
 import { registerGroupRoutes } from "./routes/groups.js";
@@ -62,6 +64,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
     anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
     blobDir,
+    franking: new FrankingService(storage, config.frankingKeyRotationMs),
   };
 
   const app = Fastify({
@@ -99,6 +102,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerGroupRoutes(app, ctx);
   registerQueueRoutes(app, ctx);
   registerWsRoute(app, ctx);
+  registerFrankingRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 

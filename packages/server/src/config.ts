@@ -21,6 +21,12 @@ export interface ServerConfig {
   challengeLifetimeMs: number;
   linkCodeLifetimeMs: number;
   blobRetentionMs: number;
+  /** A new franking key pair is made this often (docs/franking.md). */
+  frankingKeyRotationMs: number;
+  /** Retired franking keys (and delivery records) are kept this long so reports can still be verified. */
+  reportWindowMs: number;
+  /** How many preceding messages a report may carry. */
+  maxReportContext: number;
   /** How often expired blobs, challenges and tokens are swept. */
   sweepIntervalMs: number;
   limits: LimitsConfig;
@@ -39,6 +45,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   challengeLifetimeMs: 5 * 60 * 1000,
   linkCodeLifetimeMs: 10 * 60 * 1000,
   blobRetentionMs: 30 * DAY,
+  frankingKeyRotationMs: 30 * DAY,
+  reportWindowMs: 365 * DAY,
+  maxReportContext: 10,
   sweepIntervalMs: 60 * 60 * 1000,
   limits: {
     maxJsonBytes: 1024 * 1024,

@@ -1,4 +1,5 @@
 import type { ServerConfig } from "./config.js";
+import type { FrankingService } from "./franking.js";
 import type { RateLimiter } from "./rateLimit.js";
 import type { Notifier } from "./realtime/notifier.js";
 import type { Storage } from "./storage/types.js";
@@ -11,4 +12,5 @@ export interface ServerContext {
   accountLimiter: RateLimiter;
   anonLimiter: RateLimiter;
   blobDir: string;
+  franking: FrankingService;
 }

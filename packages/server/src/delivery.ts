@@ -1,6 +1,7 @@
-import type { InspectedMessage } from "@safelight/protocol";
+import { decodeFrankingAad, type InspectedMessage } from "@safelight/protocol";
 import { authenticateKeyPackage, authenticatePathLeaf, CIPHER_SUITE } from "./authService.js";
 import type { ServerContext } from "./context.js";
+import { toB64 } from "@safelight/protocol";
 import { randomId } from "./crypto.js";
 import { ApiError } from "./errors.js";
 import { readMls } from "./mlsInput.js";
@@ -48,8 +49,18 @@ export async function acceptApplication(
   const { bytes, info } = readMls(messageB64, "message", "private_message");
   if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");
   const epoch = epochFor(info, groupId);
+  // Every application message is franked (docs/franking.md): the tag rides in authenticated_data.
+  const tag = info.authenticatedData && decodeFrankingAad(info.authenticatedData);
+  if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
   const id = randomId();
-  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now: Date.now() });
+  const now = Date.now();
+  const frank = await ctx.franking.stamp(tag, {
+    senderAccountId: sender.accountId,
+    groupId: toB64(groupId),
+    acceptedAt: now,
+    messageId: id,
+  });
+  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank });
   ctx.notifier.publish(deliveries);
   return { id };
 }

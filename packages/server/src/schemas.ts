@@ -39,6 +39,11 @@ export const queueItemSchema = {
     sender: deviceRefSchema,
     sentAt: { type: "integer" },
     data: b64,
+    frank: {
+      type: "object",
+      properties: { keyId: { type: "string" }, serverFrank: b64, signature: b64 },
+      required: ["keyId", "serverFrank", "signature"],
+    },
   },
   required: ["id", "seq", "kind", "sentAt"],
 } as const;

@@ -19,5 +19,6 @@ export function queueItemJson(item: QueueItemRecord) {
     ...(item.groupId && { groupId: toB64(item.groupId) }),
     ...(item.sender && { sender: item.sender }),
     ...(item.data && { data: toB64(item.data) }),
+    ...(item.frank && { frank: item.frank }),
   };
 }

@@ -23,7 +23,7 @@ import {
   type PrivateKeyPackage,
   type Proposal,
 } from "ts-mls";
-import { fromB64, toB64 } from "@safelight/protocol";
+import { encodeContent, encodeFrankingAad, fromB64, frankingTag, newFrankingSalt, toB64 } from "@safelight/protocol";
 import { startServer, type RunningServer, type StartOptions } from "../src/index.js";
 
 let impl: CiphersuiteImpl | undefined;
@@ -211,7 +211,15 @@ export async function commit(
 }
 
 export async function appMessage(state: ClientState, text: string): Promise<{ message: string; newState: ClientState }> {
-  const r = await createApplicationMessage({ context: await mlsContext(), state, message: new TextEncoder().encode(text) });
+  // Real franked content (docs/franking.md): the server refuses application messages without a tag.
+  const salt = newFrankingSalt();
+  const content = encodeContent({ v: 1, type: "text", salt: toB64(salt), text, sentAt: Date.now() });
+  const r = await createApplicationMessage({
+    context: await mlsContext(),
+    state,
+    message: content,
+    authenticatedData: encodeFrankingAad(frankingTag(salt, content)),
+  });
   return { message: toB64(encode(mlsMessageEncoder, r.message)), newState: r.newState };
 }
 

@@ -11,6 +11,9 @@ import {
   frankingTag,
   newFrankingSalt,
   tagMatches,
+  verifyServerFrankSignature,
+  type FrankContext,
+  type ServerFrank,
   decodeGroupState,
   decodePrivateKeyPackage,
   encodeContent,
@@ -38,7 +41,7 @@ import {
   type SigningKeys,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import { Api, type QueueItem, type Session } from "../transport/api.js";
+import { Api, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
 import { HttpTransport } from "../transport/http.js";
 import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { Directory } from "./directory.js";
@@ -49,6 +52,8 @@ const KEY_PACKAGE_TARGET = 20;
 /** A commit loses the epoch race at most once per rival committer; with jittered backoff this bounds
  *  even a busy group's retries. */
 const MAX_EPOCH_RETRIES = 64;
+/** Preceding messages sent along with a report by default (docs/franking.md). */
+export const DEFAULT_REPORT_CONTEXT = 10;
 
 export interface OutgoingFile {
   name: string;
@@ -95,6 +100,7 @@ export class SafelightClient {
   private directory: Directory | undefined;
   private readonly lock = new Lock();
   private listeners = new Set<(m: ReceivedMessage) => void>();
+  private frankKeys = new Map<string, Uint8Array>();
 
   constructor(private readonly opts: ClientOptions) {}
 
@@ -190,6 +196,17 @@ export class SafelightClient {
     });
   }
 
+  /** The directory and MLS engine exist once a profile is attached; using them before is a clear error. */
+  private get dir(): Directory {
+    this.requireProfile();
+    return this.directory!;
+  }
+
+  private get mls(): Engine {
+    this.requireProfile();
+    return this.engine!;
+  }
+
   private requireProfile(): Profile {
     if (!this.profile) {
       throw new SafelightError("SL_CLIENT_NO_PROFILE", "no account on this profile yet: run register or link-device first");
@@ -219,7 +236,7 @@ export class SafelightClient {
 
   private async topUpKeyPackages(initial = false): Promise<void> {
     const profile = this.requireProfile();
-    const engine = this.engine!;
+    const engine = this.mls;
     const count = initial ? { available: 0, lastResort: false } : await this.authed((a) => a.keyPackageCount());
     if (count.available >= KEY_PACKAGE_TARGET / 2 && count.lastResort) return;
     const who = { accountId: profile.accountId, deviceId: profile.deviceId };
@@ -258,7 +275,7 @@ export class SafelightClient {
   /** Sends a 1:1 message, creating the direct conversation on first use. */
   async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
     return this.lock.run(async () => {
-      const peer = await this.directory!.byName(peerName);
+      const peer = await this.dir.byName(peerName);
       if (peer.accountId === this.requireProfile().accountId) {
         throw new SafelightError("SL_CLIENT_BAD_INPUT", "you cannot start a direct conversation with yourself");
       }
@@ -274,7 +291,7 @@ export class SafelightClient {
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
     return this.lock.run(async () => {
-      const accounts = await Promise.all(memberNames.map((n) => this.directory!.byName(n)));
+      const accounts = await Promise.all(memberNames.map((n) => this.dir.byName(n)));
       const me = this.requireProfile().accountId;
       const others = [...new Set(accounts.map((a) => a.accountId))].filter((id) => id !== me);
       return (await this.createConversation("group", title, others)).groupId;
@@ -283,7 +300,7 @@ export class SafelightClient {
 
   async addMember(groupId: string, name: string): Promise<void> {
     await this.lock.run(async () => {
-      const account = await this.directory!.byName(name);
+      const account = await this.dir.byName(name);
       await this.changeMembers(groupId, async (state) => {
         const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
         if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
@@ -295,7 +312,7 @@ export class SafelightClient {
 
   async removeMember(groupId: string, name: string): Promise<void> {
     await this.lock.run(async () => {
-      const account = await this.directory!.byName(name);
+      const account = await this.dir.byName(name);
       await this.changeMembers(groupId, async (state) => {
         const leaves = members(state)
           .filter((m) => m.accountId === account.accountId)
@@ -321,7 +338,7 @@ export class SafelightClient {
         title: g.title,
         active: g.active,
         members: await Promise.all(
-          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.directory!.nameOf(id)),
+          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.dir.nameOf(id)),
         ),
       })),
     );
@@ -349,7 +366,7 @@ export class SafelightClient {
 
   private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
     const profile = this.requireProfile();
-    const engine = this.engine!;
+    const engine = this.mls;
     const groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
     const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
     const state = await newGroup(engine, fromB64(groupId)!, own);
@@ -384,7 +401,7 @@ export class SafelightClient {
       const state = decodeGroupState(group.state);
       const changes = await plan(state);
       if (!changes) return;
-      const result = await commitChanges(this.engine!, state, changes);
+      const result = await commitChanges(this.mls, state, changes);
       try {
         await this.authed((a) =>
           a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined),
@@ -466,7 +483,7 @@ export class SafelightClient {
     const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
     for (let attempt = 0; ; attempt++) {
       const group = await this.requireGroup(groupId);
-      const sent = await encryptApplication(this.engine!, decodeGroupState(group.state), bytes, aad);
+      const sent = await encryptApplication(this.mls, decodeGroupState(group.state), bytes, aad);
       const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
       // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
       await this.opts.store.saveGroup(updated);
@@ -544,7 +561,7 @@ export class SafelightClient {
     for (const ref of welcomeRecipients(welcome)) {
       const stored = await this.opts.store.getKeyPackage(toB64(ref));
       if (!stored) continue;
-      const state = await joinFromWelcome(this.engine!, welcome, {
+      const state = await joinFromWelcome(this.mls, welcome, {
         keyPackage: stored.keyPackage,
         privateKeyPackage: decodePrivateKeyPackage(stored.privateKeyPackage),
       });
@@ -562,7 +579,7 @@ export class SafelightClient {
   private async handleCommit(itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
     const group = await this.opts.store.getGroup(groupId);
     if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
-    const result = await processIncoming(this.engine!, decodeGroupState(group.state), bytes);
+    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
     await this.opts.store.applyIncoming({
       itemId,
       group: {
@@ -578,7 +595,7 @@ export class SafelightClient {
     const store = this.opts.store;
     const group = await store.getGroup(groupId);
     if (!group || !group.active) throw new Error("message for a conversation this device is not in");
-    const result = await processIncoming(this.engine!, decodeGroupState(group.state), bytes);
+    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
     if (result.kind !== "application") throw new Error("expected an application message");
     const content = decodeContent(result.plaintext);
     const state = encodeGroupState(result.state);
@@ -603,6 +620,16 @@ export class SafelightClient {
       });
       return undefined;
     }
+    if (!item.frank || !item.sender) throw new Error("application message without the server's franking stamp");
+    const context: FrankContext = {
+      senderAccountId: item.sender.accountId,
+      groupId,
+      acceptedAt: item.sentAt,
+      messageId: item.id,
+    };
+    if (!(await this.frankVerifies(item.frank, context))) throw new Error("server franking signature does not verify");
+    // The server's routing claim must agree with what MLS authenticated.
+    if (result.sender.accountId !== item.sender.accountId) throw new Error("sender in the stamp is not the MLS sender");
     const files = await Promise.all((content.files ?? []).map((f) => this.fetchFile(item.id, f)));
     const message: StoredMessage = {
       id: item.id,
@@ -610,10 +637,13 @@ export class SafelightClient {
       senderAccountId: result.sender.accountId,
       senderDeviceId: result.sender.deviceId,
       text: content.text,
-      sentAt: content.sentAt,
+      // The server's acceptance time: what the franking stamp vouches for, unlike the sender's clock.
+      sentAt: item.sentAt,
       receivedAt: Date.now(),
       files,
       outgoing: result.sender.accountId === this.requireProfile().accountId,
+      content: result.plaintext,
+      frank: item.frank,
     };
     const updated = { ...group, state, updatedAt: Date.now() };
     await store.applyIncoming({ itemId: item.id, group: updated, message });
@@ -622,13 +652,50 @@ export class SafelightClient {
       conversation: groupId,
       kind: updated.kind,
       title: updated.title,
-      from: await this.directory!.nameOf(message.senderAccountId),
+      from: await this.dir.nameOf(message.senderAccountId),
       fromAccountId: message.senderAccountId,
       fromDeviceId: message.senderDeviceId,
       text: message.text,
       sentAt: message.sentAt,
       files,
     };
+  }
+
+  private async frankVerifies(frank: ServerFrank, context: FrankContext): Promise<boolean> {
+    const frankBytes = fromB64(frank.serverFrank);
+    const signature = fromB64(frank.signature);
+    if (!frankBytes || !signature) return false;
+    if (!this.frankKeys.has(frank.keyId)) {
+      const { keys } = await this.authed((a) => a.frankingKeys());
+      for (const k of keys) {
+        const pub = fromB64(k.publicKey);
+        if (pub) this.frankKeys.set(k.keyId, pub);
+      }
+    }
+    const key = this.frankKeys.get(frank.keyId);
+    return key !== undefined && verifyServerFrankSignature(key, frankBytes, context, signature);
+  }
+
+  /** Reports a received message with up to `contextCount` preceding received messages of the same
+   *  conversation, each with its franking opening, so the server can verify every one. */
+  async report(
+    messageId: string,
+    reason: ReportReason,
+    opts: { note?: string; contextCount?: number } = {},
+  ): Promise<{ reportId: string; verified: number; unverified: string[] }> {
+    const target = await this.opts.store.getMessage(messageId);
+    if (!target) throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} on this device`);
+    const reported = openingOf(target);
+    if (!reported) throw new SafelightError("SL_CLIENT_BAD_INPUT", "only messages received from others can be reported");
+    const all = await this.opts.store.listMessages(target.groupId);
+    const before = all.slice(0, all.findIndex((m) => m.id === messageId));
+    const context = before
+      .map(openingOf)
+      .filter((o): o is Opening => o !== undefined)
+      .slice(-(opts.contextCount ?? DEFAULT_REPORT_CONTEXT));
+    return this.authed((a) =>
+      a.report({ reason, ...(opts.note ? { note: opts.note } : {}), reported, context: opts.contextCount === 0 ? [] : context }),
+    );
   }
 
   /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */
@@ -676,4 +743,17 @@ function isTransient(err: unknown): boolean {
 function backoff(attempt: number): Promise<void> {
   const ms = Math.random() * Math.min(250, 10 * (attempt + 1));
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The franking opening of a stored message; undefined for our own messages, which carry no stamp. */
+function openingOf(m: StoredMessage): Opening | undefined {
+  if (m.outgoing || !m.content || !m.frank) return undefined;
+  return {
+    messageId: m.id,
+    groupId: m.groupId,
+    senderAccountId: m.senderAccountId,
+    acceptedAt: m.sentAt,
+    content: toB64(m.content),
+    ...m.frank,
+  };
 }

@@ -171,6 +171,13 @@ export class IndexedDbClientStore implements ClientStore {
     if (existing === undefined) await request(store.add(clean(message)));
   }
 
+  async getMessage(id: string): Promise<StoredMessage | undefined> {
+    const row = await this.tx(["messages"], "readonly", (tx) =>
+      request(tx.objectStore("messages").index("id").get(id) as IDBRequest<MessageRow | undefined>),
+    );
+    return row ? withoutN(row) : undefined;
+  }
+
   async listMessages(groupId?: string): Promise<StoredMessage[]> {
     const rows = await this.tx(["messages"], "readonly", (tx) => {
       const store = tx.objectStore("messages");

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT 
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
-  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL);
+  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT);
 CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, n);
 `;
 
@@ -44,6 +44,8 @@ interface MessageRow {
   received_at: number;
   files: string;
   outgoing: number;
+  content: Buffer | null;
+  frank: string | null;
 }
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -71,6 +73,8 @@ function toMessage(r: MessageRow): StoredMessage {
     receivedAt: r.received_at,
     files: JSON.parse(r.files) as StoredMessage["files"],
     outgoing: r.outgoing === 1,
+    ...(r.content ? { content: bytes(r.content) } : {}),
+    ...(r.frank ? { frank: JSON.parse(r.frank) as StoredMessage["frank"] } : {}),
   };
 }
 
@@ -151,8 +155,8 @@ export class SqliteClientStore implements ClientStore {
   private writeMessage(m: StoredMessage): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.id,
@@ -165,6 +169,8 @@ export class SqliteClientStore implements ClientStore {
         JSON.stringify(m.files),
         m.outgoing ? 1 : 0,
         ++this.counter,
+        m.content ?? null,
+        m.frank ? JSON.stringify(m.frank) : null,
       );
   }
 
@@ -199,6 +205,11 @@ export class SqliteClientStore implements ClientStore {
       this.writeGroup(group);
       this.writeMessage(message);
     })();
+  }
+
+  async getMessage(id: string): Promise<StoredMessage | undefined> {
+    const r = this.db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
+    return r ? toMessage(r) : undefined;
   }
 
   async listMessages(groupId?: string): Promise<StoredMessage[]> {

@@ -2,7 +2,7 @@
  * What a client keeps on its device. Implementations: SQLite file per profile (Node), IndexedDB (browser).
  * Every method is one atomic unit, so an interrupted sync never half-applies a message.
  */
-import type { ConversationKind } from "@safelight/protocol";
+import type { ConversationKind, ServerFrank } from "@safelight/protocol";
 
 export interface Profile {
   serverUrl: string;
@@ -54,6 +54,10 @@ export interface StoredMessage {
   receivedAt: number;
   files: SavedFile[];
   outgoing: boolean;
+  /** Received messages: the exact decrypted content bytes and the server's stamp, kept so the message
+   *  can be reported verifiably (docs/franking.md). */
+  content?: Uint8Array;
+  frank?: ServerFrank;
 }
 
 export interface KnownAccount {
@@ -88,6 +92,8 @@ export interface ClientStore {
   isProcessed(itemId: string): Promise<boolean>;
   applyIncoming(change: IncomingChange): Promise<void>;
   saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void>;
+  getMessage(id: string): Promise<StoredMessage | undefined>;
+  /** Oldest first. */
   listMessages(groupId?: string): Promise<StoredMessage[]>;
 
   close(): Promise<void>;

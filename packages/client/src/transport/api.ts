@@ -1,4 +1,5 @@
 /** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
+import type { ServerFrank } from "@safelight/protocol";
 import type { HttpTransport } from "./http.js";
 
 export interface Session {
@@ -20,6 +21,19 @@ export interface ClaimedKeyPackage {
   keyPackage: string;
 }
 
+export interface Opening {
+  messageId: string;
+  groupId: string;
+  senderAccountId: string;
+  acceptedAt: number;
+  content: string;
+  keyId: string;
+  serverFrank: string;
+  signature: string;
+}
+
+export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
+
 export interface QueueItem {
   id: string;
   seq: number;
@@ -28,6 +42,8 @@ export interface QueueItem {
   sender?: { accountId: string; deviceId: string };
   sentAt: number;
   data?: string;
+  /** Present on application items: the server's franking stamp (docs/franking.md). */
+  frank?: ServerFrank;
 }
 
 export interface GroupInfo {
@@ -95,6 +111,15 @@ export class Api {
   }
   ack(ids: string[]) {
     return this.http.request<{ removed: number }>("POST", "/v1/queue/ack", { ids });
+  }
+  frankingKeys() {
+    return this.http.request<{ keys: { keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[] }>(
+      "GET",
+      "/v1/franking/keys",
+    );
+  }
+  report(body: { reason: ReportReason; note?: string; reported: Opening; context: Opening[] }) {
+    return this.http.request<{ reportId: string; verified: number; unverified: string[] }>("POST", "/v1/reports", body);
   }
   uploadBlob(bytes: Uint8Array) {
     return this.http.upload<{ blobId: string; size: number; expiresAt: number }>("/v1/blobs", bytes);

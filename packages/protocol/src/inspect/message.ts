@@ -50,6 +50,8 @@ export interface InspectedMessage {
   pathLeaf?: InspectedLeaf;
   /** For wireformat key_package. */
   keyPackage?: InspectedKeyPackage;
+  /** PrivateMessage authenticated_data, sent in the clear (RFC 9420 §6.3): carries the franking tag. */
+  authenticatedData?: Uint8Array;
   /** For wireformat welcome: the cipher suite and number of recipients (RFC 9420 §12.4.3.1). */
   welcome?: { cipherSuite: number; recipients: number };
 }
@@ -123,6 +125,7 @@ function describe(msg: MlsMessage, wireformat: WireformatLabel): InspectedMessag
         groupId: pm.groupId,
         epoch: pm.epoch,
         contentType: contentLabel(pm.contentType),
+        authenticatedData: pm.authenticatedData,
         proposals: [],
       };
     }

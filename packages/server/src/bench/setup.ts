@@ -7,8 +7,10 @@ import { randomBytes } from "node:crypto";
 import {
   commitChanges,
   createEngine,
+  encodeFrankingAad,
   encryptApplication,
   epochOf,
+  frankingTag,
   fromB64,
   generateDeviceKeys,
   joinFromWelcome,
@@ -152,12 +154,16 @@ export function payload(bytes: number, label: string): Uint8Array {
   return new Uint8Array(text);
 }
 
+const BENCH_SALT = new Uint8Array(32).fill(7);
+
 /** `count` real MLS PrivateMessages from this client, in order, each wrapped in a `send` frame. */
 export async function preEncrypt(engine: Engine, client: BenchClient, count: number, payloadBytes: number): Promise<void> {
   if (client.state === undefined || client.groupId === undefined) throw new Error("client has no group");
   let state = client.state;
   for (let k = 0; k < count; k++) {
-    const out = await encryptApplication(engine, state, payload(payloadBytes, `m${client.index}.${k} `));
+    // Franked like every real message (docs/franking.md); the tag is what the server stamps.
+    const body = payload(payloadBytes, `m${client.index}.${k} `);
+    const out = await encryptApplication(engine, state, body, encodeFrankingAad(frankingTag(BENCH_SALT, body)));
     state = out.state;
     const message = toB64(out.message);
     client.messages.push(message);

@@ -6,7 +6,7 @@ import { deleteBlobs } from "./store.js";
 export async function sweepOnce(ctx: ServerContext, now = Date.now()): Promise<number> {
   const expired = await ctx.storage.takeExpiredBlobs(now);
   await deleteBlobs(ctx.blobDir, expired);
-  await ctx.storage.sweep(now);
+  await ctx.storage.sweep(now, now - ctx.config.reportWindowMs);
   return expired.length;
 }
 

@@ -81,4 +81,24 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX blobs_expiry ON blobs(expires_at);
   `,
+  // v2: message franking (docs/franking.md) — keys, the stamp on each message, who received it.
+  `
+  CREATE TABLE franking_keys (
+    key_id TEXT PRIMARY KEY,
+    hmac_key BLOB NOT NULL,
+    sign_key BLOB NOT NULL,
+    public_key BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    retired_at INTEGER
+  );
+  ALTER TABLE messages ADD COLUMN frank TEXT;
+  CREATE TABLE message_recipients (
+    message_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    group_id BLOB NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, account_id)
+  );
+  CREATE INDEX message_recipients_time ON message_recipients(sent_at);
+  `,
 ];

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import type { ServerFrank } from "@safelight/protocol";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError } from "../errors.js";
@@ -10,6 +11,7 @@ import type {
   AppendCommitInput,
   AppendCommitResult,
   BlobRecord,
+  FrankingKeyRecord,
   ClaimedKeyPackage,
   CreateAccountInput,
   CreateSessionInput,
@@ -44,6 +46,7 @@ interface QueueRow {
   sender_device: string | null;
   sent_at: number;
   data: Buffer | null;
+  frank: string | null;
 }
 
 interface NewMessage {
@@ -54,6 +57,7 @@ interface NewMessage {
   sender?: DeviceRef;
   sentAt: number;
   data?: Uint8Array;
+  frank?: ServerFrank;
 }
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -278,6 +282,13 @@ class SqliteStorage implements Storage {
     return this.db.transaction(() => {
       const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
       const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId).map((m) => m.deviceId);
+      // Who received it, kept for the report window: a report is accepted only from a recipient.
+      const record = this.stmt(
+        "INSERT OR IGNORE INTO message_recipients (message_id, account_id, group_id, sent_at) VALUES (?, ?, ?, ?)",
+      );
+      for (const m of members) {
+        if (m.deviceId !== input.sender.deviceId) record.run(input.id, m.accountId, input.groupId, input.now);
+      }
       return this.enqueue(
         {
           id: input.id,
@@ -287,16 +298,55 @@ class SqliteStorage implements Storage {
           sender: input.sender,
           sentAt: input.now,
           data: input.message,
+          frank: input.frank,
         },
         recipients,
       );
     })();
   }
 
+  async listFrankingKeys(): Promise<FrankingKeyRecord[]> {
+    const rows = this.stmt("SELECT * FROM franking_keys ORDER BY created_at DESC, key_id").all() as {
+      key_id: string;
+      hmac_key: Buffer;
+      sign_key: Buffer;
+      public_key: Buffer;
+      created_at: number;
+      retired_at: number | null;
+    }[];
+    return rows.map((r) => ({
+      keyId: r.key_id,
+      hmacKey: bytes(r.hmac_key),
+      signKey: bytes(r.sign_key),
+      publicKey: bytes(r.public_key),
+      createdAt: r.created_at,
+      retiredAt: r.retired_at ?? undefined,
+    }));
+  }
+
+  async rotateFrankingKey(key: FrankingKeyRecord): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt("UPDATE franking_keys SET retired_at = ? WHERE retired_at IS NULL").run(key.createdAt);
+      this.stmt(
+        "INSERT INTO franking_keys (key_id, hmac_key, sign_key, public_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)",
+      ).run(key.keyId, key.hmacKey, key.signKey, key.publicKey, key.createdAt);
+    })();
+  }
+
+  async wasDeliveredTo(messageId: string, accountId: string, groupId: Uint8Array): Promise<boolean> {
+    return (
+      this.stmt("SELECT 1 FROM message_recipients WHERE message_id = ? AND account_id = ? AND group_id = ?").get(
+        messageId,
+        accountId,
+        groupId,
+      ) !== undefined
+    );
+  }
+
   async listQueue(deviceId: string, limit: number): Promise<QueueItemRecord[]> {
     const rows = this
       .stmt(
-        `SELECT q.message_id, q.seq, m.kind, m.group_id, m.sender_account, m.sender_device, m.sent_at, m.data
+        `SELECT q.message_id, q.seq, m.kind, m.group_id, m.sender_account, m.sender_device, m.sent_at, m.data, m.frank
          FROM queue q JOIN messages m ON m.message_id = q.message_id
          WHERE q.device_id = ? ORDER BY q.seq LIMIT ?`,
       )
@@ -343,13 +393,16 @@ class SqliteStorage implements Storage {
     return rows.map((r) => r.blob_id);
   }
 
-  async sweep(now: number): Promise<void> {
+  async sweep(now: number, reportWindowStart: number): Promise<void> {
     this.db.transaction(() => {
       this.stmt("DELETE FROM challenges WHERE expires_at <= ?").run(now);
       this.stmt("DELETE FROM sessions WHERE expires_at <= ?").run(now);
       this.stmt("DELETE FROM link_codes WHERE expires_at <= ?").run(now);
       // Every recipient acknowledged: the payload is no longer needed.
       this.stmt("DELETE FROM messages WHERE message_id NOT IN (SELECT message_id FROM queue)").run();
+      // Past the report window neither delivery records nor retired franking keys are needed.
+      this.stmt("DELETE FROM message_recipients WHERE sent_at < ?").run(reportWindowStart);
+      this.stmt("DELETE FROM franking_keys WHERE retired_at IS NOT NULL AND retired_at < ?").run(reportWindowStart);
     })();
   }
 
@@ -456,8 +509,8 @@ class SqliteStorage implements Storage {
   private enqueue(msg: NewMessage, deviceIds: string[]): Delivery[] {
     this
       .stmt(
-        `INSERT INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data, frank)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         msg.id,
@@ -468,6 +521,7 @@ class SqliteStorage implements Storage {
         msg.sender?.deviceId ?? null,
         msg.sentAt,
         msg.data ?? null,
+        msg.frank ? JSON.stringify(msg.frank) : null,
       );
     const bump = this.stmt("UPDATE devices SET queue_seq = queue_seq + 1 WHERE device_id = ? RETURNING queue_seq");
     const insert = this.stmt("INSERT INTO queue (device_id, seq, message_id) VALUES (?, ?, ?)");
@@ -478,6 +532,7 @@ class SqliteStorage implements Storage {
       if (msg.groupId !== undefined) item.groupId = msg.groupId;
       if (msg.sender !== undefined) item.sender = msg.sender;
       if (msg.data !== undefined) item.data = msg.data;
+      if (msg.frank !== undefined) item.frank = msg.frank;
       return { deviceId, item };
     });
   }
@@ -503,5 +558,6 @@ function toQueueItem(row: QueueRow): QueueItemRecord {
     item.sender = { accountId: row.sender_account, deviceId: row.sender_device };
   }
   if (row.data !== null) item.data = bytes(row.data);
+  if (row.frank !== null) item.frank = JSON.parse(row.frank) as ServerFrank;
   return item;
 }

@@ -1,3 +1,5 @@
+import type { ServerFrank } from "@safelight/protocol";
+
 /**
  * The one data-access interface. Every method that changes more than one row runs as a single
  * transaction in the implementation, so a crash never leaves half an operation behind.
@@ -36,6 +38,8 @@ export interface QueueItemRecord {
   sender?: DeviceRef;
   sentAt: number;
   data?: Uint8Array;
+  /** The server's franking stamp on application messages (docs/franking.md). */
+  frank?: ServerFrank;
 }
 
 /** One queue append, reported after commit so connected sockets can be notified. */
@@ -119,6 +123,16 @@ export interface AppendApplicationInput {
   message: Uint8Array;
   id: string;
   now: number;
+  frank: ServerFrank;
+}
+
+export interface FrankingKeyRecord {
+  keyId: string;
+  hmacKey: Uint8Array;
+  signKey: Uint8Array;
+  publicKey: Uint8Array;
+  createdAt: number;
+  retiredAt: number | undefined;
 }
 
 export interface BlobRecord {
@@ -159,6 +173,13 @@ export interface Storage {
   appendCommit(input: AppendCommitInput): Promise<AppendCommitResult>;
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]>;
 
+  /** Franking keys, newest first. */
+  listFrankingKeys(): Promise<FrankingKeyRecord[]>;
+  /** Adds a key and retires every older one still active, atomically. */
+  rotateFrankingKey(key: FrankingKeyRecord): Promise<void>;
+  /** Whether the account had a device the message was delivered to (the report membership check). */
+  wasDeliveredTo(messageId: string, accountId: string, groupId: Uint8Array): Promise<boolean>;
+
   listQueue(deviceId: string, limit: number): Promise<QueueItemRecord[]>;
   ackQueue(deviceId: string, ids: string[]): Promise<number>;
 
@@ -166,8 +187,9 @@ export interface Storage {
   getBlob(blobId: string, now: number): Promise<BlobRecord | undefined>;
   /** Removes and returns blob records that expired; the caller deletes the files. */
   takeExpiredBlobs(now: number): Promise<string[]>;
-  /** Drops expired challenges, sessions, link codes and orphaned messages. */
-  sweep(now: number): Promise<void>;
+  /** Drops expired challenges, sessions, link codes and orphaned messages, and delivery records and
+   *  retired franking keys from before the report window. */
+  sweep(now: number, reportWindowStart: number): Promise<void>;
 
   close(): Promise<void>;
 }
