@@ -101,4 +101,58 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX message_recipients_time ON message_recipients(sent_at);
   `,
+  // v3: verifiable reports and moderation (docs/franking.md, docs/moderation.md).
+  `
+  ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
+  ALTER TABLE accounts ADD COLUMN banned_at INTEGER;
+  CREATE TABLE reports (
+    report_id TEXT PRIMARY KEY,
+    reporter_account TEXT NOT NULL,
+    reported_message_id TEXT NOT NULL,
+    reported_account TEXT NOT NULL,
+    group_id BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    UNIQUE (reporter_account, reported_message_id)
+  );
+  CREATE INDEX reports_status ON reports(status, created_at);
+  CREATE INDEX reports_reported ON reports(reported_account);
+  CREATE TABLE report_messages (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    position INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    sender_account TEXT NOT NULL,
+    accepted_at INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    key_id TEXT NOT NULL,
+    server_frank BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    verified INTEGER NOT NULL,
+    PRIMARY KEY (report_id, position)
+  );
+  CREATE TABLE decisions (
+    decision_id TEXT PRIMARY KEY,
+    report_id TEXT,
+    subject_account TEXT NOT NULL,
+    moderator_account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX decisions_subject ON decisions(subject_account);
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor_account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  `,
 ];
