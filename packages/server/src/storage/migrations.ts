@@ -155,4 +155,63 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   `,
+  // v4: child-safety rules on metadata (docs/safety.md) — message requests, blocks, inbound settings,
+  // risk events over sliding windows, automatic actions (reversible by moderators), safety notices.
+  `
+  CREATE TABLE safety_requests (
+    requester_id TEXT NOT NULL,
+    recipient_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (requester_id, recipient_id)
+  );
+  CREATE INDEX safety_requests_recipient ON safety_requests(recipient_id, status);
+  CREATE TABLE safety_request_groups (
+    recipient_id TEXT NOT NULL,
+    group_id BLOB NOT NULL,
+    requester_id TEXT NOT NULL,
+    PRIMARY KEY (recipient_id, group_id, requester_id)
+  );
+  CREATE INDEX safety_request_groups_group ON safety_request_groups(group_id);
+  CREATE TABLE safety_blocks (
+    blocker_id TEXT NOT NULL,
+    blocked_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  );
+  CREATE INDEX safety_blocks_blocked ON safety_blocks(blocked_id);
+  CREATE TABLE safety_settings (
+    account_id TEXT PRIMARY KEY,
+    inbound TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE safety_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX safety_events_account ON safety_events(account_id, kind, at);
+  CREATE TABLE safety_actions (
+    action_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    lifted_at INTEGER,
+    lifted_by TEXT
+  );
+  CREATE INDEX safety_actions_account ON safety_actions(account_id, lifted_at);
+  CREATE TABLE safety_notices (
+    account_id TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, subject_id, reason)
+  );
+  `,
 ];
