@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerPdqCommands } from "./commands/pdq.js";
 import { registerAccountCommands } from "./commands/account.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
+import { registerModerationCommands } from "./commands/moderation.js";
 import { registerServerCommand } from "./commands/server.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerAccountCommands(program);
   registerMessagingCommands(program);
+  registerModerationCommands(program);
   registerPdqCommands(program);
   return program;
 }

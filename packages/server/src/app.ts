@@ -14,6 +14,8 @@ import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
 import { FrankingService } from "./franking.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerFrankingRoutes } from "./routes/franking.js";
+import { registerModerationRoutes } from "./routes/moderation.js";
+import { registerReportRoutes } from "./routes/reports.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { blobRoutes } from "./routes/blobs.js";
 import { registerGroupRoutes } from "./routes/groups.js";
@@ -103,6 +105,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerQueueRoutes(app, ctx);
   registerWsRoute(app, ctx);
   registerFrankingRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
+  registerModerationRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 

@@ -5,3 +5,4 @@ export { ERROR_CODES, ApiError, type ErrorCode } from "./errors.js";
 export type { Storage } from "./storage/types.js";
 export { openSqliteStorage } from "./storage/sqlite.js";
 export { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
+export { setAccountRole } from "./admin.js";

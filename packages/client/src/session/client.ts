@@ -41,7 +41,7 @@ import {
   type SigningKeys,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import { Api, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
+import { Api, type DecisionAction, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
 import { HttpTransport } from "../transport/http.js";
 import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { Directory } from "./directory.js";
@@ -696,6 +696,17 @@ export class SafelightClient {
     return this.authed((a) =>
       a.report({ reason, ...(opts.note ? { note: opts.note } : {}), reported, context: opts.contextCount === 0 ? [] : context }),
     );
+  }
+
+  /** The moderation queue; the server refuses these calls unless this account is a moderator. */
+  get moderation() {
+    return {
+      reports: (status: "open" | "decided" | "all" = "open") => this.authed((a) => a.modReports(status)),
+      report: (reportId: string) => this.authed((a) => a.modReport(reportId)),
+      decide: (reportId: string, action: DecisionAction, note?: string) => this.authed((a) => a.modDecide(reportId, action, note)),
+      account: async (name: string) => this.authed(async (a) => a.modAccount((await this.dir.byName(name)).accountId)),
+      audit: (limit?: number) => this.authed((a) => a.modAudit(limit)),
+    };
   }
 
   /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */

@@ -34,6 +34,32 @@ export interface Opening {
 
 export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
 
+export type DecisionAction = "dismiss" | "warn" | "restrict" | "ban" | "escalate";
+
+export interface ReportSummary {
+  reportId: string;
+  reason: ReportReason;
+  status: "open" | "decided";
+  createdAt: number;
+  note: string;
+  groupId: string;
+  messageCount: number;
+  reporter: { accountId: string; name: string };
+  reported: { accountId: string; name: string };
+}
+
+export interface ReportDetail extends ReportSummary {
+  messages: {
+    messageId: string;
+    sender: { accountId: string; name: string };
+    acceptedAt: number;
+    verified: boolean;
+    reported: boolean;
+    text: string;
+    files: { name: string; blobId: string; size: number; type: string }[];
+  }[];
+}
+
 export interface QueueItem {
   id: string;
   seq: number;
@@ -120,6 +146,24 @@ export class Api {
   }
   report(body: { reason: ReportReason; note?: string; reported: Opening; context: Opening[] }) {
     return this.http.request<{ reportId: string; verified: number; unverified: string[] }>("POST", "/v1/reports", body);
+  }
+  modReports(status: "open" | "decided" | "all") {
+    return this.http.request<{ reports: ReportSummary[] }>("GET", `/v1/mod/reports?status=${status}`);
+  }
+  modReport(reportId: string) {
+    return this.http.request<ReportDetail>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}`);
+  }
+  modDecide(reportId: string, action: DecisionAction, note?: string) {
+    return this.http.request<{ decisionId: string }>("POST", `/v1/mod/reports/${encodeURIComponent(reportId)}/decision`, {
+      action,
+      ...(note ? { note } : {}),
+    });
+  }
+  modAccount(accountId: string) {
+    return this.http.request<Record<string, unknown>>("GET", `/v1/mod/accounts/${encodeURIComponent(accountId)}`);
+  }
+  modAudit(limit = 100) {
+    return this.http.request<{ intact: boolean; entries: Record<string, unknown>[] }>("GET", `/v1/mod/audit?limit=${limit}`);
   }
   uploadBlob(bytes: Uint8Array) {
     return this.http.upload<{ blobId: string; size: number; expiresAt: number }>("/v1/blobs", bytes);

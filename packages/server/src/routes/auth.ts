@@ -110,6 +110,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       // Unknown device and wrong key look the same to the caller.
       if (device === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
       checkProof("login", challenge, signature, device.signatureKey);
+      // A moderator's ban ends every session (storage/moderation.ts) and refuses new ones.
+      if (await ctx.storage.moderation.isBanned(device.accountId)) {
+        throw new ApiError("SL_ERR_ACCOUNT_BANNED", "this account has been banned");
+      }
       const { token, session } = newSession(ctx.config, now);
       const accountId = await ctx.storage.createSession({ challenge, now, deviceId, session });
       return { accountId, deviceId, token, expiresAt: session.expiresAt };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ApiError } from "../errors.js";
 import { applyMembership } from "../membership.js";
 import { MIGRATIONS } from "./migrations.js";
+import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
 import type {
   AccountRecord,
   AppendApplicationInput,
@@ -93,8 +94,11 @@ function migrate(db: Db): void {
 class SqliteStorage implements Storage {
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
+  readonly moderation: ModerationStore;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.moderation = new SqliteModerationStore(db);
+  }
 
   private stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);

@@ -1,4 +1,5 @@
 import type { ServerFrank } from "@safelight/protocol";
+import type { ModerationStore } from "./moderation.js";
 
 /**
  * The one data-access interface. Every method that changes more than one row runs as a single
@@ -144,6 +145,9 @@ export interface BlobRecord {
 }
 
 export interface Storage {
+  /** Reports, decisions, roles and the audit log (storage/moderation.ts). */
+  readonly moderation: ModerationStore;
+
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */
   createAccount(input: CreateAccountInput): Promise<void>;

@@ -1,0 +1,131 @@
+import { resolve } from "node:path";
+import type { DecisionAction, ReportDetail, ReportReason } from "@safelight/client";
+import { InvalidArgumentError, type Command } from "commander";
+import { withClient } from "../profile.js";
+
+const REASONS: readonly ReportReason[] = ["child_sexual_exploitation", "grooming", "harassment", "spam", "other"];
+const ACTIONS: readonly DecisionAction[] = ["dismiss", "warn", "restrict", "ban", "escalate"];
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${allowed.join(", ")}`);
+    return value as T;
+  };
+}
+
+function parseContext(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError("must be 0-10 preceding messages");
+  return n;
+}
+
+function printReport(r: ReportDetail): void {
+  process.stdout.write(
+    `report ${r.reportId} [${r.status}] ${r.reason}: ${r.reporter.name} reported ${r.reported.name}` +
+      `${r.note ? ` — "${r.note}"` : ""}\n`,
+  );
+  for (const m of r.messages) {
+    const mark = m.reported ? ">>" : "  ";
+    const check = m.verified ? "verified" : "UNVERIFIED";
+    const files = m.files.map((f) => ` [file ${f.name}, ${f.size} bytes]`).join("");
+    process.stdout.write(`${mark} ${new Date(m.acceptedAt).toISOString()} ${m.sender.name} (${check}): ${m.text}${files}\n`);
+  }
+}
+
+export function registerModerationCommands(program: Command): void {
+  program
+    .command("report")
+    .description("report a received message to the moderators, with its verifiable (franked) context")
+    .argument("<messageId>", "the message id, as `sync --json` prints it")
+    .requiredOption("--reason <reason>", `one of ${REASONS.join(", ")}`, oneOf(REASONS))
+    .option("--context <n>", "how many preceding messages to include (0-10)", parseContext, 10)
+    .option("--note <text>", "a note for the moderators")
+    .action(async (messageId: string, opts: { reason: ReportReason; context: number; note?: string }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const r = await client.report(messageId, opts.reason, {
+          contextCount: opts.context,
+          ...(opts.note ? { note: opts.note } : {}),
+        });
+        process.stdout.write(
+          `reported: ${r.reportId} (${r.verified} verified message${r.verified === 1 ? "" : "s"}` +
+            `${r.unverified.length ? `, ${r.unverified.length} could not be verified` : ""})\n`,
+        );
+      });
+    });
+
+  const admin = program.command("admin").description("operator commands run on the server's data directory");
+  for (const [verb, role] of [["grant-moderator", "moderator"], ["revoke-moderator", "user"]] as const) {
+    admin
+      .command(verb)
+      .description(role === "moderator" ? "give an account the moderator role" : "take the moderator role away")
+      .argument("<name>", "account name")
+      .option("--data <dir>", "the server's data directory", "./data")
+      .action(async (name: string, opts: { data: string }) => {
+        const { setAccountRole } = await import("@safelight/server");
+        if (!(await setAccountRole(resolve(opts.data), name.toLowerCase(), role))) throw new Error(`no account named ${name}`);
+        process.stdout.write(`${name} is now ${role === "moderator" ? "a moderator" : "a regular user"}\n`);
+      });
+  }
+
+  const mod = program.command("mod").description("moderator commands (the account needs the moderator role)");
+  mod
+    .command("reports")
+    .description("list reports")
+    .option("--status <status>", "open, decided or all", oneOf(["open", "decided", "all"] as const), "open")
+    .option("--json", "one JSON object per report")
+    .action(async (opts: { status: "open" | "decided" | "all"; json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        for (const r of (await client.moderation.reports(opts.status)).reports) {
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify(r) + "\n"
+              : `${r.reportId} ${new Date(r.createdAt).toISOString()} [${r.status}] ${r.reason}: ${r.reporter.name} → ${r.reported.name} (${r.messageCount} messages)\n`,
+          );
+        }
+      });
+    });
+  mod
+    .command("show")
+    .description("open a report with its verified messages")
+    .argument("<reportId>")
+    .option("--json", "print JSON")
+    .action(async (reportId: string, opts: { json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const r = await client.moderation.report(reportId);
+        if (opts.json) process.stdout.write(JSON.stringify(r) + "\n");
+        else printReport(r);
+      });
+    });
+  mod
+    .command("decide")
+    .description("record a decision on a report")
+    .argument("<reportId>")
+    .argument("<action>", ACTIONS.join(", "), oneOf(ACTIONS))
+    .option("--note <text>", "why")
+    .action(async (reportId: string, action: DecisionAction, opts: { note?: string }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const { decisionId } = await client.moderation.decide(reportId, action, opts.note);
+        process.stdout.write(`decided ${action} (${decisionId})\n`);
+      });
+    });
+  mod
+    .command("account")
+    .description("an account's reports, decisions and status")
+    .argument("<name>")
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        process.stdout.write(JSON.stringify(await client.moderation.account(name), null, 2) + "\n");
+      });
+    });
+  mod
+    .command("audit")
+    .description("the moderation audit log, newest first")
+    .option("--limit <n>", "entries", (v) => Number(v), 50)
+    .action(async (opts: { limit: number }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const { intact, entries } = await client.moderation.audit(opts.limit);
+        process.stdout.write(`chain ${intact ? "intact" : "BROKEN"}\n`);
+        for (const e of entries) process.stdout.write(JSON.stringify(e) + "\n");
+      });
+    });
+}
