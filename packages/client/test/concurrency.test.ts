@@ -28,7 +28,7 @@ async function newClient(name: string): Promise<SafelightClient> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "safelight-concurrency-"));
-  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0 });
+  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false });
 });
 
 afterAll(async () => {
