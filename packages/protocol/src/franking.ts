@@ -86,8 +86,13 @@ export function computeServerFrank(frankKey: Uint8Array, tag: Uint8Array, contex
   return hmac(sha256, frankKey, concat(tag, encodeFrankContext(context)));
 }
 
+/** The exact bytes the server's Ed25519 franking signature covers. */
+export function frankSignatureInput(serverFrank: Uint8Array, context: FrankContext): Uint8Array {
+  return concat(SIG_LABEL, serverFrank, encodeFrankContext(context));
+}
+
 export function signServerFrank(signKey: Uint8Array, serverFrank: Uint8Array, context: FrankContext): Uint8Array {
-  return ed25519.sign(concat(SIG_LABEL, serverFrank, encodeFrankContext(context)), signKey);
+  return ed25519.sign(frankSignatureInput(serverFrank, context), signKey);
 }
 
 export function verifyServerFrankSignature(
@@ -97,7 +102,7 @@ export function verifyServerFrankSignature(
   signature: Uint8Array,
 ): boolean {
   try {
-    return ed25519.verify(signature, concat(SIG_LABEL, serverFrank, encodeFrankContext(context)), publicKey);
+    return ed25519.verify(signature, frankSignatureInput(serverFrank, context), publicKey);
   } catch {
     return false;
   }

@@ -3,15 +3,16 @@
  * checks the openings a reporter reveals. Keys rotate; retired keys stay usable for verification for the
  * report window.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, createPrivateKey, randomBytes, sign, type KeyObject } from "node:crypto";
 import {
   computeServerFrank,
   constantTimeEqual,
+  encodeFrankContext,
+  frankSignatureInput,
   decodeContent,
   frankingTag,
   fromB64,
   generateDeviceKeys,
-  signServerFrank,
   toB64,
   type FrankContext,
   type ServerFrank,
@@ -46,10 +47,26 @@ export class FrankingService {
     return this.keys[0]!;
   }
 
+  /** On the hot path of every message, so node:crypto with the key imported once (the same HMAC and
+   *  Ed25519 as @safelight/protocol's reference functions; a test checks they agree). */
   async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
     const key = await this.current(context.acceptedAt);
-    const frank = computeServerFrank(key.hmacKey, tag, context);
-    return { keyId: key.keyId, serverFrank: toB64(frank), signature: toB64(signServerFrank(key.signKey, frank, context)) };
+    const frank = new Uint8Array(createHmac("sha256", key.hmacKey).update(tag).update(encodeFrankContext(context)).digest());
+    const signature = new Uint8Array(sign(null, frankSignatureInput(frank, context), this.signingKey(key)));
+    return { keyId: key.keyId, serverFrank: toB64(frank), signature: toB64(signature) };
+  }
+
+  private signingKeys = new Map<string, KeyObject>();
+
+  private signingKey(key: FrankingKeyRecord): KeyObject {
+    let k = this.signingKeys.get(key.keyId);
+    if (!k) {
+      // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7).
+      const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), key.signKey]);
+      k = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+      this.signingKeys.set(key.keyId, k);
+    }
+    return k;
   }
 
   async publicKeys(now: number): Promise<{ keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[]> {
