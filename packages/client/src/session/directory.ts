@@ -14,7 +14,12 @@ export class Directory {
   ) {}
 
   async byName(name: string): Promise<KnownAccount> {
-    const account = await this.api.accountByName(name.toLowerCase());
+    const account = await this.api.accountByName(name.toLowerCase()).catch((err: unknown) => {
+      if (err instanceof SafelightError && err.status === 404) {
+        throw new SafelightError("SL_CLIENT_UNKNOWN_ACCOUNT", `no account named ${name}`, 404);
+      }
+      throw err;
+    });
     await this.store.saveAccount(account);
     return account;
   }
