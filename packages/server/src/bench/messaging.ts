@@ -248,6 +248,8 @@ async function main(): Promise<void> {
     const pb = paced.bareRelay.results.length > 0 ? summarise(paced.bareRelay) : undefined;
     const offeredMsgsPerSec = round(offered.reduce((x, y) => x + y, 0) / Math.max(1, offered.length), 0);
     const ratio = round(s.msgsPerSec / b.msgsPerSec, 3);
+    // Load-independent companion of the ratio: bare relay CPU per message ÷ Safelight CPU per message.
+    const serverCpuRatio = round(b.serverCpuMsPerMsg / s.serverCpuMsPerMsg, 3);
     const meetsTarget = ratio >= TARGET_RATIO && ps !== undefined && ps.p99Ms < TARGET_P99_MS;
     const dbBytes = await dirBytes(dataDir);
     const loadEnd = loadavg().map((l) => round(l, 2));
@@ -267,6 +269,7 @@ async function main(): Promise<void> {
     console.log(
       `ratio Safelight / bare relay (saturated): ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 at ${opts.pacedFraction} × the ceiling: ` +
         `${ps === undefined ? "not measured (--paced=0)" : `${ps.p99Ms} ms`} (target < ${TARGET_P99_MS}) → ${meetsTarget ? "meets target" : "MISSES target"}; ` +
+        `server CPU per message, bare relay / Safelight: ${serverCpuRatio}; ` +
         `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
     );
     console.log(
@@ -286,6 +289,7 @@ async function main(): Promise<void> {
         safelight: { ...s, atTargetLoad: ps },
         bareRelay: { ...b, atTargetLoad: pb },
         ratio,
+        serverCpuRatio,
         targetLoadMsgsPerSec: offeredMsgsPerSec,
         target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
         meetsTarget,
