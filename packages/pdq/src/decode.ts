@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import { cmykToRgb } from "./cmyk.js";
 import type { RawImage } from "./image.js";
 import { isPnm, parsePnm } from "./pnm.js";
@@ -33,6 +33,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     }
   }
   try {
+    const sharp = await loadSharp();
     const open = (): Sharp =>
       sharp(bytes, { limitInputPixels: maxPixels, failOn: "truncated", ignoreIcc: true, autoOrient: false, pages: 1, page: 0 });
     const meta = await open().metadata();
@@ -50,6 +51,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   } catch (err) {
     throw new ImageInputError(describeSharpError(err as Error, maxPixels));
   }
+}
+
+/**
+ * sharp (a native module) is loaded on first decode only: importing this package for hashing
+ * buffers, lists or matching (CLI start-up, other commands, a future browser build) never pays for it.
+ */
+let sharpModule: Promise<typeof import("sharp")> | undefined;
+async function loadSharp(): Promise<typeof import("sharp").default> {
+  sharpModule ??= import("sharp");
+  return (await sharpModule).default;
 }
 
 function describeSharpError(err: Error, maxPixels: number): string {
