@@ -282,7 +282,51 @@ class SqliteStorage implements Storage {
     })();
   }
 
-  async appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
+  /**
+   * Group commit: appends that arrive in the same event-loop turn share one transaction (one WAL sync),
+   * each inside its own savepoint so one failure (a stale epoch, say) rolls back only that message.
+   * Every caller still resolves only after the shared transaction has committed.
+   */
+  appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
+    return new Promise((resolve, reject) => {
+      this.pendingAppends.push({ input, resolve, reject });
+      if (this.pendingAppends.length === 1) setImmediate(() => this.flushAppends());
+    });
+  }
+
+  private pendingAppends: {
+    input: AppendApplicationInput;
+    resolve: (d: Delivery[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+
+  private flushAppends(): void {
+    const batch = this.pendingAppends;
+    this.pendingAppends = [];
+    const outcomes: ({ ok: true; value: Delivery[] } | { ok: false; error: unknown })[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const { input } of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.appendOne(input) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+  }
+
+  /** One message inside the batch's transaction; a nested transaction is a savepoint in better-sqlite3. */
+  private appendOne(input: AppendApplicationInput): Delivery[] {
     return this.db.transaction(() => {
       const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
       const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId).map((m) => m.deviceId);
