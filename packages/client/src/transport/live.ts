@@ -7,12 +7,19 @@
 
 export type LiveState = "connecting" | "online" | "offline";
 
+/** The routing fields of a pushed queue item; its MLS payload is left for `sync()` to fetch and decrypt. */
+export interface PushedItem {
+  id: string;
+  kind: string;
+  groupId?: string;
+}
+
 export interface LiveOptions {
   serverUrl: string;
   /** Read before every connection attempt: the token may have been renewed by a re-login. */
   token: () => Promise<string | undefined> | string | undefined;
-  /** Called when the socket opens and for every pushed item. */
-  onPush: () => void;
+  /** Called when the socket opens (no item) and for every pushed item (its clear metadata only). */
+  onPush: (item?: PushedItem) => void;
   /** Called after a failed or lost connection, before the backoff wait (e.g. to sync over HTTP, which also
    *  renews an expired token). */
   onDown?: () => void;
@@ -84,8 +91,8 @@ export function connectLive(opts: LiveOptions): LiveConnection {
     };
     ws.onmessage = (event) => {
       try {
-        const frame = JSON.parse(String(event.data)) as { type?: string };
-        if (frame.type === "item") opts.onPush();
+        const frame = JSON.parse(String(event.data)) as { type?: string; item?: PushedItem };
+        if (frame.type === "item" && frame.item) opts.onPush({ id: frame.item.id, kind: frame.item.kind, groupId: frame.item.groupId });
       } catch {
         // Not JSON: ignore; the next sync picks up whatever it was about.
       }

@@ -14,6 +14,14 @@ import {
 } from "@safelight/client/browser";
 import { ReadMarks } from "./readMarks.js";
 
+/**
+ * The server announces a linked device before that device has uploaded its KeyPackages, and the SDK skips
+ * (and consumes) the announcement if it finds none to claim. Holding sync back briefly after such a push
+ * gives the new device time to upload. (SDK follow-up: keep the item queued until the packages exist.)
+ */
+const LINK_GRACE_MS = 5_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export type Phase = "loading" | "other-tab" | "signed-out" | "ready" | "failed";
 
 export interface ConversationItem extends ConversationSummary {
@@ -40,6 +48,7 @@ export class Session {
   private names = new Map<string, string>();
   private listeners = new Set<Listener>();
   private readonly serverUrl: string;
+  private holdSyncUntil = 0;
 
   constructor(serverUrl = location.origin) {
     this.serverUrl = serverUrl;
@@ -108,6 +117,8 @@ export class Session {
     await this.refresh();
     const sync = coalesce(
       async () => {
+        const wait = this.holdSyncUntil - Date.now();
+        if (wait > 0) await sleep(wait);
         const got = await this.client!.sync();
         // Refresh even when nothing new arrived: commits change members and titles too.
         await this.refresh();
@@ -118,7 +129,10 @@ export class Session {
     this.live = connectLive({
       serverUrl: this.serverUrl,
       token: async () => (await this.store!.getProfile())?.token,
-      onPush: sync,
+      onPush: (item) => {
+        if (item?.kind === "device-linked") this.holdSyncUntil = Date.now() + LINK_GRACE_MS;
+        sync();
+      },
       onDown: sync,
       onState: (state) => {
         this.connection = state;

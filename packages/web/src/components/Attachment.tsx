@@ -3,6 +3,7 @@
 import type { SavedFile } from "@safelight/client";
 import { useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
+import { PaperclipIcon } from "./PaperclipIcon.js";
 
 function formatSize(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -39,7 +40,7 @@ export function Attachment({ messageId, file }: { messageId: string; file: Saved
   }
   return (
     <a href={url} download={file.name} className="file-link">
-      📎 {file.name} ({formatSize(file.size)})
+      <PaperclipIcon /> {file.name} ({formatSize(file.size)})
     </a>
   );
 }

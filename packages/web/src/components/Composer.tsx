@@ -3,6 +3,7 @@
 import type { OutgoingFile } from "@safelight/client";
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { FormError } from "./FormError.js";
+import { PaperclipIcon } from "./PaperclipIcon.js";
 import { useAction } from "./useAction.js";
 
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
@@ -17,7 +18,10 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
   const id = useId();
 
   useEffect(() => {
-    if (!file) return setPreviewUrl(undefined);
+    if (!file) {
+      setPreviewUrl(undefined);
+      return;
+    }
     const url = URL.createObjectURL(new Blob([file.bytes as BlobPart], { type: file.type }));
     setPreviewUrl(url);
     return () => URL.revokeObjectURL(url);
@@ -78,7 +82,7 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
           disabled={disabled}
         />
         <label htmlFor={`${id}-file`} className="button icon attach" title="Attach an image">
-          <span aria-hidden="true">📎</span>
+          <PaperclipIcon />
           <span className="visually-hidden">Attach an image</span>
         </label>
         <label htmlFor={`${id}-text`} className="visually-hidden">

@@ -5,7 +5,7 @@ function preview(c: ConversationItem): string {
   if (!c.active) return "You left or were removed";
   const m = c.last;
   if (!m) return c.kind === "group" ? `${c.members.length} members` : "No messages yet";
-  const files = m.files.length ? `📎 ${m.files.map((f) => f.name).join(", ")} ` : "";
+  const files = m.files.map((f) => `${f.type.startsWith("image/") ? "Image" : "File"}: ${f.name} `).join("");
   return `${m.outgoing ? "You: " : ""}${files}${m.text}`;
 }
 

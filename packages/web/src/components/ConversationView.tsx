@@ -31,7 +31,11 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
     };
   }, [session, session.revision, conversation.id]);
 
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [messages.length]);
+  // A block body on purpose: newer browsers return a Promise from scrollIntoView, which must not become
+  // the effect's cleanup.
+  useEffect(() => {
+    void end.current?.scrollIntoView({ block: "end" });
+  }, [messages.length]);
 
   return (
     <section className="conversation-view" aria-labelledby="conversation-title">
