@@ -1,8 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  type CsvRow,
+  DelimitedParser,
+  HashListImporter,
+  type ImportedRow,
+  type RowError,
+  importHashListFile,
+  parseDelimited,
   HashList,
   HashListError,
   addImported,
@@ -58,6 +66,61 @@ describe("CSV/TSV import", () => {
     const { rows, errors } = importHashList(`${A},1\n${B},"oops\n`);
     expect(rows).toHaveLength(1);
     expect(errors).toEqual([{ line: 2, message: expect.stringMatching(/unterminated/) }]);
+  });
+});
+
+describe("streaming", () => {
+  const sample = [
+    "\ufeffhash,id,label",
+    `${A},1,"quoted, with comma"`,
+    "# a comment line",
+    `${B},2,"multi`,
+    `line ""label"""`,
+    "",
+    `nothex,3,x`,
+    `${A}\t,4,"unterminated`,
+  ].join("\r\n");
+
+  it("gives the same records and line numbers however the text is split into chunks", () => {
+    const whole = parseDelimited(sample);
+    expect(whole.rows.map((r) => r.line)).toEqual([1, 2, 4, 7]);
+    expect(whole.rows[2]!.fields[2]).toBe('multi\r\nline "label"');
+    expect(whole.unterminatedQuoteLine).toBe(8);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: sample.length }), { maxLength: 12 }), (cuts) => {
+        const points = [0, ...[...cuts].sort((a, b) => a - b), sample.length];
+        const rows: CsvRow[] = [];
+        const parser = new DelimitedParser((r) => rows.push(r));
+        for (let i = 1; i < points.length; i++) parser.push(sample.slice(points[i - 1], points[i]));
+        expect(parser.end()).toBe(8);
+        expect(rows).toEqual(whole.rows);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("imports a large file from disk in chunks, reporting bad rows by line", async () => {
+    const path = join(dir, "big.tsv");
+    const lines = ["signal_value\tsignal_id"];
+    for (let i = 0; i < 60_000; i++) lines.push(i % 10_000 === 7 ? `bad${i}\t${i}` : `${haystack[i % haystack.length]}\t${i}`);
+    writeFileSync(path, lines.join("\n"));
+    const rows: ImportedRow[] = [];
+    const errors: RowError[] = [];
+    await importHashListFile(path, (r) => rows.push(r), (e) => errors.push(e));
+    expect(rows).toHaveLength(59_994);
+    expect(errors.map((e) => e.line)).toEqual([9, 10_009, 20_009, 30_009, 40_009, 50_009]);
+    expect(rows[59_993]).toMatchObject({ id: "59999", line: 60_001 });
+    expect(hashToHex(rows[1_000]!.hash)).toBe(haystack[1_001]); // row 7 was the bad one
+  });
+
+  it("a header-only or empty file imports nothing without errors", () => {
+    for (const text of ["", "hash,id\n", "\n\n# nothing\n"]) {
+      const rows: ImportedRow[] = [];
+      const importer = new HashListImporter((r) => rows.push(r), (e) => expect.fail(e.message));
+      importer.push(text);
+      importer.end();
+      expect(rows).toEqual([]);
+    }
   });
 });
 

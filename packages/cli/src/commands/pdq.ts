@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import {
@@ -13,7 +13,7 @@ import {
   MihIndex,
   hashFile,
   hashToHex,
-  importHashList,
+  importHashListFile,
   loadHashList,
   writeHashListFile,
 } from "@safelight/pdq";
@@ -65,28 +65,29 @@ export function registerPdqCommands(program: Command): void {
     .option("--skip-invalid", "import the valid rows even when some rows are bad")
     .argument("<csv...>", "CSV or TSV files")
     .action(async (csvFiles: string[], opts: { list: string; skipInvalid?: boolean }) => {
+      // Rows go straight into the (compact) list; it is only written if the import is accepted.
       const list = (await exists(opts.list)) ? await openList(opts.list) : new HashList();
       const before = list.size;
-      const pending: { origin: string; rows: ReturnType<typeof importHashList>["rows"] }[] = [];
       let bad = 0;
       for (const file of csvFiles) {
-        let text: string;
+        const origin = basename(file);
         try {
-          text = await readFile(file, "utf8");
+          await importHashListFile(
+            file,
+            (row) => list.add(row, { origin, line: row.line }),
+            (e) => {
+              fail(`${file}:${e.line}`, e.message);
+              bad++;
+            },
+          );
         } catch (err) {
           fail(file, fileMessage(err));
           bad++;
-          continue;
         }
-        const { rows, errors } = importHashList(text);
-        for (const e of errors) fail(`${file}:${e.line}`, e.message);
-        bad += errors.length;
-        pending.push({ origin: basename(file), rows });
       }
       if (bad > 0 && !opts.skipInvalid) {
         throw new Error(`${bad} problem(s) found; nothing imported (--skip-invalid imports the valid rows)`);
       }
-      for (const { origin, rows } of pending) for (const row of rows) list.add(row, { origin, line: row.line });
       await writeHashListFile(opts.list, list);
       out(`imported ${list.size - before} hash(es) into ${opts.list} (${list.size} in total)${bad > 0 ? `; skipped ${bad} problem(s)` : ""}`);
     });

@@ -1,5 +1,6 @@
 import { hashFromHex, hexProblem } from "../hex.js";
-import { parseDelimited } from "./csv.js";
+import { createReadStream } from "node:fs";
+import { type CsvRow, DelimitedParser } from "./csv.js";
 import type { ListEntryInput } from "./hashlist.js";
 
 export interface ImportedRow extends ListEntryInput {
@@ -34,54 +35,91 @@ function columnFor(name: string): Column | undefined {
 }
 
 /**
- * Reads a CSV/TSV list of hex PDQ hashes with optional id, label and source columns. With a
- * header the columns are found by name (others ignored); without one they are taken in the
- * order hash, id, label, source. Every bad row is reported by line; good rows are still returned.
+ * Streaming reader for CSV/TSV lists of hex PDQ hashes with optional id, label and source
+ * columns. With a header the columns are found by name (others ignored); without one they are
+ * taken in the order hash, id, label, source. Each good row goes to `onRow`, each bad one to
+ * `onError` with its line, and reading goes on.
  */
-export function importHashList(text: string): ImportResult {
-  const { rows, unterminatedQuoteLine } = parseDelimited(text);
-  const errors: RowError[] = [];
-  const out: ImportedRow[] = [];
-  let columns: Partial<Record<Column, number>> = { hash: 0, id: 1, label: 2, source: 3 };
-  let header = false;
-  const first = rows[0];
-  if (first !== undefined && hexProblem(first.fields[0]!.trim()) !== undefined) {
-    const named: Partial<Record<Column, number>> = {};
-    first.fields.forEach((f, i) => {
-      const c = columnFor(f);
-      if (c !== undefined && named[c] === undefined) named[c] = i;
-    });
-    if (named.hash !== undefined) {
-      columns = named;
-      header = true;
-    }
+export class HashListImporter {
+  private readonly parser: DelimitedParser;
+  private columns: Partial<Record<Column, number>> = { hash: 0, id: 1, label: 2, source: 3 };
+  private first = true;
+  header = false;
+
+  constructor(
+    private readonly onRow: (row: ImportedRow) => void,
+    private readonly onError: (error: RowError) => void,
+  ) {
+    this.parser = new DelimitedParser((row) => this.record(row));
   }
-  const cell = (fields: string[], c: Column): string | undefined => {
-    const i = columns[c];
-    const v = i === undefined ? undefined : fields[i]?.trim();
-    return v === "" ? undefined : v;
-  };
-  for (const row of header ? rows.slice(1) : rows) {
-    const hex = cell(row.fields, "hash");
+
+  push(chunk: string): void {
+    this.parser.push(chunk);
+  }
+
+  end(): void {
+    const unterminated = this.parser.end();
+    if (unterminated !== undefined) this.onError({ line: unterminated, message: "unterminated quoted field (rest of file ignored)" });
+  }
+
+  private record(row: CsvRow): void {
+    if (this.first) {
+      this.first = false;
+      if (this.takeHeader(row.fields)) return;
+    }
+    const hex = this.cell(row.fields, "hash");
     if (hex === undefined) {
-      errors.push({ line: row.line, message: "missing hash" });
-      continue;
+      this.onError({ line: row.line, message: "missing hash" });
+      return;
     }
     const problem = hexProblem(hex);
     if (problem !== undefined) {
-      errors.push({ line: row.line, message: `bad hash ${JSON.stringify(hex.length > 70 ? hex.slice(0, 70) + "…" : hex)}: ${problem}` });
-      continue;
+      this.onError({ line: row.line, message: `bad hash ${JSON.stringify(hex.length > 70 ? hex.slice(0, 70) + "…" : hex)}: ${problem}` });
+      return;
     }
-    out.push({
+    this.onRow({
       line: row.line,
       hash: hashFromHex(hex),
-      id: cell(row.fields, "id"),
-      label: cell(row.fields, "label"),
-      source: cell(row.fields, "source"),
+      id: this.cell(row.fields, "id"),
+      label: this.cell(row.fields, "label"),
+      source: this.cell(row.fields, "source"),
     });
   }
-  if (unterminatedQuoteLine !== undefined) {
-    errors.push({ line: unterminatedQuoteLine, message: "unterminated quoted field (rest of file ignored)" });
+
+  /** A first row whose first field is not a hash but which names a hash column is a header. */
+  private takeHeader(fields: string[]): boolean {
+    if (hexProblem(fields[0]!.trim()) === undefined) return false;
+    const named: Partial<Record<Column, number>> = {};
+    fields.forEach((f, i) => {
+      const c = columnFor(f);
+      if (c !== undefined && named[c] === undefined) named[c] = i;
+    });
+    if (named.hash === undefined) return false;
+    this.columns = named;
+    this.header = true;
+    return true;
   }
-  return { rows: out, errors, header };
+
+  private cell(fields: string[], c: Column): string | undefined {
+    const i = this.columns[c];
+    const v = i === undefined ? undefined : fields[i]?.trim();
+    return v === "" ? undefined : v;
+  }
+}
+
+/** Whole-text convenience over HashListImporter. */
+export function importHashList(text: string): ImportResult {
+  const rows: ImportedRow[] = [];
+  const errors: RowError[] = [];
+  const importer = new HashListImporter((r) => rows.push(r), (e) => errors.push(e));
+  importer.push(text);
+  importer.end();
+  return { rows, errors, header: importer.header };
+}
+
+/** Streams a file through HashListImporter (UTF-8, any size). */
+export async function importHashListFile(path: string, onRow: (row: ImportedRow) => void, onError: (error: RowError) => void): Promise<void> {
+  const importer = new HashListImporter(onRow, onError);
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) importer.push(chunk as string);
+  importer.end();
 }
