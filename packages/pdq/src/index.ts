@@ -20,7 +20,7 @@ export { isPnm, parsePnm } from "./pnm.js";
 export { cmykToRgb } from "./cmyk.js";
 export { DEFAULT_MAX_PIXELS, type DecodeOptions, ImageInputError, decodeFile, decodeImage } from "./decode.js";
 export { type HashImageOptions, type ImageHash, hashFile, hashImage } from "./file.js";
-export { HashStore, hashToWords32 } from "./index/store.js";
+export { HashStore, countDistinct, hashToWords32 } from "./index/store.js";
 export { DEFAULT_MATCH_DISTANCE, type HashIndex, type Match } from "./index/match.js";
 export { BruteForceIndex, scanRange } from "./index/bruteforce.js";
 export { MAX_MIH_RADIUS, MihIndex, type MihOptions, type MihStats } from "./index/mih.js";

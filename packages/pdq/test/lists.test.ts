@@ -162,3 +162,15 @@ describe("binary list file", () => {
     await expect(loadHashList(join(dir, "missing.pdql"))).rejects.toThrow(/no such list file/);
   });
 });
+
+describe("stats", () => {
+  it("counts distinct hashes exactly (duplicates across sources collapse)", () => {
+    const list = new HashList();
+    const rows = haystack.flatMap((h, i) => (i % 4 === 0 ? [`${h},a${i},,s1`, `${h},b${i},,s2`] : [`${h},c${i},,s1`]));
+    addImported(list, rows.join("\n"), "dup.csv");
+    const stats = list.stats();
+    expect(stats.entries).toBe(rows.length);
+    expect(stats.distinctHashes).toBe(new Set(haystack).size);
+    expect(stats.bySource.s2).toBe(Math.ceil(haystack.length / 4));
+  });
+});

@@ -101,3 +101,35 @@ export class HashStore {
     if (!Number.isInteger(id) || id < 0 || id >= this.n) throw new RangeError(`hash id ${id} out of range`);
   }
 }
+
+/**
+ * Number of distinct hashes, by open addressing over ids (4-8 bytes a hash; no strings, so it
+ * works at 10M+ entries).
+ */
+export function countDistinct(store: HashStore): number {
+  const n = store.count;
+  let size = 2;
+  while (size < 2 * n) size *= 2;
+  const table = new Int32Array(size).fill(-1);
+  const mask = size - 1;
+  const words = (id: number): [Uint32Array, number] => [store.chunks[id >>> CHUNK_BITS]!, (id & (CHUNK_SIZE - 1)) * WORDS32];
+  let distinct = 0;
+  for (let id = 0; id < n; id++) {
+    const [c, o] = words(id);
+    let h = 0x811c9dc5;
+    for (let w = 0; w < WORDS32; w++) h = Math.imul(h ^ c[o + w]!, 0x01000193) ^ (h >>> 15);
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const other = table[slot]!;
+      if (other === -1) {
+        table[slot] = id;
+        distinct++;
+        break;
+      }
+      const [d, p] = words(other);
+      let same = true;
+      for (let w = 0; w < WORDS32 && same; w++) same = c[o + w] === d[p + w];
+      if (same) break;
+    }
+  }
+  return distinct;
+}

@@ -1,5 +1,5 @@
 import { type Hash256, hashToHex } from "../hex.js";
-import { HashStore } from "../index/store.js";
+import { HashStore, countDistinct } from "../index/store.js";
 
 /** One list entry as imported. `source` is the sharing party or list the hash came from. */
 export interface ListEntryInput {
@@ -127,15 +127,13 @@ export class HashList {
       into[k] = (into[k] ?? 0) + 1;
     };
     const stats: ListStats = { entries: this.size, distinctHashes: 0, bySource: {}, byLabel: {}, byOrigin: {} };
-    const seen = new Set<string>();
     for (let i = 0; i < this.size; i++) {
       const m = this.metaOf(i);
-      seen.add(hashToHex(this.store.get(i)));
       count(stats.bySource, this.strings.get(m[2]!));
       count(stats.byLabel, this.strings.get(m[1]!));
       count(stats.byOrigin, this.strings.get(m[3]!));
     }
-    stats.distinctHashes = seen.size;
+    stats.distinctHashes = countDistinct(this.store);
     return stats;
   }
 }
