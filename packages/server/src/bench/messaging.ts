@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { fromB64, processIncoming } from "@safelight/protocol";
 import type { ChildReply, ChildRequest } from "./child.js";
+import { frankingStampMs } from "./frankingCost.js";
 import { BENCH_LIMITS, parseOptions, type BenchOptions } from "./options.js";
 import { RelayHarness, type HarnessClient, type RangeResult } from "./relayHarness.js";
 import { benchEngine, formPair, payload, pool, preEncrypt, registerClients, type BenchClient } from "./setup.js";
@@ -251,6 +252,9 @@ async function main(): Promise<void> {
     // Load-independent companion of the ratio: bare relay CPU per message ÷ Safelight CPU per message.
     const serverCpuRatio = round(b.serverCpuMsPerMsg / s.serverCpuMsPerMsg, 3);
     const meetsTarget = ratio >= TARGET_RATIO && ps !== undefined && ps.p99Ms < TARGET_P99_MS;
+    // Franking's share of the server's work per message (issue target: under 10% of relay throughput).
+    const stampMs = await frankingStampMs();
+    const frankingShare = round(stampMs / s.serverCpuMsPerMsg, 3);
     const dbBytes = await dirBytes(dataDir);
     const loadEnd = loadavg().map((l) => round(l, 2));
     console.log("");
@@ -273,6 +277,9 @@ async function main(): Promise<void> {
         `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
     );
     console.log(
+      `franking: ${round(stampMs * 1000, 1)} µs per message to stamp = ${round(frankingShare * 100, 1)}% of the server's CPU per message (target < 10%)`,
+    );
+    console.log(
       JSON.stringify({
         bench: "messaging",
         clients: nClients,
@@ -290,6 +297,7 @@ async function main(): Promise<void> {
         bareRelay: { ...b, atTargetLoad: pb },
         ratio,
         serverCpuRatio,
+        franking: { stampUsPerMsg: round(stampMs * 1000, 1), shareOfServerCpuPerMsg: frankingShare, targetShareMax: 0.1 },
         targetLoadMsgsPerSec: offeredMsgsPerSec,
         target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
         meetsTarget,

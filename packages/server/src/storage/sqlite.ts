@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError } from "../errors.js";
 import { applyMembership } from "../membership.js";
+import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
 import type {
@@ -95,9 +96,18 @@ class SqliteStorage implements Storage {
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
   readonly moderation: ModerationStore;
+  private readonly appends: GroupCommit<AppendApplicationInput, Delivery[]>;
+  private readonly acks: GroupCommit<{ deviceId: string; ids: string[] }, number>;
 
   constructor(private readonly db: Db) {
     this.moderation = new SqliteModerationStore(db);
+    this.appends = new GroupCommit(db, (input) => this.appendOne(input));
+    this.acks = new GroupCommit(db, ({ deviceId, ids }) => {
+      const del = this.stmt("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
+      let removed = 0;
+      for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
+      return removed;
+    });
   }
 
   private stmt(sql: string): Database.Statement {
@@ -282,76 +292,35 @@ class SqliteStorage implements Storage {
     })();
   }
 
-  /**
-   * Group commit: appends that arrive in the same event-loop turn share one transaction (one WAL sync),
-   * each inside its own savepoint so one failure (a stale epoch, say) rolls back only that message.
-   * Every caller still resolves only after the shared transaction has committed.
-   */
+  /** Group-committed (storage/groupCommit.ts): one transaction per event-loop turn under load. */
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
-    return new Promise((resolve, reject) => {
-      this.pendingAppends.push({ input, resolve, reject });
-      if (this.pendingAppends.length === 1) setImmediate(() => this.flushAppends());
-    });
+    return this.appends.submit(input);
   }
 
-  private pendingAppends: {
-    input: AppendApplicationInput;
-    resolve: (d: Delivery[]) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-
-  private flushAppends(): void {
-    const batch = this.pendingAppends;
-    this.pendingAppends = [];
-    const outcomes: ({ ok: true; value: Delivery[] } | { ok: false; error: unknown })[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const { input } of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.appendOne(input) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
-    });
-  }
-
-  /** One message inside the batch's transaction; a nested transaction is a savepoint in better-sqlite3. */
+  /** One message, run inside the group commit's transaction and savepoint. */
   private appendOne(input: AppendApplicationInput): Delivery[] {
-    return this.db.transaction(() => {
-      const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
-      const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId).map((m) => m.deviceId);
-      // Who received it, kept for the report window: a report is accepted only from a recipient.
-      const record = this.stmt(
-        "INSERT OR IGNORE INTO message_recipients (message_id, account_id, group_id, sent_at) VALUES (?, ?, ?, ?)",
-      );
-      for (const m of members) {
-        if (m.deviceId !== input.sender.deviceId) record.run(input.id, m.accountId, input.groupId, input.now);
-      }
-      return this.enqueue(
-        {
-          id: input.id,
-          kind: "application",
-          groupId: input.groupId,
-          epoch: input.epoch,
-          sender: input.sender,
-          sentAt: input.now,
-          data: input.message,
-          frank: input.frank,
-        },
-        recipients,
-      );
-    })();
+    const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
+    const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId);
+    // Who received it, kept for the report window: a report is accepted only from a recipient.
+    const record = this.stmt(
+      "INSERT OR IGNORE INTO message_recipients (message_id, account_id, group_id, sent_at) VALUES (?, ?, ?, ?)",
+    );
+    for (const m of recipients) record.run(input.id, m.accountId, input.groupId, input.now);
+    return this.enqueue(
+      {
+        id: input.id,
+        kind: "application",
+        groupId: input.groupId,
+        epoch: input.epoch,
+        sender: input.sender,
+        sentAt: input.now,
+        data: input.message,
+        frank: input.frank,
+      },
+      recipients.map((m) => m.deviceId),
+    );
   }
+
 
   async listFrankingKeys(): Promise<FrankingKeyRecord[]> {
     const rows = this.stmt("SELECT * FROM franking_keys ORDER BY created_at DESC, key_id").all() as {
@@ -402,13 +371,8 @@ class SqliteStorage implements Storage {
     return rows.map(toQueueItem);
   }
 
-  async ackQueue(deviceId: string, ids: string[]): Promise<number> {
-    return this.db.transaction(() => {
-      const del = this.stmt("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
-      let removed = 0;
-      for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
-      return removed;
-    })();
+  ackQueue(deviceId: string, ids: string[]): Promise<number> {
+    return this.acks.submit({ deviceId, ids });
   }
 
   async putBlob(blob: BlobRecord): Promise<void> {
