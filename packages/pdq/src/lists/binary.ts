@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { crc32 } from "node:zlib";
 import { WORDS32 } from "../index/store.js";
-import { HashList, META_FIELDS, NO_STRING } from "./hashlist.js";
+import { HashList, META_FIELDS, NO_STRING, StringPool } from "./hashlist.js";
 
 /**
  * List file, little-endian:
@@ -22,7 +22,7 @@ function requireLittleEndian(): void {
 export function encodeHashList(list: HashList): Uint8Array {
   requireLittleEndian();
   const count = list.size;
-  const encoded = list.strings.values.map((s) => Buffer.from(s, "utf8"));
+  const encoded = [...list.strings.encoded()];
   const stringBytes = encoded.reduce((n, b) => n + 4 + b.length, 0);
   const hashBytes = count * WORDS32 * 4;
   const metaBytes = count * META_FIELDS * 4;
@@ -71,12 +71,17 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   const list = new HashList();
   list.store.addPacked(words);
   let at = HEADER_BYTES + hashBytes + metaBytes;
+  const starts = new Uint32Array(stringCount);
+  const ends = new Uint32Array(stringCount);
   for (let i = 0; i < stringCount; i++) {
     const len = view.getUint32(at, true);
-    const s = Buffer.from(bytes.subarray(at + 4, at + 4 + len)).toString("utf8");
-    if (list.strings.intern(s) !== i) throw new Error("list file string table is corrupt (duplicate strings)");
+    starts[i] = at + 4;
+    ends[i] = at + 4 + len;
     at += 4 + len;
   }
+  if (at !== bytes.length) throw new Error("list file string table is corrupt");
+  // Strings stay in the file buffer (a view, not a copy) and are decoded on demand.
+  list.strings = StringPool.fromTable(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), starts, ends);
   for (let i = 0; i < meta.length; i++) {
     const isRef = i % META_FIELDS !== META_FIELDS - 1;
     if (isRef && meta[i] !== NO_STRING && meta[i]! >= stringCount) {

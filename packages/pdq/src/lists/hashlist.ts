@@ -33,24 +33,66 @@ export const NO_STRING = 0xffffffff;
 /** Per entry: id, label, source, origin string references and the line number. */
 export const META_FIELDS = 5;
 
-/** Interned strings: labels, sources and origins repeat, so each is stored once. */
+/**
+ * Interned strings: labels, sources and origins repeat, so each is stored once. Strings read from
+ * a list file stay as UTF-8 in the file buffer and are decoded when asked for; the lookup map
+ * needed for interning is built only when something is added. So opening a 10M-entry list to
+ * match against it decodes no ids at all.
+ */
 export class StringPool {
-  readonly values: string[] = [];
-  private readonly lookup = new Map<string, number>();
+  private text: Buffer = Buffer.alloc(0);
+  private starts: Uint32Array = new Uint32Array(0);
+  private ends: Uint32Array = new Uint32Array(0);
+  private readonly added: string[] = [];
+  private lookup: Map<string, number> | undefined;
+
+  /** A pool over a file's string table: string i is text[starts[i]..ends[i]). */
+  static fromTable(text: Buffer, starts: Uint32Array, ends: Uint32Array): StringPool {
+    const pool = new StringPool();
+    pool.text = text;
+    pool.starts = starts;
+    pool.ends = ends;
+    return pool;
+  }
+
+  get size(): number {
+    return this.starts.length + this.added.length;
+  }
 
   intern(value: string | undefined): number {
     if (value === undefined || value === "") return NO_STRING;
-    let ref = this.lookup.get(value);
+    const lookup = this.index();
+    let ref = lookup.get(value);
     if (ref === undefined) {
-      ref = this.values.length;
-      this.values.push(value);
-      this.lookup.set(value, ref);
+      ref = this.size;
+      this.added.push(value);
+      lookup.set(value, ref);
     }
     return ref;
   }
 
   get(ref: number): string | undefined {
-    return ref === NO_STRING ? undefined : this.values[ref];
+    if (ref === NO_STRING) return undefined;
+    const frozen = this.starts.length;
+    if (ref < frozen) return this.text.toString("utf8", this.starts[ref]!, this.ends[ref]!);
+    return this.added[ref - frozen];
+  }
+
+  /** UTF-8 bytes of every string in ref order (file strings are not re-encoded). */
+  *encoded(): Generator<Uint8Array> {
+    for (let i = 0; i < this.starts.length; i++) yield this.text.subarray(this.starts[i]!, this.ends[i]!);
+    for (const s of this.added) yield Buffer.from(s, "utf8");
+  }
+
+  private index(): Map<string, number> {
+    if (this.lookup === undefined) {
+      this.lookup = new Map();
+      for (let ref = 0; ref < this.size; ref++) {
+        const s = this.get(ref)!;
+        if (!this.lookup.has(s)) this.lookup.set(s, ref);
+      }
+    }
+    return this.lookup;
   }
 }
 
@@ -60,7 +102,7 @@ export class StringPool {
  */
 export class HashList {
   readonly store = new HashStore();
-  readonly strings = new StringPool();
+  strings = new StringPool();
   private meta = new Uint32Array(1024 * META_FIELDS);
 
   get size(): number {
@@ -122,18 +164,24 @@ export class HashList {
   }
 
   stats(): ListStats {
-    const count = (into: Record<string, number>, key: string | undefined): void => {
-      const k = key ?? "(none)";
-      into[k] = (into[k] ?? 0) + 1;
+    const meta = this.metaWords();
+    // Count by string reference first; only the distinct references are decoded.
+    const tally = (field: number): Record<string, number> => {
+      const counts = new Map<number, number>();
+      for (let i = field; i < meta.length; i += META_FIELDS) counts.set(meta[i]!, (counts.get(meta[i]!) ?? 0) + 1);
+      const out: Record<string, number> = {};
+      for (const [ref, n] of counts) {
+        const key = this.strings.get(ref) ?? "(none)";
+        out[key] = (out[key] ?? 0) + n;
+      }
+      return out;
     };
-    const stats: ListStats = { entries: this.size, distinctHashes: 0, bySource: {}, byLabel: {}, byOrigin: {} };
-    for (let i = 0; i < this.size; i++) {
-      const m = this.metaOf(i);
-      count(stats.bySource, this.strings.get(m[2]!));
-      count(stats.byLabel, this.strings.get(m[1]!));
-      count(stats.byOrigin, this.strings.get(m[3]!));
-    }
-    stats.distinctHashes = countDistinct(this.store);
-    return stats;
+    return {
+      entries: this.size,
+      distinctHashes: countDistinct(this.store),
+      bySource: tally(2),
+      byLabel: tally(1),
+      byOrigin: tally(3),
+    };
   }
 }
