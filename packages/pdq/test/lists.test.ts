@@ -174,3 +174,21 @@ describe("stats", () => {
     expect(stats.bySource.s2).toBe(Math.ceil(haystack.length / 4));
   });
 });
+
+describe("extending a list read from a file", () => {
+  it("reuses the file's strings and keeps old and new entries", async () => {
+    const path = join(dir, "grow.pdql");
+    const first = new HashList();
+    addImported(first, `${A},1,lbl,src\n`, "one.csv");
+    await writeHashListFile(path, first);
+    const list = await readHashListFile(path);
+    addImported(list, `${B},2,lbl,other\n`, "two.csv");
+    expect(list.strings.size).toBe(7); // 1, lbl, src, one.csv; then 2, other, two.csv ("lbl" reused)
+    await writeHashListFile(path, list);
+    const back = await readHashListFile(path);
+    expect([back.entry(0), back.entry(1)].map((e) => [e.hex, e.id, e.label, e.source, e.origin])).toEqual([
+      [A, "1", "lbl", "src", "one.csv"],
+      [B, "2", "lbl", "other", "two.csv"],
+    ]);
+  });
+});
