@@ -16,7 +16,8 @@ import { CHUNK_BITS, CHUNK_SIZE, HashStore, POP16, WORDS32, hashToWords32 } from
  *
  * Layout: hashes live once in a chunked HashStore (32 B each). The index is a list of tiers,
  * each covering a contiguous id range; a tier holds, per word, a CSR table: offsets (one uint32
- * per bucket + 1) and ids sorted by bucket (4 B per hash per word). A bucket is the word's top
+ * per bucket + 1) and postings sorted by bucket: uint32 id + uint16 partner word, 6 B per hash
+ * per word. A bucket is the word's top
  * `bits` bits, bits = log2(tier size) clamped to 8..16, so small tiers stay small; candidates from
  * a coarse bucket are checked against the word itself before anything else. Adding hashes appends to
  * an unindexed tail (scanned linearly); a full tail becomes a tier and tiers of similar size
