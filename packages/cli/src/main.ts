@@ -3,6 +3,7 @@ import { registerPdqCommands } from "./commands/pdq.js";
 import { registerAccountCommands } from "./commands/account.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
+import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerAccountCommands(program);
   registerMessagingCommands(program);
   registerModerationCommands(program);
+  registerSafetyCommands(program);
   registerPdqCommands(program);
   return program;
 }

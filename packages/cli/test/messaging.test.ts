@@ -114,6 +114,8 @@ describe("messaging core (CLI against the real server)", () => {
     bytes.write(marker, 1000);
     sentPlaintexts.push(marker);
     writeFileSync(file, bytes);
+    // Attachments from message requests are withheld (docs/safety.md): dave approves carol as a contact first.
+    await ok(["--profile", p("dave"), "accept", "carol"]);
     await send("carol", "dave", "see attached", ["--file", file]);
     const got = await syncJson(p("dave"), 10);
     expect(got).toHaveLength(1);

@@ -3,3 +3,4 @@ export { SafelightClient, type ClientOptions, type ConversationSummary, type Fil
 export { SafelightError } from "./errors.js";
 export type { DecisionAction, ReportDetail, ReportReason, ReportSummary } from "./transport/api.js";
 export type * from "./store/types.js";
+export { SafetyCalls, noticeText, type InboundSetting, type MessageRequest, type Person, type SafetyAction, type SafetyNotice } from "./session/safety.js";

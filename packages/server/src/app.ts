@@ -22,6 +22,10 @@ import { registerGroupRoutes } from "./routes/groups.js";
 import { registerKeyPackageRoutes } from "./routes/keyPackages.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerQueueRoutes } from "./routes/queue.js";
+import { loadPolicy, resolvePolicy, type SafetyPolicy } from "./safety/policy.js";
+import { registerSafetyRoutes } from "./safety/routes.js";
+import { SafetyService } from "./safety/service.js";
+import { SafetyStore } from "./safety/store.js";
 import { registerWsRoute } from "./routes/ws.js";
 import { openSqliteStorage } from "./storage/sqlite.js";
 import type { Storage } from "./storage/types.js";
@@ -32,6 +36,10 @@ export interface AppOptions extends ServerOptions {
   /** Swap in another storage or fan-out (defaults: SQLite in dataDir, in-process). */
   storage?: Storage;
   notifier?: Notifier;
+  /** Child-safety policy JSON file (docs/safety.md); default `<dataDir>/safety-policy.json` if present. */
+  policyFile?: string;
+  /** Or the policy itself (merged over the defaults); wins over `policyFile`. */
+  safetyPolicy?: Partial<SafetyPolicy>;
 }
 
 /** Logs ids, lengths and paths only: no query strings (they may hold `?token=`), no headers. */
@@ -59,14 +67,17 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   mkdirSync(blobDir, { recursive: true });
   await removePartFiles(blobDir);
   const storage = options.storage ?? openSqliteStorage(config.dataDir);
+  const notifier = options.notifier ?? new InProcessNotifier();
+  const policy = options.safetyPolicy ? resolvePolicy(options.safetyPolicy) : loadPolicy(options.policyFile, config.dataDir);
   const ctx: ServerContext = {
     config,
     storage,
-    notifier: options.notifier ?? new InProcessNotifier(),
+    notifier,
     accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
     anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
     blobDir,
     franking: new FrankingService(storage, config.frankingKeyRotationMs),
+    safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
   };
 
   const app = Fastify({
@@ -107,6 +118,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerFrankingRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerModerationRoutes(app, ctx);
+  registerSafetyRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 
@@ -115,6 +127,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     stopSweeper();
     await ctx.notifier.close();
     await storage.close();
+    ctx.safety.store.close();
   });
   return app;
 }

@@ -2,6 +2,7 @@ import type { ServerConfig } from "./config.js";
 import type { FrankingService } from "./franking.js";
 import type { RateLimiter } from "./rateLimit.js";
 import type { Notifier } from "./realtime/notifier.js";
+import type { SafetyService } from "./safety/service.js";
 import type { Storage } from "./storage/types.js";
 
 /** What route modules need, passed explicitly instead of hanging off the Fastify instance. */
@@ -13,4 +14,6 @@ export interface ServerContext {
   anonLimiter: RateLimiter;
   blobDir: string;
   franking: FrankingService;
+  /** Child-safety rules (docs/safety.md). */
+  safety: SafetyService;
 }

@@ -61,7 +61,8 @@ export async function acceptApplication(
     messageId: id,
   });
   const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank });
-  ctx.notifier.publish(deliveries);
+  // Blocked senders and declined requests are dropped, pending requests marked (docs/safety.md).
+  ctx.notifier.publish(ctx.safety.screenDeliveries(sender, groupId, deliveries));
   return { id };
 }
 
@@ -77,7 +78,7 @@ export async function acceptCommit(
   commitB64: string,
   welcomeB64: string | undefined,
 ): Promise<{ id: string; epoch: number }> {
-  await requireMember(ctx, groupId, sender);
+  const group = await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(commitB64, "commit", "public_message");
   if (info.contentType !== "commit") throw new ApiError("SL_ERR_BAD_MLS", "commit must carry commit content");
   const epoch = epochFor(info, groupId);
@@ -92,6 +93,8 @@ export async function acceptCommit(
   }
   if (info.pathLeaf !== undefined) await authenticatePathLeaf(ctx.storage, info.pathLeaf, sender);
   if (new Set(removes).size !== removes.length) throw new ApiError("SL_ERR_BAD_COMMIT", "a leaf is removed twice");
+  // Contact rules on who adds whom (docs/safety.md); welcomes to accounts that refused the committer are withheld.
+  const withheld = ctx.safety.beforeCommit(sender, groupId, group.members, adds);
   let welcome: Uint8Array | undefined;
   if (welcomeB64 !== undefined) {
     const w = readMls(welcomeB64, "welcome", "welcome");
@@ -112,6 +115,6 @@ export async function acceptCommit(
     welcomeId: randomId(),
     now: Date.now(),
   });
-  ctx.notifier.publish(result.deliveries);
+  ctx.notifier.publish(ctx.safety.screenDeliveries(sender, groupId, result.deliveries, withheld));
   return { id: commitId, epoch: result.epoch };
 }

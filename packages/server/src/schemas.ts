@@ -34,7 +34,7 @@ export const queueItemSchema = {
   properties: {
     id: { type: "string" },
     seq: { type: "integer" },
-    kind: { type: "string", enum: ["commit", "welcome", "application", "device-linked"] },
+    kind: { type: "string", enum: ["commit", "welcome", "application", "device-linked", "safety-notice"] },
     groupId: b64,
     sender: deviceRefSchema,
     sentAt: { type: "integer" },
@@ -44,6 +44,8 @@ export const queueItemSchema = {
       properties: { keyId: { type: "string" }, serverFrank: b64, signature: b64 },
       required: ["keyId", "serverFrank", "signature"],
     },
+    /** From a conversation that is still a message request for this recipient (docs/safety.md). */
+    request: { type: "boolean" },
   },
   required: ["id", "seq", "kind", "sentAt"],
 } as const;

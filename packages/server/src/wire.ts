@@ -10,7 +10,7 @@ export function b64Field(value: string, field: string): Uint8Array {
 }
 
 /** QueueItem as it appears on the wire (docs/protocol.md, per-device queues). */
-export function queueItemJson(item: QueueItemRecord) {
+export function queueItemJson(item: QueueItemRecord & { request?: boolean }) {
   return {
     id: item.id,
     seq: item.seq,
@@ -20,5 +20,6 @@ export function queueItemJson(item: QueueItemRecord) {
     ...(item.sender && { sender: item.sender }),
     ...(item.data && { data: toB64(item.data) }),
     ...(item.frank && { frank: item.frank }),
+    ...(item.request && { request: true }),
   };
 }

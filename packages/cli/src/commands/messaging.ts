@@ -41,6 +41,7 @@ function printMessage(m: ReceivedMessage, json: boolean): void {
         fromDevice: m.fromDeviceId,
         text: m.text,
         sentAt: m.sentAt,
+        ...(m.request ? { request: true } : {}),
         ...(m.files.length ? { files: m.files.map((f) => f.path || null), fileErrors: m.files.map((f) => f.error ?? null) } : {}),
       }) + "\n",
     );
@@ -48,7 +49,8 @@ function printMessage(m: ReceivedMessage, json: boolean): void {
   }
   const where = m.kind === "group" ? `[${m.title || m.conversation}] ` : "";
   const files = m.files.map((f) => (f.path ? ` [file: ${f.path}]` : ` [file ${f.name} unavailable: ${f.error}]`)).join("");
-  process.stdout.write(`${new Date(m.sentAt).toISOString()} ${where}${m.from}: ${m.text}${files}\n`);
+  const request = m.request ? "[message request] " : "";
+  process.stdout.write(`${new Date(m.sentAt).toISOString()} ${request}${where}${m.from}: ${m.text}${files}\n`);
 }
 
 async function syncUntil(client: SafelightClient, waitSeconds: number): Promise<ReceivedMessage[]> {
@@ -88,6 +90,14 @@ export function registerMessagingCommands(program: Command): void {
     .option("--json", "one JSON object per message")
     .action(async (opts: { wait: number; json?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
+        // Safety notices (docs/safety.md) print as they arrive, before the messages of the same sync.
+        client.onSafetyNotice((n) =>
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ kind: "safety-notice", id: n.id, reason: n.reason, about: n.name, text: n.text, sentAt: n.sentAt }) + "\n"
+              : `${new Date(n.sentAt).toISOString()} safety notice about ${n.name}: ${n.text}\n`,
+          ),
+        );
         for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true);
       });
     });

@@ -9,10 +9,17 @@ export function registerServerCommand(program: Command): void {
     .option("--data <dir>", "data directory (database, blobs)", "./data")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 8080)
-    .action(async (opts: { data: string; host: string; port: number }) => {
+    .option("--policy <file>", "child-safety policy JSON (docs/safety.md; default: <data>/safety-policy.json if present)")
+    .action(async (opts: { data: string; host: string; port: number; policy?: string }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
-      const server = await startServer({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, handleSignals: false });
+      const server = await startServer({
+        dataDir: resolve(opts.data),
+        host: opts.host,
+        port: opts.port,
+        handleSignals: false,
+        ...(opts.policy ? { policyFile: resolve(opts.policy) } : {}),
+      });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((done) => {
         const stop = () => {

@@ -46,6 +46,7 @@ import { HttpTransport } from "../transport/http.js";
 import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { Directory } from "./directory.js";
 import { Lock } from "./lock.js";
+import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
 
 /** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
 const KEY_PACKAGE_TARGET = 20;
@@ -75,6 +76,8 @@ export interface ReceivedMessage {
   text: string;
   sentAt: number;
   files: SavedFile[];
+  /** Part of a message request this account has not accepted (docs/safety.md). */
+  request?: boolean;
 }
 
 export interface ClientOptions {
@@ -101,6 +104,7 @@ export class SafelightClient {
   private readonly lock = new Lock();
   private listeners = new Set<(m: ReceivedMessage) => void>();
   private frankKeys = new Map<string, Uint8Array>();
+  private noticeListeners = new Set<(n: SafetyNotice) => void>();
 
   constructor(private readonly opts: ClientOptions) {}
 
@@ -127,6 +131,17 @@ export class SafelightClient {
 
   async close(): Promise<void> {
     await this.opts.store.close();
+  }
+
+  /** Safety notices the server sends during sync (docs/safety.md). */
+  onSafetyNotice(listener: (n: SafetyNotice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  /** Message requests, contacts, blocking, who may message this account (session/safety.ts). */
+  get safety(): SafetyCalls {
+    return new SafetyCalls((call) => this.authed(call), this.dir);
   }
 
   // ---- account and devices ---------------------------------------------------------------------
@@ -548,6 +563,9 @@ export class SafelightClient {
           if (item.sender) await this.addLinkedDevice(item.sender.deviceId);
           await store.applyIncoming({ itemId: item.id });
           return undefined;
+        case "safety-notice":
+          if (data) this.emitNotice(item.id, item.sentAt, data);
+          break;
       }
     } catch (err) {
       if (isTransient(err)) throw err;
@@ -555,6 +573,12 @@ export class SafelightClient {
     }
     await store.applyIncoming({ itemId: item.id });
     return undefined;
+  }
+
+  private emitNotice(id: string, sentAt: number, data: Uint8Array): void {
+    const n = JSON.parse(new TextDecoder().decode(data)) as { reason: string; accountId: string; name: string };
+    const notice = { id, reason: n.reason, text: noticeText(n.reason), accountId: n.accountId, name: n.name, sentAt };
+    for (const l of this.noticeListeners) l(notice);
   }
 
   private async handleWelcome(itemId: string, welcome: Uint8Array): Promise<void> {
@@ -658,6 +682,7 @@ export class SafelightClient {
       text: message.text,
       sentAt: message.sentAt,
       files,
+      ...(item.request ? { request: true } : {}),
     };
   }
 

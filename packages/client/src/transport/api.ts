@@ -63,13 +63,15 @@ export interface ReportDetail extends ReportSummary {
 export interface QueueItem {
   id: string;
   seq: number;
-  kind: "commit" | "welcome" | "application" | "device-linked";
+  kind: "commit" | "welcome" | "application" | "device-linked" | "safety-notice";
   groupId?: string;
   sender?: { accountId: string; deviceId: string };
   sentAt: number;
   data?: string;
   /** Present on application items: the server's franking stamp (docs/franking.md). */
   frank?: ServerFrank;
+  /** From a conversation that is still a message request for this account (docs/safety.md). */
+  request?: boolean;
 }
 
 export interface GroupInfo {

@@ -74,6 +74,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const body = request.body;
       const name = normalizeName(body.name);
       const birthdate = checkBirthdate(body.birthdate, now);
+      ctx.safety.checkRegistration(birthdate, now); // under-13s are refused (docs/safety.md)
       const signatureKey = signatureKeyField(body.signatureKey);
       checkProof("register", body.challenge, body.signature, signatureKey);
       const accountId = randomId();

@@ -22,8 +22,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
       },
     },
     async (request) => {
-      const items = await ctx.storage.listQueue(caller(request).deviceId, request.query.limit ?? 100);
-      return { items: items.map(queueItemJson) };
+      const device = caller(request);
+      const items = await ctx.storage.listQueue(device.deviceId, request.query.limit ?? 100);
+      return { items: ctx.safety.screenQueue(device, items).map(queueItemJson) };
     },
   );
 

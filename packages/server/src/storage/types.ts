@@ -29,7 +29,7 @@ export interface SessionRecord extends DeviceRef {
   expiresAt: number;
 }
 
-export type QueueItemKind = "commit" | "welcome" | "application" | "device-linked";
+export type QueueItemKind = "commit" | "welcome" | "application" | "device-linked" | "safety-notice";
 
 export interface QueueItemRecord {
   id: string;

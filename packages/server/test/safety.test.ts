@@ -1,0 +1,178 @@
+/**
+ * Child-safety rules (docs/safety.md) against the real SQLite schema: policy parsing, age bands, and the
+ * risk rules over sliding windows, with explicit clocks. End-to-end behaviour is in
+ * packages/cli/test/safety.test.ts.
+ */
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ApiError } from "../src/errors.js";
+import { InProcessNotifier } from "../src/realtime/notifier.js";
+import { ageInYears, bandOf, DEFAULT_POLICY, resolvePolicy, type SafetyPolicy } from "../src/safety/policy.js";
+import { SafetyService } from "../src/safety/service.js";
+import { SafetyStore } from "../src/safety/store.js";
+import { openSqliteStorage } from "../src/storage/sqlite.js";
+
+const HOUR = 3600_000;
+const T0 = Date.UTC(2026, 5, 1, 12);
+const year = new Date(T0).getUTCFullYear();
+
+let dir: string;
+let db: Database.Database;
+let store: SafetyStore;
+
+function account(id: string, birthdate: string, createdAt = T0 - 1000 * HOUR): string {
+  db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)").run(id, id, birthdate, createdAt);
+  db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)").run(`${id}-d`, id, Buffer.from(id), createdAt);
+  return id;
+}
+const adult = (id: string, createdAt?: number) => account(id, "1990-03-04", createdAt);
+const teen = (id: string) => account(id, `${year - 15}-03-04`);
+const dev = (accountId: string) => ({ accountId, deviceId: `${accountId}-d` });
+
+function service(policy: Partial<SafetyPolicy>): SafetyService {
+  return new SafetyService(store, resolvePolicy(policy), new InProcessNotifier());
+}
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    if (err instanceof ApiError) return err.code;
+    throw err;
+  }
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "safelight-safety-"));
+  await openSqliteStorage(dir).close(); // runs the migrations
+  db = new Database(join(dir, "safelight.db"));
+  store = SafetyStore.open(dir);
+});
+
+afterEach(() => {
+  store.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("safety policy", () => {
+  it("defaults, partial files merged over them, and bad fields named", () => {
+    expect(resolvePolicy(undefined)).toEqual(DEFAULT_POLICY);
+    const p = resolvePolicy({ ages: { adultFrom: 16 }, adultToTeen: "request" });
+    expect(p.ages).toEqual({ childUnder: 13, adultFrom: 16 });
+    expect(p.adultToTeen).toBe("request");
+    expect(p.rules).toEqual(DEFAULT_POLICY.rules);
+    expect(() => resolvePolicy({ adultToTeen: "maybe" })).toThrow(/adultToTeen/);
+    expect(() => resolvePolicy({ agez: {} })).toThrow(/agez is not a policy field/);
+    expect(() => resolvePolicy({ rules: [{ name: "x", signal: "vibes", windowHours: 1, threshold: 1, actions: [] }] })).toThrow(
+      /rules\[0\]\.signal/,
+    );
+    expect(() => resolvePolicy({ rules: [{ name: "x", signal: "reports-received", windowHours: 1, threshold: 1, actions: ["ban"] }] })).toThrow(
+      /rules\[0\]\.actions/,
+    );
+  });
+
+  it("age bands turn over on the birthday, with configurable thresholds", () => {
+    const birthday = Date.UTC(2026, 2, 4);
+    expect(ageInYears("2013-03-04", birthday - 1)).toBe(12);
+    expect(ageInYears("2013-03-04", birthday)).toBe(13);
+    expect(bandOf(12, DEFAULT_POLICY)).toBe("child");
+    expect(bandOf(13, DEFAULT_POLICY)).toBe("teen");
+    expect(bandOf(17, DEFAULT_POLICY)).toBe("teen");
+    expect(bandOf(18, DEFAULT_POLICY)).toBe("adult");
+    expect(bandOf(16, resolvePolicy({ ages: { childUnder: 14, adultFrom: 16 } }))).toBe("adult");
+    expect(code(() => service({}).checkRegistration("2014-01-01", T0))).toBe("SL_ERR_AGE_RESTRICTED");
+    expect(code(() => service({ ages: { childUnder: 10, adultFrom: 18 } }).checkRegistration("2014-01-01", T0))).toBeUndefined();
+  });
+});
+
+describe("risk rules over sliding windows", () => {
+  it("distinct teens: the request over the threshold is refused, events outside the window do not count, a lift restarts the window", () => {
+    const s = service({
+      adultToTeen: "request",
+      rules: [{ name: "teens", signal: "distinct-teens-requested", windowHours: 24, threshold: 2, actions: ["restrict-teen-contact", "review"] }],
+    });
+    const a = adult("a");
+    const [t1, t2, t3, t4] = [teen("t1"), teen("t2"), teen("t3"), teen("t4")];
+    s.beforeClaim(dev(a), t1, T0 - 30 * HOUR); // outside the window by the time of the next ones
+    s.beforeClaim(dev(a), t2, T0);
+    s.beforeClaim(dev(a), t3, T0 + HOUR);
+    s.beforeClaim(dev(a), t2, T0 + HOUR); // the same teen again is not a new one
+    expect(s.isRestricted(a, "restrict-teen-contact")).toBe(false);
+    expect(code(() => s.beforeClaim(dev(a), t4, T0 + 2 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+    expect(store.request(a, t4)).toBeUndefined();
+    expect(store.listActions(a, true, 10).map((x) => x.action).sort()).toEqual(["restrict-teen-contact", "review"]);
+    // Adults are still reachable; teens are not, until a moderator lifts it.
+    s.beforeClaim(dev(a), adult("b"), T0 + 2 * HOUR);
+    expect(code(() => s.beforeClaim(dev(a), t4, T0 + 3 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+    expect(s.lift(a, "moderator", T0 + 4 * HOUR)).toBe(2);
+    s.beforeClaim(dev(a), t4, T0 + 5 * HOUR);
+    expect(store.request(a, t4)?.status).toBe("pending");
+    expect(store.listActions(a, false, 10).every((x) => x.liftedBy === "moderator")).toBe(true);
+  });
+
+  it("declines and blocks: rate-limits the sender once over threshold and rate", () => {
+    const s = service({
+      rateLimitedRequestsPerDay: 1,
+      rules: [{ name: "refused", signal: "requests-declined-or-blocked", windowHours: 24, threshold: 2, minRate: 0.5, actions: ["rate-limit"] }],
+    });
+    const spammer = adult("spammer");
+    const victims = ["v1", "v2", "v3", "v4"].map((v) => adult(v));
+    for (const v of victims) s.beforeClaim(dev(spammer), v, T0);
+    s.decline(victims[0]!, spammer, T0 + 1);
+    s.block(victims[1]!, spammer, T0 + 2);
+    expect(s.isRestricted(spammer, "rate-limit")).toBe(false); // 2 is not more than 2
+    s.decline(victims[2]!, spammer, T0 + 3);
+    expect(s.isRestricted(spammer, "rate-limit")).toBe(true);
+    // Already over today's allowance of new requests (4 today): refused; tomorrow one goes through.
+    expect(code(() => s.beforeClaim(dev(spammer), adult("w1"), T0 + HOUR))).toBe("SL_ERR_RATE_LIMITED");
+    s.beforeClaim(dev(spammer), adult("w2"), T0 + 25 * HOUR);
+    expect(code(() => s.beforeClaim(dev(spammer), adult("w3"), T0 + 26 * HOUR))).toBe("SL_ERR_RATE_LIMITED");
+  });
+
+  it("reports received (moderation tables) restrict contact with teens", () => {
+    const s = service({
+      adultToTeen: "request",
+      rules: [{ name: "reported", signal: "reports-received", windowHours: 24, threshold: 1, actions: ["restrict-teen-contact"] }],
+    });
+    const a = adult("a");
+    const insert = db.prepare(
+      "INSERT INTO reports (report_id, reporter_account, reported_message_id, reported_account, group_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?, 'grooming', '', ?)",
+    );
+    insert.run("r1", "x", "m1", a, Buffer.alloc(16), T0 - HOUR);
+    s.beforeClaim(dev(a), teen("t1"), T0);
+    insert.run("r2", "y", "m2", a, Buffer.alloc(16), T0);
+    expect(code(() => s.beforeClaim(dev(a), teen("t2"), T0 + 1))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+  });
+
+  it("new accounts that mass-contact are rate-limited; old accounts with the same volume are not", () => {
+    const rules = [{ name: "new", signal: "new-account-requests" as const, windowHours: 24, accountAgeHours: 72, threshold: 3, actions: ["rate-limit" as const] }];
+    const s = service({ rules, rateLimitedRequestsPerDay: 100 });
+    const fresh = adult("fresh", T0 - HOUR);
+    const old = adult("old");
+    for (let i = 0; i < 4; i++) {
+      s.beforeClaim(dev(fresh), adult(`f${i}`), T0);
+      s.beforeClaim(dev(old), adult(`o${i}`), T0);
+    }
+    expect(s.isRestricted(fresh, "rate-limit")).toBe(true);
+    expect(s.isRestricted(old, "rate-limit")).toBe(false);
+  });
+
+  it("a teen's inbound setting and the adult-to-teen policy are checked before anything is recorded", () => {
+    const strict = service({});
+    const a = adult("a");
+    const t = teen("t");
+    expect(code(() => strict.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    const open = service({ adultToTeen: "request" });
+    store.setInbound(t, "teens", T0);
+    expect(code(() => open.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    open.beforeClaim(dev(teen("t2")), t, T0); // another teen may
+    store.setInbound(t, "contacts", T0);
+    expect(code(() => open.beforeClaim(dev(teen("t3")), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    expect(store.countEvents(a, ["request"], 0, false)).toBe(0);
+  });
+});
