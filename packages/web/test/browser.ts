@@ -102,7 +102,10 @@ export class WebUser {
   }
 
   conversation(label: string): Locator {
-    return this.page.getByRole("navigation", { name: "Conversations" }).getByTestId("conversation").filter({ hasText: label });
+    return this.page
+      .getByRole("navigation", { name: "Conversations" })
+      .getByTestId("conversation")
+      .filter({ has: this.page.locator(".conversation-label").getByText(label, { exact: true }) });
   }
 
   async open(label: string): Promise<void> {

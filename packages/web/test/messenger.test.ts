@@ -5,7 +5,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
-import { captureScreens, launchBrowser, WebUser } from "./browser.js";
+import { captureScreens, launchBrowser, PHONE, WebUser } from "./browser.js";
 import { hasDatabase, plaintextsFound } from "./plaintext.js";
 
 let data: string;
@@ -57,7 +57,8 @@ describe("web messenger (two and three people in browsers)", () => {
   });
 
   it("a third person joins a group; members can be added and removed", async () => {
-    carol = await WebUser.open(browser, server.url, "carol");
+    // Carol is on a phone-sized screen: one pane at a time.
+    carol = await WebUser.open(browser, server.url, "carol", PHONE);
     await carol.register();
     const title = say("Weekend plans group");
     await alice.createGroup(title, ["bob"]);
@@ -77,6 +78,7 @@ describe("web messenger (two and three people in browsers)", () => {
     await carol.conversation(title).waitFor();
     await carol.open(title);
     await carol.expectMessage("carol, welcome to the group");
+    await expect(carol.page.getByRole("navigation", { name: "Conversations" }).isVisible()).resolves.toBe(false);
     // History from before she joined is not hers to read (MLS: no keys for earlier epochs).
     expect(await carol.messageTexts()).toEqual(["carol, welcome to the group"]);
     await carol.send(say("thanks, count me in"));
@@ -93,6 +95,29 @@ describe("web messenger (two and three people in browsers)", () => {
     await expect(carol.page.getByRole("textbox", { name: "Message" }).isDisabled()).resolves.toBe(true);
     await bob.send(say("carol has left"));
     await alice.expectMessage("carol has left");
+    await carol.page.getByRole("button", { name: "Back to conversations" }).click();
+    await carol.conversation(title).waitFor();
+  });
+
+  it("works with the keyboard alone", async () => {
+    const { page } = carol;
+    await page.getByRole("button", { name: "New chat" }).focus();
+    await page.keyboard.press("Enter");
+    // The dialog puts focus in its first field; Tab moves on; Enter submits.
+    await page.keyboard.type("bob");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(say("typed without a mouse"));
+    await page.keyboard.press("Enter");
+    await carol.expectMessage("typed without a mouse");
+    await page.keyboard.type(say("and sent with Enter"));
+    await page.keyboard.press("Enter");
+    await bob.conversation("carol").waitFor();
+    await bob.open("carol");
+    await bob.expectMessage("and sent with Enter");
+    // Escape closes a dialog.
+    await bob.page.getByRole("button", { name: "New group" }).click();
+    await bob.page.keyboard.press("Escape");
+    await bob.page.getByRole("dialog").waitFor({ state: "detached" });
   });
 
   it("after a reload, history and keys are still in the browser", async () => {

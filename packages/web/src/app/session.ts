@@ -141,6 +141,8 @@ export class Session {
     });
     // The browser knows before the socket does when the network returns.
     addEventListener("online", () => this.live?.reconnectNow());
+    // Coming back to the tab marks the open conversation read.
+    document.addEventListener("visibilitychange", () => this.changed());
   }
 
   /** Rebuilds the conversation list (labels, last message, unread counts) from the store. */

@@ -17,6 +17,11 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
   const textArea = useRef<HTMLTextAreaElement>(null);
   const id = useId();
 
+  // Opening a conversation puts the cursor in the message box, for keyboard users.
+  useEffect(() => {
+    if (!disabled) textArea.current?.focus();
+  }, [disabled]);
+
   useEffect(() => {
     if (!file) {
       setPreviewUrl(undefined);

@@ -7,6 +7,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   useEffect(() => {
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
+    // Start where the typing is (the first field), not on the close button that comes first.
+    dialog.querySelector<HTMLElement>("input, textarea")?.focus();
     return () => dialog.close();
   }, []);
   return (

@@ -19,7 +19,7 @@ export function NewChatDialog({ onClose, onOpened }: { onClose: () => void; onOp
     <Dialog title="New chat" onClose={onClose}>
       <form onSubmit={submit} className="stack">
         <label htmlFor={`${id}-to`}>To (name)</label>
-        <input id={`${id}-to`} value={name} onChange={(e) => setName(e.target.value)} required autoCapitalize="none" spellCheck={false} autoFocus />
+        <input id={`${id}-to`} value={name} onChange={(e) => setName(e.target.value)} required autoCapitalize="none" spellCheck={false} />
         <label htmlFor={`${id}-text`}>First message</label>
         <input id={`${id}-text`} value={text} onChange={(e) => setText(e.target.value)} required />
         <FormError message={error} />

@@ -23,7 +23,7 @@ export function NewGroupDialog({ onClose, onOpened }: { onClose: () => void; onO
     <Dialog title="New group" onClose={onClose}>
       <form onSubmit={submit} className="stack">
         <label htmlFor={`${id}-title`}>Group name</label>
-        <input id={`${id}-title`} value={title} onChange={(e) => setTitle(e.target.value)} required autoFocus />
+        <input id={`${id}-title`} value={title} onChange={(e) => setTitle(e.target.value)} required />
         <label htmlFor={`${id}-members`}>Members (names, separated by commas)</label>
         <input id={`${id}-members`} value={members} onChange={(e) => setMembers(e.target.value)} required autoCapitalize="none" spellCheck={false} />
         <FormError message={error} />
