@@ -2,6 +2,7 @@
  * Web-test harness: Debian's Chromium driven by playwright-core (never a downloaded browser), one browser
  * context per person, and helpers that act and assert only through what the page shows.
  */
+import { existsSync } from "node:fs";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.SAFELIGHT_CHROMIUM ?? "/usr/bin/chromium";
@@ -20,6 +21,9 @@ export const CHROMIUM_ARGS = [
 export const UI_TIMEOUT = 30_000;
 
 export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set SAFELIGHT_CHROMIUM`);
+  }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
