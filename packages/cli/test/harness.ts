@@ -3,7 +3,7 @@
  * Nothing is mocked; every test talks to a server over loopback on a free port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,4 +106,20 @@ export async function syncJson(profile: string, wait = 0): Promise<SyncedMessage
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as SyncedMessage);
+}
+
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const f = join(dir, e);
+    return statSync(f).isDirectory() ? filesUnder(f) : [f];
+  });
+}
+
+/** The no-plaintext check: the texts (UTF-8 or UTF-16) found in any file under the data dirs or in the logs. */
+export function plaintextsFound(dataDirs: string[], logs: string[], texts: string[]): string[] {
+  const haystacks = [...dataDirs.flatMap(filesUnder).map((f) => readFileSync(f)), ...logs.map((l) => Buffer.from(l))];
+  return texts.filter((t) => {
+    const needles = [Buffer.from(t, "utf8"), Buffer.from(t, "utf16le")];
+    return haystacks.some((h) => needles.some((n) => h.includes(n)));
+  });
 }

@@ -3,10 +3,10 @@
  * Two servers: one on the default policy (adults cannot request teens), one whose policy file lets
  * adults send requests to teens and restricts after more than 2 distinct teens.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanup, ok, run, ServerProcess, tempDir } from "./harness.js";
+import { cleanup, filesUnder, ok, plaintextsFound, run, ServerProcess, tempDir } from "./harness.js";
 
 const year = new Date().getUTCFullYear();
 const ADULT = "1990-01-01";
@@ -217,22 +217,8 @@ describe("child-safety rules (CLI against the real server)", () => {
 
   it("none of this reads plaintext: the servers' stored data holds no message text", async () => {
     expect(sentPlaintexts.length).toBeGreaterThan(15);
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir)) {
-        const f = join(dir, e);
-        if (statSync(f).isDirectory()) walk(f);
-        else files.push(f);
-      }
-    };
-    walk(strict.data);
-    walk(open.data);
-    expect(files.filter((f) => f.endsWith(".db"))).toHaveLength(2);
-    const haystacks = [...files.map((f) => readFileSync(f)), Buffer.from(strict.server.log), Buffer.from(open.server.log)];
-    for (const text of sentPlaintexts) {
-      for (const n of [Buffer.from(text, "utf8"), Buffer.from(text, "utf16le")]) {
-        for (const h of haystacks) expect(h.includes(n), `found "${text}"`).toBe(false);
-      }
-    }
+    const dirs = [strict.data, open.data];
+    expect(dirs.flatMap(filesUnder).filter((f) => f.endsWith(".db"))).toHaveLength(2);
+    expect(plaintextsFound(dirs, [strict.server.log, open.server.log], sentPlaintexts)).toEqual([]);
   });
 });

@@ -60,9 +60,10 @@ export async function acceptApplication(
     acceptedAt: now,
     messageId: id,
   });
-  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank });
-  // Blocked senders and declined requests are dropped, pending requests marked (docs/safety.md).
-  ctx.notifier.publish(ctx.safety.screenDeliveries(sender, groupId, deliveries));
+  // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
+  const withheldFrom = ctx.safety.withheldFor(sender.accountId, groupId);
+  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank, withheldFrom });
+  ctx.notifier.publish(ctx.safety.markRequests(groupId, deliveries));
   return { id };
 }
 
@@ -114,7 +115,8 @@ export async function acceptCommit(
     commitId,
     welcomeId: randomId(),
     now: Date.now(),
+    welcomeWithheldFrom: withheld,
   });
-  ctx.notifier.publish(ctx.safety.screenDeliveries(sender, groupId, result.deliveries, withheld));
+  ctx.notifier.publish(ctx.safety.markRequests(groupId, result.deliveries));
   return { id: commitId, epoch: result.epoch };
 }

@@ -180,37 +180,30 @@ export class SafetyService {
   // ---- delivery ----------------------------------------------------------------------------------------
 
   /**
-   * After a fan-out: drops the deliveries a recipient must not get (blocked sender, declined request)
-   * — their queue rows are deleted at once, and listing the queue screens again — and marks items of a
-   * pending request. The sender is never told.
+   * Accounts that must not receive what `senderId` sends in this group: they blocked the sender,
+   * declined its request, or declined the request this group is. Passed to the storage transaction that
+   * fans the message out, so nothing is queued for them; the sender is never told.
    */
-  screenDeliveries(
-    sender: DeviceRef,
-    groupId: Uint8Array,
-    deliveries: Delivery[],
-    extraWithheld: Set<string> = new Set(),
-  ): Delivery[] {
-    if (deliveries.length === 0) return deliveries;
-    const refusers = this.store.refusersOf(sender.accountId);
-    const { pending, declined } = this.store.groupRequestState(groupId);
-    const accounts = this.store.accountsOfDevices(deliveries.map((d) => d.deviceId));
-    const kept: Delivery[] = [];
-    const dropped: { deviceId: string; messageId: string }[] = [];
-    for (const d of deliveries) {
-      const account = accounts.get(d.deviceId);
-      const contentLike = d.item.kind === "application" || d.item.kind === "welcome";
-      if (account !== undefined && contentLike && (refusers.has(account) || declined.has(account) || extraWithheld.has(account))) {
-        dropped.push({ deviceId: d.deviceId, messageId: d.item.id });
-        continue;
-      }
-      if (account !== undefined && pending.has(account)) (d.item as MarkedItem).request = true;
-      kept.push(d);
-    }
-    if (dropped.length > 0) this.store.dropQueueRows(dropped);
-    return kept;
+  withheldFor(senderId: string, groupId: Uint8Array): Set<string> {
+    const withheld = this.store.refusersOf(senderId);
+    for (const a of this.store.groupRequestState(groupId).declined) withheld.add(a);
+    return withheld;
   }
 
-  /** GET /v1/queue: the same screening for what is already queued, plus the request marks. */
+  /** After a fan-out: marks the items of a conversation that is still a pending request for its recipient. */
+  markRequests(groupId: Uint8Array, deliveries: Delivery[]): Delivery[] {
+    if (deliveries.length === 0) return deliveries;
+    const { pending } = this.store.groupRequestState(groupId);
+    if (pending.size === 0) return deliveries;
+    const accounts = this.store.accountsOfDevices(deliveries.map((d) => d.deviceId));
+    for (const d of deliveries) {
+      const account = accounts.get(d.deviceId);
+      if (account !== undefined && pending.has(account)) (d.item as MarkedItem).request = true;
+    }
+    return deliveries;
+  }
+
+  /** GET /v1/queue: request marks, and a last screen of what a refused account had queued before. */
   screenQueue(device: DeviceRef, items: QueueItemRecord[]): MarkedItem[] {
     if (items.length === 0) return items;
     const refused = new Set([

@@ -286,7 +286,8 @@ class SqliteStorage implements Storage {
       const deliveries = this.enqueue({ ...base, id: input.commitId, kind: "commit", data: input.commit }, recipients);
       if (input.welcome !== undefined && next.added.length > 0) {
         const welcome = { ...base, epoch: newEpoch, id: input.welcomeId, kind: "welcome" as const, data: input.welcome };
-        deliveries.push(...this.enqueue(welcome, next.added.map((m) => m.deviceId)));
+        const welcomed = next.added.filter((m) => !input.welcomeWithheldFrom?.has(m.accountId));
+        deliveries.push(...this.enqueue(welcome, welcomed.map((m) => m.deviceId)));
       }
       return { epoch: newEpoch, deliveries };
     })();
@@ -300,7 +301,7 @@ class SqliteStorage implements Storage {
   /** One message, run inside the group commit's transaction and savepoint. */
   private appendOne(input: AppendApplicationInput): Delivery[] {
     const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
-    const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId);
+    const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId && !input.withheldFrom?.has(m.accountId));
     // Who received it, kept for the report window: a report is accepted only from a recipient.
     const record = this.stmt(
       "INSERT OR IGNORE INTO message_recipients (message_id, account_id, group_id, sent_at) VALUES (?, ?, ?, ?)",

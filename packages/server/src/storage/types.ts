@@ -110,6 +110,8 @@ export interface AppendCommitInput {
   commitId: string;
   welcomeId: string;
   now: number;
+  /** Added accounts whose welcome is withheld: they blocked the committer (docs/safety.md). */
+  welcomeWithheldFrom?: ReadonlySet<string>;
 }
 
 export interface AppendCommitResult {
@@ -125,6 +127,8 @@ export interface AppendApplicationInput {
   id: string;
   now: number;
   frank: ServerFrank;
+  /** Member accounts that must not receive it: they blocked the sender or declined its request (docs/safety.md). */
+  withheldFrom?: ReadonlySet<string>;
 }
 
 export interface FrankingKeyRecord {
