@@ -18,7 +18,8 @@ const CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
-  "connect-src 'self'",
+  // blob: lets the page read back its own decrypted object URLs.
+  "connect-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
