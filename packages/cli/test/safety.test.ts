@@ -144,7 +144,11 @@ describe("child-safety rules (CLI against the real server)", () => {
     expect(first[0]).toMatchObject({ from: "stan", text: "hi rita, we met at the conference", request: true, files: [null] });
     expect(first[0]!.fileErrors![0]).toMatch(/accept the request/);
 
-    await ok(["--profile", p("rita"), "accept", "stan"]);
+    // Accepting fetches what was withheld.
+    const accepted = await ok(["--profile", p("rita"), "accept", "stan"]);
+    const path = /attachment now available: (.+)/.exec(accepted)?.[1];
+    expect(path).toBeDefined();
+    expect(Buffer.compare(readFileSync(path!), bytes)).toBe(0);
     expect(await ok(["--profile", p("rita"), "contacts"])).toBe("stan\n");
     await sendOk("stan", "rita", "here it is again", ["--file", file]);
     const second = await sync("rita", 10);

@@ -42,8 +42,19 @@ export function registerSafetyCommands(program: Command): void {
       });
     });
 
+  program
+    .command("accept")
+    .description("accept NAME's message request (or approve NAME as a contact in advance); fetches withheld attachments")
+    .argument("<name>", "account name")
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const files = await client.acceptRequest(name);
+        process.stdout.write(`accepted ${name.toLowerCase()}\n`);
+        for (const f of files) process.stdout.write(`attachment now available: ${f.path || f.name}\n`);
+      });
+    });
+
   for (const [verb, description, done] of [
-    ["accept", "accept NAME's message request (or approve NAME as a contact in advance)", "accepted"],
     ["decline", "decline NAME's message request (they are not told)", "declined"],
     ["block", "block NAME: nothing from them is delivered to you (they are not told)", "blocked"],
     ["unblock", "unblock NAME: their new messages are delivered again", "unblocked"],

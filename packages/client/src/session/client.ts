@@ -144,6 +144,30 @@ export class SafelightClient {
     return new SafetyCalls((call) => this.authed(call), this.dir);
   }
 
+  /** Accepts NAME's message request, then downloads the attachments withheld while it was pending;
+   *  returns those now saved. */
+  async acceptRequest(name: string): Promise<SavedFile[]> {
+    return this.lock.run(async () => {
+      await this.safety.accept(name);
+      const peer = await this.dir.byName(name);
+      const saved: SavedFile[] = [];
+      for (const m of await this.opts.store.listMessages()) {
+        if (m.outgoing || m.senderAccountId !== peer.accountId || !m.content || !m.files.some((f) => f.error)) continue;
+        const content = decodeContent(m.content);
+        if (content?.type !== "text" || !content.files) continue;
+        const files = await Promise.all(
+          content.files.map((ref, i) => {
+            const before = m.files[i];
+            return before !== undefined && before.error === undefined ? before : this.fetchFile(m.id, ref);
+          }),
+        );
+        await this.opts.store.updateMessageFiles(m.id, files);
+        saved.push(...files.filter((f, i) => f.error === undefined && m.files[i]?.error !== undefined));
+      }
+      return saved;
+    });
+  }
+
   // ---- account and devices ---------------------------------------------------------------------
 
   async register(serverUrl: string, name: string, birthdate: string): Promise<void> {

@@ -8,6 +8,7 @@ import type {
   IncomingChange,
   KnownAccount,
   Profile,
+  SavedFile,
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
@@ -169,6 +170,14 @@ export class IndexedDbClientStore implements ClientStore {
     const store = tx.objectStore("messages");
     const existing = await request(store.index("id").getKey(message.id));
     if (existing === undefined) await request(store.add(clean(message)));
+  }
+
+  async updateMessageFiles(id: string, files: SavedFile[]): Promise<void> {
+    await this.tx(["messages"], "readwrite", async (tx) => {
+      const store = tx.objectStore("messages");
+      const row = await request(store.index("id").get(id) as IDBRequest<MessageRow | undefined>);
+      if (row) await request(store.put({ ...row, files }));
+    });
   }
 
   async getMessage(id: string): Promise<StoredMessage | undefined> {

@@ -5,6 +5,7 @@ import type {
   IncomingChange,
   KnownAccount,
   Profile,
+  SavedFile,
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
@@ -205,6 +206,10 @@ export class SqliteClientStore implements ClientStore {
       this.writeGroup(group);
       this.writeMessage(message);
     })();
+  }
+
+  async updateMessageFiles(id: string, files: SavedFile[]): Promise<void> {
+    this.db.prepare("UPDATE messages SET files = ? WHERE id = ?").run(JSON.stringify(files), id);
   }
 
   async getMessage(id: string): Promise<StoredMessage | undefined> {

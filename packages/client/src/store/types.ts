@@ -93,6 +93,8 @@ export interface ClientStore {
   applyIncoming(change: IncomingChange): Promise<void>;
   saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void>;
   getMessage(id: string): Promise<StoredMessage | undefined>;
+  /** Replaces a stored message's attachment list (attachments fetched after a request was accepted). */
+  updateMessageFiles(id: string, files: SavedFile[]): Promise<void>;
   /** Oldest first. */
   listMessages(groupId?: string): Promise<StoredMessage[]>;
 
