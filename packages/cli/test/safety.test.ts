@@ -217,6 +217,12 @@ describe("child-safety rules (CLI against the real server)", () => {
     const gusAdds = await run(["--profile", p("gus"), "group", "add", group, "t1"]);
     expect(gusAdds.code).not.toBe(0);
     expect(gusAdds.stderr).toMatch(/t1 is under 18 and not one of your contacts: adults cannot add teens/);
+
+    // Teens choose who may message them, on top of the policy.
+    expect(await ok(["--profile", p("t2"), "who-can-message", "contacts"])).toBe("contacts (age band: teen)\n");
+    const gusTries = await send("gus", "t2", "hi t2");
+    expect(gusTries.code).not.toBe(0);
+    expect(gusTries.stderr).toMatch(/t2 only accepts messages from contacts/);
   });
 
   it("none of this reads plaintext: the servers' stored data holds no message text", async () => {
