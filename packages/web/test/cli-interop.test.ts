@@ -51,6 +51,11 @@ describe("browser user and CLI user", () => {
     await wendy.conversation("carl").waitFor();
     await wendy.open("carl");
     await wendy.expectMessage("hello wendy, this is carl in a terminal");
+    // Carl is a stranger to Wendy: his first message is a request she may accept, decline or block.
+    const request = wendy.page.getByRole("region", { name: "Message request" });
+    await request.getByText("carl wants to message you").waitFor();
+    await request.getByRole("button", { name: "Accept" }).click();
+    await request.waitFor({ state: "detached" });
 
     await wendy.send(say("hi carl, wendy here in the browser"));
     const atCarl = await syncJson(carl(), 15);

@@ -2,7 +2,13 @@
  * The page's one Safelight device: the SDK client on IndexedDB, live delivery over the WebSocket, and a
  * change counter the UI subscribes to. MLS runs here, in the page; the server only ever gets ciphertext.
  */
-import { SafelightClient, type ConversationSummary, type OutgoingFile, type StoredMessage } from "@safelight/client";
+import {
+  SafelightClient,
+  type ConversationSummary,
+  type MessageRequest,
+  type OutgoingFile,
+  type StoredMessage,
+} from "@safelight/client";
 import {
   coalesce,
   connectLive,
@@ -29,6 +35,8 @@ export interface ConversationItem extends ConversationSummary {
   label: string;
   last: StoredMessage | undefined;
   unread: number;
+  /** A pending message request from someone in this conversation who is not a contact yet (docs/safety.md). */
+  request: MessageRequest | undefined;
 }
 
 type Listener = () => void;
@@ -40,6 +48,7 @@ export class Session {
   /** Bumped on every change; React reads it through useSyncExternalStore. */
   revision = 0;
   conversations: ConversationItem[] = [];
+  requests: MessageRequest[] = [];
 
   private client: SafelightClient | undefined;
   private store: IndexedDbClientStore | undefined;
@@ -153,12 +162,15 @@ export class Session {
     const lastByGroup = new Map<string, StoredMessage>();
     for (const m of all) lastByGroup.set(m.groupId, m);
     const summaries = await client.conversations();
+    // Offline, keep the last known inbox rather than hiding pending requests.
+    this.requests = await client.safety.requests().catch(() => this.requests);
     this.conversations = summaries
       .map((c) => ({
         ...c,
         label: c.kind === "group" ? c.title || "Untitled group" : c.members.filter((n) => n !== me.name)[0] ?? me.name,
         last: lastByGroup.get(c.id),
         unread: this.marks!.unread(c.id, all),
+        request: this.requests.find((r) => c.members.includes(r.name)),
       }))
       .sort((a, b) => (b.last?.receivedAt ?? 0) - (a.last?.receivedAt ?? 0));
     this.changed();
@@ -205,6 +217,18 @@ export class Session {
 
   async removeMember(groupId: string, name: string): Promise<void> {
     await this.client!.removeMember(groupId, name);
+    await this.refresh();
+  }
+
+  /** Accepting makes them a contact and downloads the attachments the server withheld meanwhile. */
+  async acceptRequest(name: string): Promise<void> {
+    await this.client!.acceptRequest(name);
+    await this.refresh();
+  }
+
+  /** Declining or blocking is silent: the other person is not told. */
+  async declineRequest(name: string, block: boolean): Promise<void> {
+    await (block ? this.client!.safety.block(name) : this.client!.safety.decline(name));
     await this.refresh();
   }
 

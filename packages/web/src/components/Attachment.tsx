@@ -16,6 +16,9 @@ export function Attachment({ messageId, file }: { messageId: string; file: Saved
   useEffect(() => {
     let revoked = false;
     let objectUrl: string | undefined;
+    setMissing(false);
+    setUrl(undefined);
+    if (file.error) return;
     void session.file(messageId, file.name).then((bytes) => {
       if (revoked) return;
       if (!bytes) return setMissing(true);
@@ -26,7 +29,8 @@ export function Attachment({ messageId, file }: { messageId: string; file: Saved
       revoked = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-  }, [session, messageId, file.name, file.type]);
+    // path/error change when an accepted request's withheld file is finally downloaded.
+  }, [session, messageId, file.name, file.type, file.path, file.error]);
 
   if (file.error) return <p className="file-error">Attachment {file.name} unavailable: {file.error}</p>;
   if (missing) return <p className="file-error">Attachment {file.name} is not stored in this browser</p>;

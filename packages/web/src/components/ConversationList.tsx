@@ -35,7 +35,10 @@ export function ConversationList({
             </span>
             <span className="conversation-text">
               <span className="conversation-label">{c.label}</span>
-              <span className="conversation-preview">{preview(c)}</span>
+              <span className="conversation-preview">
+                {c.request && <span className="tag">Request</span>}
+                {preview(c)}
+              </span>
             </span>
             {c.unread > 0 && (
               <span className="unread" aria-label={`${c.unread} unread`}>

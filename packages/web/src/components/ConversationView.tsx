@@ -6,6 +6,7 @@ import type { ConversationItem } from "../app/session.js";
 import { Composer } from "./Composer.js";
 import { MembersDialog } from "./MembersDialog.js";
 import { MessageItem } from "./MessageItem.js";
+import { RequestBanner } from "./RequestBanner.js";
 
 export function ConversationView({ conversation, onBack }: { conversation: ConversationItem; onBack: () => void }) {
   const session = useSession();
@@ -55,6 +56,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
           </button>
         )}
       </header>
+      {conversation.request && <RequestBanner request={conversation.request} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
         {messages.map((m) => (
           <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} />
