@@ -39,6 +39,11 @@ it("writes the main screens", async () => {
 
   await alice.startChat("bob", "Hi Bob! Are we still on for Saturday?");
   await bob.open("alice");
+  const request = bob.page.getByRole("region", { name: "Message request" });
+  await request.waitFor();
+  await shot(bob, "03-message-request.png");
+  await request.getByRole("button", { name: "Accept" }).click();
+  await request.waitFor({ state: "detached" });
   await bob.send("Yes! Shall we take the train at 9?");
   await alice.expectMessage("Yes! Shall we take the train at 9?");
   await bob.sendImage("trail-map.png", makePng(320, 200, "map", 30), "Here is the trail map");
@@ -55,24 +60,25 @@ it("writes the main screens", async () => {
   await alice.send("Thanks Bob! Carol, are you coming too?");
   await alice.page.getByRole("button", { name: "Members" }).click();
   await alice.page.getByRole("dialog", { name: /^Members of/ }).getByLabel("Add a member by name").fill("dave");
-  await shot(alice, "03-group-members.png");
+  await shot(alice, "04-group-members.png");
   await alice.page.getByRole("button", { name: "Close" }).click();
 
   await alice.page.getByRole("button", { name: "Devices" }).click();
   await alice.page.getByRole("button", { name: "Link a new device" }).click();
   await alice.page.getByTestId("link-code").waitFor();
-  await shot(alice, "04-link-device.png");
+  await shot(alice, "05-link-device.png");
   await alice.page.getByRole("button", { name: "Close" }).click();
 
   await carol.conversation("Hiking club").locator(".unread").waitFor();
-  await shot(carol, "05-phone-list.png");
+  await shot(carol, "06-phone-list.png");
   await carol.open("Hiking club");
+  await carol.page.getByRole("region", { name: "Message request" }).getByRole("button", { name: "Accept" }).click();
   await carol.send("Count me in!");
-  await shot(carol, "06-phone-chat.png");
+  await shot(carol, "07-phone-chat.png");
 
   await server.kill("SIGKILL");
   await alice.connection().filter({ hasText: "Offline" }).waitFor();
-  await shot(alice, "07-offline.png");
+  await shot(alice, "08-offline.png");
   await server.start();
   await alice.waitConnected();
 });

@@ -56,7 +56,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
           </button>
         )}
       </header>
-      {conversation.request && <RequestBanner request={conversation.request} />}
+      {conversation.request && <RequestBanner request={conversation.request} inGroup={conversation.kind === "group"} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
         {messages.map((m) => (
           <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} />

@@ -5,14 +5,14 @@ import { useSession } from "../app/context.js";
 import { FormError } from "./FormError.js";
 import { useAction } from "./useAction.js";
 
-export function RequestBanner({ request }: { request: MessageRequest }) {
+export function RequestBanner({ request, inGroup }: { request: MessageRequest; inGroup: boolean }) {
   const session = useSession();
   const { busy, error, run } = useAction();
   return (
     <section className="request" aria-label="Message request">
       <p>
-        <strong>{request.name}</strong> wants to message you. You are not connected yet: their attachments stay hidden until
-        you accept.
+        <strong>{request.name}</strong> {inGroup ? "added you to this group" : "wants to message you"}. You are not connected
+        yet: their attachments stay hidden until you accept.
       </p>
       {request.notices.map((n) => (
         <p key={n.reason} className="safety-notice" role="note">
