@@ -76,6 +76,11 @@ it("writes the main screens", async () => {
   await carol.send("Count me in!");
   await shot(carol, "07-phone-chat.png");
 
+  await carol.page.getByRole("button", { name: "Report message from alice" }).click();
+  await carol.page.getByRole("radio", { name: "Spam or scam" }).check();
+  await shot(carol, "09-report.png");
+  await carol.page.getByRole("button", { name: "Close" }).click();
+
   await server.kill("SIGKILL");
   await alice.connection().filter({ hasText: "Offline" }).waitFor();
   await shot(alice, "08-offline.png");

@@ -171,3 +171,22 @@ describe("web messenger (two and three people in browsers)", () => {
     expect(plaintextsFound(data, server.log, typed)).toEqual([]);
   });
 });
+
+describe("reporting from the browser", () => {
+  // After the no-plaintext check on purpose: a report discloses the reported messages to the moderators.
+  it("a received message can be reported, and the server verifies who sent it", async () => {
+    await bob.open("alice");
+    await bob.log().getByTestId("message").filter({ hasText: "back after the restart" }).waitFor();
+    await alice.send("this one gets reported");
+    await bob.expectMessage("this one gets reported");
+    await bob.page.getByRole("button", { name: "Report message from alice" }).last().click();
+    const dialog = bob.page.getByRole("dialog", { name: "Report a message from alice" });
+    await dialog.getByRole("radio", { name: "Spam or scam" }).check();
+    await dialog.getByLabel(/Anything the moderators should know/).fill("test report");
+    await dialog.getByRole("button", { name: "Send report" }).click();
+    const status = dialog.getByRole("status");
+    await status.waitFor();
+    expect(await status.textContent()).toMatch(/Report sent\. The moderators can verify [1-9]\d* messages? as really sent/);
+    await dialog.getByRole("button", { name: "Close" }).click();
+  });
+});

@@ -7,6 +7,7 @@ import {
   type ConversationSummary,
   type MessageRequest,
   type OutgoingFile,
+  type ReportReason,
   type StoredMessage,
 } from "@safelight/client";
 import {
@@ -230,6 +231,10 @@ export class Session {
   async declineRequest(name: string, block: boolean): Promise<void> {
     await (block ? this.client!.safety.block(name) : this.client!.safety.decline(name));
     await this.refresh();
+  }
+
+  report(messageId: string, reason: ReportReason, note: string): Promise<{ verified: number }> {
+    return this.client!.report(messageId, reason, note ? { note } : {});
   }
 
   createLinkCode(): Promise<{ code: string; expiresAt: number }> {

@@ -6,6 +6,7 @@ import type { ConversationItem } from "../app/session.js";
 import { Composer } from "./Composer.js";
 import { MembersDialog } from "./MembersDialog.js";
 import { MessageItem } from "./MessageItem.js";
+import { ReportDialog } from "./ReportDialog.js";
 import { RequestBanner } from "./RequestBanner.js";
 
 export function ConversationView({ conversation, onBack }: { conversation: ConversationItem; onBack: () => void }) {
@@ -13,6 +14,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const [names, setNames] = useState<Record<string, string>>({});
   const [showMembers, setShowMembers] = useState(false);
+  const [reporting, setReporting] = useState<StoredMessage>();
   const end = useRef<HTMLLIElement>(null);
 
   // Re-read on every session change (a sync, a send): the store is the single source of truth.
@@ -59,12 +61,15 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
       {conversation.request && <RequestBanner request={conversation.request} inGroup={conversation.kind === "group"} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
         {messages.map((m) => (
-          <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} />
+          <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} onReport={setReporting} />
         ))}
         <li ref={end} className="end" aria-hidden="true" />
       </ol>
       {!conversation.active && <p className="notice">You are no longer a member of this conversation.</p>}
       <Composer disabled={!conversation.active} onSend={(text, files) => session.send(conversation.id, text, files)} />
+      {reporting && (
+        <ReportDialog message={reporting} sender={names[reporting.senderAccountId] ?? "this person"} onClose={() => setReporting(undefined)} />
+      )}
       {showMembers && <MembersDialog conversation={conversation} onClose={() => setShowMembers(false)} />}
     </section>
   );
