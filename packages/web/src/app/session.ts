@@ -26,7 +26,7 @@ import { ReadMarks } from "./readMarks.js";
  * (and consumes) the announcement if it finds none to claim. Holding sync back briefly after such a push
  * gives the new device time to upload. (SDK follow-up: keep the item queued until the packages exist.)
  */
-const LINK_GRACE_MS = 5_000;
+const LINK_GRACE_MS = 8_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Phase = "loading" | "other-tab" | "signed-out" | "ready" | "failed";
