@@ -180,6 +180,8 @@ describe("child-safety rules (CLI against the real server)", () => {
     const later = await send("max", "t3", "hey t3, again");
     expect(later.code).not.toBe(0);
     expect(later.stderr).toMatch(/restricted from contacting teens/);
+    // In the request conversations already open, nothing more reaches the teens (max is not told).
+    await sendOk("max", "t1", "are you there t1?");
 
     const atT1 = await sync("t1", 10);
     expect(notices(atT1).map((n) => [n.reason, n.about])).toEqual([

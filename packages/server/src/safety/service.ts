@@ -181,12 +181,19 @@ export class SafetyService {
 
   /**
    * Accounts that must not receive what `senderId` sends in this group: they blocked the sender,
-   * declined its request, or declined the request this group is. Passed to the storage transaction that
-   * fans the message out, so nothing is queued for them; the sender is never told.
+   * declined its request, or declined the request this group is; and, while the sender is restricted
+   * from contacting teens, the teens its requests are still pending with. Passed to the storage
+   * transaction that fans the message out, so nothing is queued for them; the sender is never told.
    */
-  withheldFor(senderId: string, groupId: Uint8Array): Set<string> {
+  withheldFor(senderId: string, groupId: Uint8Array, now = Date.now()): Set<string> {
     const withheld = this.store.refusersOf(senderId);
     for (const a of this.store.groupRequestState(groupId).declined) withheld.add(a);
+    if (this.isRestricted(senderId, "restrict-teen-contact")) {
+      for (const r of this.store.outgoingRequests(senderId, "pending")) {
+        const recipient = this.store.account(r.recipientId);
+        if (recipient !== undefined && this.isMinor(recipient, now)) withheld.add(r.recipientId);
+      }
+    }
     return withheld;
   }
 

@@ -159,6 +159,12 @@ export class SafetyStore {
     );
   }
 
+  outgoingRequests(requesterId: string, status: RequestStatus): RequestRecord[] {
+    return (this.stmt("SELECT * FROM safety_requests WHERE requester_id = ? AND status = ?").all(requesterId, status) as RequestRow[]).map(
+      toRequest,
+    );
+  }
+
   incomingRequests(recipientId: string, status: RequestStatus): RequestRecord[] {
     return (
       this.stmt(
