@@ -132,6 +132,10 @@ describe("risk rules over sliding windows", () => {
     expect(code(() => s.beforeClaim(dev(spammer), adult("w1"), T0 + HOUR))).toBe("SL_ERR_RATE_LIMITED");
     s.beforeClaim(dev(spammer), adult("w2"), T0 + 25 * HOUR);
     expect(code(() => s.beforeClaim(dev(spammer), adult("w3"), T0 + 26 * HOUR))).toBe("SL_ERR_RATE_LIMITED");
+    // Retention: events older than every window go; the rate limit itself stays until lifted.
+    expect(s.sweep(T0 + 25 * HOUR)).toBe(7);
+    expect(store.countEvents(spammer, ["request"], 0, false)).toBe(1);
+    expect(s.isRestricted(spammer, "rate-limit")).toBe(true);
   });
 
   it("reports received (moderation tables) restrict contact with teens", () => {

@@ -299,6 +299,12 @@ export class SafetyService {
     return fired;
   }
 
+  /** Retention: risk events older than every rule's window (and the rate-limit day) are not needed. */
+  sweep(now = Date.now()): number {
+    const hours = Math.max(24, ...this.policy.rules.map((r) => r.windowHours));
+    return this.store.pruneEvents(now - hours * HOUR);
+  }
+
   // ---- what users do -------------------------------------------------------------------------------------
 
   requestsFor(recipientId: string): RequestView[] {

@@ -280,6 +280,10 @@ export class SafetyStore {
     this.stmt("INSERT INTO safety_events (account_id, kind, subject_id, at) VALUES (?, ?, ?, ?)").run(accountId, kind, subjectId, at);
   }
 
+  pruneEvents(before: number): number {
+    return this.stmt("DELETE FROM safety_events WHERE at < ?").run(before).changes;
+  }
+
   countEvents(accountId: string, kinds: string[], since: number, distinct: boolean): number {
     const marks = kinds.map(() => "?").join(", ");
     const what = distinct ? "COUNT(DISTINCT subject_id)" : "COUNT(*)";
