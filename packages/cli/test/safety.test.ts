@@ -91,6 +91,14 @@ afterAll(async () => {
 });
 
 describe("child-safety rules (CLI against the real server)", () => {
+  it("a server given a bad policy file refuses to start, naming the field", async () => {
+    const bad = join(profiles, "bad-policy.json");
+    writeFileSync(bad, JSON.stringify({ adultToTeen: "sometimes" }));
+    const r = await run(["server", "--data", join(profiles, "unused-data"), "--port", "0", "--policy", bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/safety policy: adultToTeen must be "refuse" or "request"/);
+  });
+
   it("refuses accounts under 13 at registration", async () => {
     const r = await run(["--profile", p("kid"), "register", "--server", strict.server.url, "--name", "kid", "--birthdate", CHILD]);
     expect(r.code).not.toBe(0);
