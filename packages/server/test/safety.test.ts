@@ -179,4 +179,23 @@ describe("risk rules over sliding windows", () => {
     expect(code(() => open.beforeClaim(dev(teen("t3")), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
     expect(store.countEvents(a, ["request"], 0, false)).toBe(0);
   });
+
+  it("commit adds: a teen only into the 1:1 of an allowed request, which cannot grow into a group until accepted", () => {
+    const s = service({ adultToTeen: "request" });
+    const [a, b, t] = [adult("a"), adult("b"), teen("t")];
+    const g = new Uint8Array(16).fill(7);
+    const member = (accountId: string, leaf: number) => ({ ...dev(accountId), leaf });
+    expect(code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(b, 1)], [dev(t)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    s.beforeClaim(dev(a), t, T0);
+    expect(s.beforeCommit(dev(a), g, [member(a, 0)], [dev(t)], T0).size).toBe(0);
+    expect(store.pendingGroupsOf(t)).toEqual([g]);
+    expect(code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    s.accept(t, a, T0);
+    expect(store.pendingGroupsOf(t)).toEqual([]);
+    expect(s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0).size).toBe(0);
+    // Someone who blocked the committer is added silently, without a welcome.
+    s.block(b, a, T0);
+    const g2 = new Uint8Array(16).fill(8);
+    expect([...s.beforeCommit(dev(a), g2, [member(a, 0)], [dev(b)], T0)]).toEqual([b]);
+  });
 });

@@ -155,6 +155,18 @@ export class SafetyService {
     const everyone = new Set([...present, ...added]);
     const me = this.facts(caller.accountId);
     const meAdult = !this.isMinor(me, now);
+    // A 1:1 request conversation with a teen cannot be turned into a group before the teen accepts.
+    if (meAdult && everyone.size > 2) {
+      for (const accountId of present) {
+        const teen = this.store.account(accountId);
+        if (teen && this.store.pendingRequestVia(groupId, accountId) === me.accountId && this.isMinor(teen, now)) {
+          throw new ApiError(
+            "SL_ERR_CONTACT_RESTRICTED",
+            `${teen.name} has not accepted your message request: this conversation cannot become a group until they do`,
+          );
+        }
+      }
+    }
     for (const accountId of added) {
       if (this.store.areContacts(me.accountId, accountId)) continue;
       const them = this.facts(accountId);
