@@ -34,6 +34,19 @@ export interface FrankContext {
   messageId: string;
 }
 
+/** What a reporter reveals for one message (docs/protocol.md): byte strings base64url. */
+export interface FrankOpening {
+  messageId: string;
+  groupId: string;
+  senderAccountId: string;
+  acceptedAt: number;
+  /** The exact MLS application bytes. */
+  content: string;
+  keyId: string;
+  serverFrank: string;
+  signature: string;
+}
+
 /** The server's stamp, delivered with the ciphertext and kept by recipients for reporting. */
 export interface ServerFrank {
   keyId: string;

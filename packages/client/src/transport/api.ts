@@ -1,5 +1,5 @@
 /** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
-import type { ServerFrank } from "@safelight/protocol";
+import type { FrankOpening, ServerFrank } from "@safelight/protocol";
 import type { HttpTransport } from "./http.js";
 
 export interface Session {
@@ -21,16 +21,7 @@ export interface ClaimedKeyPackage {
   keyPackage: string;
 }
 
-export interface Opening {
-  messageId: string;
-  groupId: string;
-  senderAccountId: string;
-  acceptedAt: number;
-  content: string;
-  keyId: string;
-  serverFrank: string;
-  signature: string;
-}
+export type Opening = FrankOpening;
 
 export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
 

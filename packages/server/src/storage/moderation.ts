@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
+import { bytes } from "./bytes.js";
 
 export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
 export const REPORT_REASONS: readonly ReportReason[] = ["child_sexual_exploitation", "grooming", "harassment", "spam", "other"];
@@ -94,7 +95,6 @@ interface ReportRow {
   message_count?: number;
 }
 
-const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const GENESIS: Buffer = Buffer.alloc(32);
 
 function summary(r: ReportRow): ReportSummaryRecord {

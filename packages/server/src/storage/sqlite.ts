@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError } from "../errors.js";
 import { applyMembership } from "../membership.js";
+import { bytes } from "./bytes.js";
 import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
@@ -62,7 +63,6 @@ interface NewMessage {
   frank?: ServerFrank;
 }
 
-const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 function isUniqueViolation(err: unknown, column: string): boolean {
   return err instanceof Error && /UNIQUE constraint failed/.test(err.message) && err.message.includes(column);
