@@ -12,6 +12,9 @@ import { installErrorHandler } from "./plugins/errorHandler.js";
 import { RateLimiter } from "./rateLimit.js";
 import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
 import { FrankingService } from "./franking.js";
+import { DetectionService } from "./detection/service.js";
+import { registerKnownImageAdminRoutes } from "./routes/admin.js";
+import { profileRoutes } from "./routes/profile.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerFrankingRoutes } from "./routes/franking.js";
 import { registerModerationRoutes } from "./routes/moderation.js";
@@ -78,6 +81,17 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     blobDir,
     franking: new FrankingService(storage, config.frankingKeyRotationMs),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
+    detection: DetectionService.open(
+      {
+        dataDir: config.dataDir,
+        moderationKeyFile: config.moderationKeyFile,
+        evidenceRetentionMs: config.evidenceRetentionMs,
+        maxPicturePixels: config.maxPicturePixels,
+        checkConcurrency: 2,
+        espName: "Safelight",
+      },
+      storage.moderation,
+    ),
   };
 
   const app = Fastify({
@@ -119,6 +133,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerReportRoutes(app, ctx);
   registerModerationRoutes(app, ctx);
   registerSafetyRoutes(app, ctx);
+  registerKnownImageAdminRoutes(app, ctx);
+  await app.register(async (scope) => profileRoutes(scope, ctx));
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 
@@ -128,6 +144,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     await ctx.notifier.close();
     await storage.close();
     ctx.safety.store.close();
+    ctx.detection.close();
   });
   return app;
 }

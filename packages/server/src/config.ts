@@ -29,6 +29,14 @@ export interface ServerConfig {
   maxReportContext: number;
   /** How often expired blobs, challenges and tokens are swept. */
   sweepIntervalMs: number;
+  /** Known-image detection (docs/known-images.md): evidence is deleted this long after it was preserved. */
+  evidenceRetentionMs: number;
+  /** The moderation key file (AES-256-GCM evidence key); "" = `<dataDir>/moderation.key`. */
+  moderationKeyFile: string;
+  /** Profile/group pictures: byte and pixel limits, and how long an upload waits for its check. */
+  maxPictureBytes: number;
+  maxPicturePixels: number;
+  pictureCheckWaitMs: number;
   limits: LimitsConfig;
 }
 
@@ -49,6 +57,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   reportWindowMs: 365 * DAY,
   maxReportContext: 10,
   sweepIntervalMs: 60 * 60 * 1000,
+  evidenceRetentionMs: 365 * DAY,
+  moderationKeyFile: "",
+  maxPictureBytes: 5 * 1024 * 1024,
+  maxPicturePixels: 40_000_000,
+  pictureCheckWaitMs: 10_000,
   limits: {
     maxJsonBytes: 1024 * 1024,
     maxBlobBytes: 25 * 1024 * 1024,

@@ -1,4 +1,5 @@
 import type { ServerConfig } from "./config.js";
+import type { DetectionService } from "./detection/service.js";
 import type { FrankingService } from "./franking.js";
 import type { RateLimiter } from "./rateLimit.js";
 import type { Notifier } from "./realtime/notifier.js";
@@ -16,4 +17,6 @@ export interface ServerContext {
   franking: FrankingService;
   /** Child-safety rules (docs/safety.md). */
   safety: SafetyService;
+  /** Known-image detection, evidence, authority reports (docs/known-images.md). */
+  detection: DetectionService;
 }

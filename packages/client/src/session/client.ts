@@ -730,8 +730,14 @@ export class SafelightClient {
   async report(
     messageId: string,
     reason: ReportReason,
-    opts: { note?: string; contextCount?: number } = {},
-  ): Promise<{ reportId: string; verified: number; unverified: string[] }> {
+    opts: {
+      note?: string;
+      contextCount?: number;
+      /** Decrypted attachments of the reported messages, revealed to the server for known-image checks
+       *  and kept as evidence (docs/known-images.md); at most 10, 8 MiB in all. */
+      attachments?: { messageId: string; name: string; type: string; bytes: Uint8Array }[];
+    } = {},
+  ): Promise<{ reportId: string; verified: number; unverified: string[]; attachments?: number }> {
     const target = await this.opts.store.getMessage(messageId);
     if (!target) throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} on this device`);
     const reported = openingOf(target);
@@ -743,7 +749,15 @@ export class SafelightClient {
       .filter((o): o is Opening => o !== undefined)
       .slice(-(opts.contextCount ?? DEFAULT_REPORT_CONTEXT));
     return this.authed((a) =>
-      a.report({ reason, ...(opts.note ? { note: opts.note } : {}), reported, context: opts.contextCount === 0 ? [] : context }),
+      a.report({
+        reason,
+        ...(opts.note ? { note: opts.note } : {}),
+        reported,
+        context: opts.contextCount === 0 ? [] : context,
+        ...(opts.attachments?.length
+          ? { attachments: opts.attachments.map((f) => ({ messageId: f.messageId, name: f.name, type: f.type, data: toB64(f.bytes) })) }
+          : {}),
+      }),
     );
   }
 

@@ -137,8 +137,8 @@ export class Api {
       "/v1/franking/keys",
     );
   }
-  report(body: { reason: ReportReason; note?: string; reported: Opening; context: Opening[] }) {
-    return this.http.request<{ reportId: string; verified: number; unverified: string[] }>("POST", "/v1/reports", body);
+  report(body: { reason: ReportReason; note?: string; reported: Opening; context: Opening[]; attachments?: { messageId: string; name: string; type: string; data: string }[] }) {
+    return this.http.request<{ reportId: string; verified: number; unverified: string[]; attachments?: number }>("POST", "/v1/reports", body);
   }
   modReports(status: "open" | "decided" | "all") {
     return this.http.request<{ reports: ReportSummary[] }>("GET", `/v1/mod/reports?status=${status}`);

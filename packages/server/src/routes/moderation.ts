@@ -50,6 +50,7 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
       note: r.note,
       groupId: toB64(r.groupId),
       messageCount: r.messageCount,
+      priority: ctx.detection.store.detectionItem(r.reportId)?.priority ?? "normal",
       reporter: { accountId: r.reporterAccountId, name: await nameOf(r.reporterAccountId) },
       reported: { accountId: r.reportedAccountId, name: await nameOf(r.reportedAccountId) },
     };
@@ -58,6 +59,9 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
   async function reportJson(r: ReportRecord) {
     return {
       ...(await summaryJson({ ...r, messageCount: r.messages.length })),
+      // Known-image detection (docs/known-images.md): flag and preserved files' metadata, no content.
+      detection: ctx.detection.store.detectionItem(r.reportId) ?? null,
+      evidence: ctx.detection.evidenceSummary(r.reportId),
       messages: await Promise.all(
         r.messages.map(async (m) => {
           const content = decodeContent(m.content);
@@ -128,6 +132,7 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
       };
       await mod.decide(decision);
       await audited(request, "report.decide", report.reportId, { action: decision.action, subject: decision.subjectAccountId });
+      if (decision.action === "escalate") await ctx.detection.escalate(report, decision.moderatorAccountId, decision.note);
       request.log.info({ reportId: report.reportId, action: decision.action }, "moderation decision");
       return { decisionId: decision.decisionId };
     },

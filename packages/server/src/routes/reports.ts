@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { toB64, type FrankContext } from "@safelight/protocol";
+import { toB64, type FrankContext, type FrankOpening } from "@safelight/protocol";
 import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
@@ -8,16 +8,23 @@ import { b64, object, replies } from "../schemas.js";
 import { REPORT_REASONS, type ReportReason, type ReportedMessageRecord } from "../storage/moderation.js";
 import { b64Field } from "../wire.js";
 
-interface OpeningBody {
+type OpeningBody = FrankOpening;
+
+/** Attachments the reporter's client decrypted and reveals with the report (docs/known-images.md). */
+interface AttachmentBody {
   messageId: string;
-  groupId: string;
-  senderAccountId: string;
-  acceptedAt: number;
-  content: string;
-  keyId: string;
-  serverFrank: string;
-  signature: string;
+  name: string;
+  type: string;
+  data: string;
 }
+const MAX_ATTACHMENTS = 10;
+const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
+const attachmentSchema = object({
+  messageId: { type: "string", maxLength: 64 },
+  name: { type: "string", maxLength: 255 },
+  type: { type: "string", maxLength: 100 },
+  data: { ...b64, maxLength: Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) },
+});
 
 const openingSchema = object({
   messageId: { type: "string", maxLength: 64 },
@@ -63,10 +70,11 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
     };
   }
 
-  app.post<{ Body: { reason: ReportReason; note?: string; reported: OpeningBody; context?: OpeningBody[] } }>(
+  app.post<{ Body: { reason: ReportReason; note?: string; reported: OpeningBody; context?: OpeningBody[]; attachments?: AttachmentBody[] } }>(
     "/v1/reports",
     {
       onRequest: authenticate,
+      bodyLimit: ctx.config.limits.maxJsonBytes + Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 64 * 1024,
       schema: {
         body: object(
           {
@@ -74,8 +82,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
             note: { type: "string", maxLength: 2000 },
             reported: openingSchema,
             context: { type: "array", maxItems: ctx.config.maxReportContext, items: openingSchema },
+            attachments: { type: "array", maxItems: MAX_ATTACHMENTS, items: attachmentSchema },
           },
-          ["note", "context"],
+          ["note", "context", "attachments"],
         ),
         response: replies(201, {
           type: "object",
@@ -83,6 +92,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
             reportId: { type: "string" },
             verified: { type: "integer" },
             unverified: { type: "array", items: { type: "string" } },
+            attachments: { type: "integer" },
           },
           required: ["reportId", "verified", "unverified"],
         }),
@@ -90,7 +100,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
     },
     async (request, reply) => {
       const reporter = caller(request);
-      const { reason, note = "", reported, context = [] } = request.body;
+      const { reason, note = "", reported, context = [], attachments = [] } = request.body;
       const target = await verify(reported, reporter.accountId);
       if (!target.verified) {
         throw new ApiError("SL_ERR_REPORT_UNVERIFIED", "the reported message does not verify as delivered to you");
@@ -103,6 +113,13 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
           return { ...checked, verified: checked.verified && inPlace };
         }),
       );
+      // Attachments must belong to a verified message of this report, and stay within the size cap.
+      const verifiedIds = new Set([target, ...others].filter((m) => m.verified).map((m) => m.messageId));
+      const files = attachments.map((a) => {
+        if (!verifiedIds.has(a.messageId)) throw new ApiError("SL_ERR_BAD_REQUEST", "attachments must belong to a verified message of the report");
+        return { messageId: a.messageId, name: a.name, type: a.type, bytes: b64Field(a.data, "attachments.data") };
+      });
+      if (files.reduce((n, f) => n + f.bytes.length, 0) > MAX_ATTACHMENT_BYTES) throw new ApiError("SL_ERR_TOO_LARGE", `attachments exceed ${MAX_ATTACHMENT_BYTES} bytes`);
       const reportId = randomId();
       const now = Date.now();
       const stored = await ctx.storage.moderation.insertReport({
@@ -125,9 +142,16 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
         subject: reportId,
         detail: JSON.stringify({ reason, reported: reported.senderAccountId, messages: others.length + 1 }),
       });
-      request.log.info({ reportId, reason, messages: others.length + 1 }, "report received");
+      const checked = await ctx.detection.reportAttachments({ reportId, reporterAccountId: reporter.accountId, reportedAccountId: reported.senderAccountId }, files);
+      request.log.info({ reportId, reason, messages: others.length + 1, attachments: files.length, flagged: checked.flagged }, "report received");
       reply.code(201);
-      return { reportId, verified: others.filter((o) => o.verified).length + 1, unverified: others.filter((o) => !o.verified).map((o) => o.messageId) };
+      return {
+        reportId,
+        verified: others.filter((o) => o.verified).length + 1,
+        unverified: others.filter((o) => !o.verified).map((o) => o.messageId),
+        // How many were received; whether one matched is for moderators only (no list oracle for reporters).
+        ...(files.length ? { attachments: files.length } : {}),
+      };
     },
   );
 }

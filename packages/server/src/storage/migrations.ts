@@ -214,4 +214,77 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, subject_id, reason)
   );
   `,
+  // v5: known-image detection (docs/known-images.md): hash lists, pictures, encrypted evidence, authority reports.
+  `
+  CREATE TABLE hash_lists (
+    list_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source_org TEXT NOT NULL,
+    threshold INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    hash_count INTEGER NOT NULL,
+    distinct_count INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at INTEGER NOT NULL,
+    retired_by TEXT,
+    retired_at INTEGER,
+    replaces TEXT
+  );
+  CREATE TABLE hash_list_entries (
+    list_id TEXT NOT NULL REFERENCES hash_lists(list_id),
+    position INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    entry_id TEXT,
+    label TEXT,
+    PRIMARY KEY (list_id, position)
+  );
+  CREATE TABLE pictures (
+    owner_kind TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data BLOB,
+    sha256 BLOB NOT NULL,
+    pdq TEXT,
+    created_at INTEGER NOT NULL,
+    checked_at INTEGER,
+    PRIMARY KEY (owner_kind, owner_id)
+  );
+  CREATE TABLE evidence (
+    evidence_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject_account TEXT NOT NULL,
+    report_id TEXT,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 BLOB NOT NULL,
+    pdq TEXT,
+    quality INTEGER,
+    matches TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    viewed_by_esp INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX evidence_expiry ON evidence(expires_at);
+  CREATE INDEX evidence_report ON evidence(report_id);
+  CREATE TABLE detection_items (
+    report_id TEXT PRIMARY KEY,
+    priority TEXT NOT NULL,
+    source TEXT NOT NULL,
+    flagged INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE authority_reports (
+    report_id TEXT PRIMARY KEY,
+    produced_by TEXT NOT NULL,
+    produced_at INTEGER NOT NULL,
+    json_path TEXT NOT NULL,
+    xml_path TEXT NOT NULL,
+    json_sha256 BLOB NOT NULL
+  );
+  `,
 ];

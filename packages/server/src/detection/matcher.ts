@@ -1,0 +1,78 @@
+/**
+ * Checking an image the server can see (docs/known-images.md): SHA-256 for exact copies of material
+ * already matched, then decode + PDQ (@safelight/pdq) and every active list within its threshold.
+ * Checks run through a small queue (bounded concurrency) so a burst of uploads cannot starve requests.
+ */
+import { createHash } from "node:crypto";
+import { type Hash256, ImageInputError, decodeImage, hashImage, hashToHex } from "@safelight/pdq";
+import type { HashListService, ListMatch } from "./hashLists.js";
+
+export interface ImageCheck {
+  sha256: string;
+  /** Undefined when the image could not be decoded. */
+  pdq: string | undefined;
+  quality: number | undefined;
+  matches: ListMatch[];
+  /** Matched because its SHA-256 equals material already matched (no decode needed). */
+  exact: boolean;
+  /** Why the image could not be decoded (not an image, too many pixels, truncated). */
+  invalid: string | undefined;
+}
+
+export interface MatcherOptions {
+  maxPixels: number;
+  concurrency: number;
+}
+
+export class ImageMatcher {
+  /** SHA-256 (hex) of material that matched a list → those matches; exact copies skip the decode. */
+  private readonly known = new Map<string, { matches: ListMatch[]; pdq: string; quality: number }>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly lists: HashListService,
+    private readonly options: MatcherOptions,
+  ) {}
+
+  rememberMatch(sha256: string, matches: ListMatch[], pdq: string, quality: number): void {
+    if (matches.length) this.known.set(sha256, { matches, pdq, quality });
+  }
+
+  matchHash(hash: Hash256): ListMatch[] {
+    return this.lists.match(hash);
+  }
+
+  /** Runs the check in the queue; resolves with the verdict. */
+  async check(bytes: Uint8Array): Promise<ImageCheck> {
+    if (this.running >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await this.checkNow(bytes);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async checkNow(bytes: Uint8Array): Promise<ImageCheck> {
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const exact = this.known.get(sha256);
+    // Lists may have been retired since: only matches of lists still active count.
+    const activeIds = new Set(this.lists.active.map((l) => l.listId));
+    const stillActive = exact?.matches.filter((m) => activeIds.has(m.listId)) ?? [];
+    if (exact && stillActive.length) return { sha256, pdq: exact.pdq, quality: exact.quality, matches: stillActive, exact: true, invalid: undefined };
+    let image;
+    try {
+      image = await decodeImage(bytes, { maxPixels: this.options.maxPixels });
+    } catch (err) {
+      if (err instanceof ImageInputError) return { sha256, pdq: undefined, quality: undefined, matches: [], exact: false, invalid: err.message };
+      throw err;
+    }
+    const { hash, quality } = hashImage(image);
+    const matches = this.lists.match(hash);
+    const pdq = hashToHex(hash);
+    this.rememberMatch(sha256, matches, pdq, quality);
+    return { sha256, pdq, quality, matches, exact: false, invalid: undefined };
+  }
+}

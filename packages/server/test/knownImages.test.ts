@@ -1,0 +1,343 @@
+/**
+ * Known-image detection against the real server (in-process, real HTTP; docs/known-images.md):
+ * 1. a profile picture near a listed hash is refused, queued high-priority with evidence; an unrelated one passes;
+ * 2. a reported attachment that matches is flagged in the report;
+ * 3. escalation writes a CyberTipline-style report that validates against docs/cybertip-report.schema.json;
+ * 4. evidence is ciphertext in the raw files, readable with the moderation key, and deleted after retention.
+ */
+import { createDecipheriv } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import Ajv from "ajv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashFile, hashToHex } from "@safelight/pdq";
+import { SafelightClient } from "@safelight/client";
+import { SqliteClientStore } from "@safelight/client/node";
+import { nodeCryptoProvider } from "@safelight/protocol/node";
+import { setAccountRole, startServer, type RunningServer } from "../src/index.js";
+import { merkleRoot, merkleRootRecursive } from "../src/detection/merkle.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const repo = resolve(here, "../../..");
+const vectors = process.env.SAFELIGHT_VECTORS ? resolve(process.env.SAFELIGHT_VECTORS) : resolve(repo, "../shared/vectors");
+const image = (...p: string[]) => {
+  const path = join(vectors, "pdq", "images", ...p);
+  if (!existsSync(path)) throw new Error(`PDQ vector image missing: ${path} (set SAFELIGHT_VECTORS)`);
+  return path;
+};
+const ORIG = image("bridge-mods", "aaa-orig.jpg");
+const BLURRED = image("bridge-mods", "blur-a-lot.jpg"); // 4 bits from ORIG
+const RESIZED = image("bridge-mods", "shrink-a-lot.jpg"); // 16 bits from ORIG
+const UNRELATED = image("misc-images", "c.png"); // 146 bits from ORIG
+
+interface Env {
+  dir: string;
+  server: RunningServer;
+  stores: Map<string, SqliteClientStore>;
+  files: Map<string, Uint8Array>;
+}
+
+async function boot(options: Record<string, unknown> = {}): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), "safelight-known-"));
+  const server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...options });
+  return { dir, server, stores: new Map(), files: new Map() };
+}
+
+async function client(env: Env, name: string): Promise<SafelightClient> {
+  const store = new SqliteClientStore(join(env.dir, `${name}.db`));
+  env.stores.set(name, store);
+  const c = new SafelightClient({
+    store,
+    provider: nodeCryptoProvider,
+    // The reporter's client keeps decrypted attachments; a report can reveal them.
+    fileSink: async (messageId, fileName, bytes) => {
+      env.files.set(`${name}/${messageId}/${fileName}`, bytes);
+      return `${messageId}/${fileName}`;
+    },
+  });
+  await c.register(env.server.url, name, "1990-05-05");
+  return c;
+}
+
+async function http(env: Env, who: string, method: string, path: string, body?: unknown, type = "application/json") {
+  const token = (await env.stores.get(who)!.getProfile())!.token;
+  const res = await fetch(new URL(path, env.server.url), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": type }) },
+    body: body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = Buffer.from(await res.arrayBuffer());
+  let json: any;
+  try {
+    json = JSON.parse(text.toString());
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, bytes: new Uint8Array(text) };
+}
+
+const accountId = async (env: Env, name: string) => (await env.stores.get(name)!.getProfile())!.accountId;
+
+let origHex: string;
+beforeAll(async () => {
+  origHex = hashToHex((await hashFile(ORIG)).hash);
+});
+
+describe("known-image detection", () => {
+  let env: Env;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+  let listId: string;
+
+  beforeAll(async () => {
+    env = await boot();
+    [alice, bob] = (await Promise.all(["alice", "bob", "ada", "mo"].map((n) => client(env, n)))) as [SafelightClient, SafelightClient];
+    expect(await setAccountRole(join(env.dir, "server"), "ada", "admin")).toBe(true);
+    expect(await setAccountRole(join(env.dir, "server"), "mo", "moderator")).toBe(true);
+  });
+
+  afterAll(async () => {
+    await env.server.close();
+    for (const s of env.stores.values()) await s.close?.();
+    rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  it("admins import lists (others may not); the digest is public and counts are kept", async () => {
+    const csv = `hash,id,label\n${origHex},test-0001,test-image\n${"0".repeat(63)}1,test-0002,filler\n`;
+    expect((await http(env, "mo", "POST", "/v1/admin/hash-lists", { name: "test list", sourceOrg: "Test Org", csv })).status).toBe(403);
+    const bad = await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "bad", sourceOrg: "Test Org", csv: "hash\nnothex\n" });
+    expect(bad.status).toBe(400);
+    const r = await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "test list", sourceOrg: "Test Org", threshold: 31, csv });
+    expect(r.status).toBe(201);
+    expect(r.json.list).toMatchObject({ name: "test list", sourceOrg: "Test Org", threshold: 31, status: "active", hashCount: 2, distinctCount: 2 });
+    listId = r.json.list.listId;
+    const digest = await (await fetch(new URL("/v1/hash-lists/digest", env.server.url))).json();
+    expect(digest.distinctHashes).toBe(2);
+    expect(digest.root).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(digest)).not.toContain(origHex);
+    const sorted = [origHex, `${"0".repeat(63)}1`].sort().map((h) => Buffer.from(h, "hex"));
+    expect(digest.root).toBe(merkleRoot(sorted).toString("hex"));
+  });
+
+  it("1. a blurred or resized copy of a listed image is refused as a profile picture; the queue has it with evidence", async () => {
+    for (const path of [BLURRED, RESIZED]) {
+      const r = await http(env, "alice", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(path)), "image/jpeg");
+      expect(r.status).toBe(422);
+      expect(r.json.error).toEqual({ code: "SL_ERR_IMAGE_REFUSED", message: "this image could not be accepted" });
+    }
+    const me = await accountId(env, "alice");
+    expect((await http(env, "bob", "GET", `/v1/accounts/${me}/picture`)).status).toBe(404);
+
+    const queue = await http(env, "mo", "GET", "/v1/mod/reports");
+    const items = queue.json.reports.filter((q: any) => q.reported.accountId === me);
+    expect(items).toHaveLength(2);
+    for (const item of items) {
+      expect(item).toMatchObject({ reason: "child_sexual_exploitation", priority: "high", status: "open" });
+      const detail = await http(env, "mo", "GET", `/v1/mod/reports/${item.reportId}`);
+      expect(detail.json.detection).toMatchObject({ priority: "high", flagged: true, source: "profile-picture" });
+      expect(detail.json.evidence).toHaveLength(1);
+      expect(detail.json.evidence[0].matches[0]).toMatchObject({ listId, sourceOrg: "Test Org", entryId: "test-0001" });
+      expect(detail.json.evidence[0].matches[0].distance).toBeLessThanOrEqual(31);
+    }
+  });
+
+  it("1. an unrelated picture passes and is served", async () => {
+    const bytes = new Uint8Array(readFileSync(UNRELATED));
+    const r = await http(env, "bob", "PUT", "/v1/profile/picture", bytes, "image/png");
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status: "ok" });
+    const got = await http(env, "alice", "GET", `/v1/accounts/${await accountId(env, "bob")}/picture`);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect((await http(env, "alice", "PUT", "/v1/profile/picture", new TextEncoder().encode("not an image"), "image/png")).status).toBe(415);
+  });
+
+  let flaggedReportId: string;
+  let attachmentBytes: Uint8Array;
+
+  it("2. a reported attachment that matches a list is flagged in the report", async () => {
+    attachmentBytes = new Uint8Array(readFileSync(RESIZED));
+    await alice.sendText("bob", "hi");
+    const sent = await alice.sendText("bob", "look at this", [{ name: "photo.jpg", type: "image/jpeg", bytes: attachmentBytes }]);
+    await bob.sync();
+    await bob.acceptRequest("alice"); // a first contact is a message request: attachments come once accepted
+    const received = (await bob.history()).filter((m) => !m.outgoing);
+    const target = received.find((m) => m.text === "look at this")!;
+    expect(target.id).toBe(sent.id);
+    const opened = env.files.get(`bob/${target.id}/photo.jpg`)!;
+    expect(Buffer.from(opened).equals(Buffer.from(attachmentBytes))).toBe(true);
+    const r = await bob.report(target.id, "child_sexual_exploitation", {
+      note: "image",
+      attachments: [{ messageId: target.id, name: "photo.jpg", type: "image/jpeg", bytes: opened }],
+    });
+    expect(r).toMatchObject({ verified: 2, attachments: 1 });
+    expect(JSON.stringify(r)).not.toContain("flag"); // no list oracle for the reporter
+    flaggedReportId = r.reportId;
+
+    const detail = await http(env, "mo", "GET", `/v1/mod/reports/${r.reportId}`);
+    expect(detail.json.priority).toBe("high");
+    expect(detail.json.detection).toMatchObject({ flagged: true, source: "report-attachment" });
+    expect(detail.json.evidence[0]).toMatchObject({ name: "photo.jpg", kind: "report-attachment", viewedByEsp: false });
+    expect(detail.json.evidence[0].matches[0]).toMatchObject({ listId, entryId: "test-0001" });
+
+    // An unrelated attachment is preserved but not flagged.
+    const other = await alice.sendText("bob", "holiday", [{ name: "c.png", type: "image/png", bytes: new Uint8Array(readFileSync(UNRELATED)) }]);
+    await bob.sync();
+    const r2 = await bob.report(other.id, "harassment", {
+      contextCount: 0,
+      attachments: [{ messageId: other.id, name: "c.png", type: "image/png", bytes: env.files.get(`bob/${other.id}/c.png`)! }],
+    });
+    const d2 = await http(env, "mo", "GET", `/v1/mod/reports/${r2.reportId}`);
+    expect(d2.json).toMatchObject({ priority: "normal", detection: { flagged: false } });
+    // Attachments must belong to a verified message of the report.
+    await expect(
+      bob.report(received.find((m) => m.text === "hi")!.id, "other", { contextCount: 0, attachments: [{ messageId: "someone-else", name: "x", type: "image/png", bytes: new Uint8Array(4) }] }),
+    ).rejects.toMatchObject({ code: "SL_ERR_BAD_REQUEST" });
+  });
+
+  it("3. escalation produces a CyberTipline-style report that validates, with hashes and franked messages; the audit log records who", async () => {
+    // A moderator views the file first: the export must say a person at the ESP viewed it.
+    const ev = (await http(env, "mo", "GET", `/v1/mod/reports/${flaggedReportId}/evidence`)).json.evidence[0];
+    const content = await http(env, "mo", "GET", `/v1/mod/evidence/${ev.evidenceId}/content`);
+    expect(Buffer.from(content.bytes).equals(Buffer.from(attachmentBytes))).toBe(true);
+
+    const d = await http(env, "mo", "POST", `/v1/mod/reports/${flaggedReportId}/decision`, { action: "escalate", note: "known image" });
+    expect(d.status).toBe(200);
+    const base = join(env.dir, "server", "cybertip", flaggedReportId);
+    const doc = JSON.parse(readFileSync(`${base}.json`, "utf8"));
+    const xml = readFileSync(`${base}.xml`, "utf8");
+
+    const schema = JSON.parse(readFileSync(join(repo, "docs", "cybertip-report.schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    // …and a broken one does not.
+    expect(validate({ ...doc, uploadedFiles: [{ ...doc.uploadedFiles[0], hashes: { sha256: "xyz" } }] })).toBe(false);
+
+    const sha = (await import("node:crypto")).createHash("sha256").update(attachmentBytes).digest("hex");
+    expect(doc.uploadedFiles).toHaveLength(1);
+    expect(doc.uploadedFiles[0]).toMatchObject({ hashes: { sha256: sha }, fileViewedByEsp: true, source: "report-attachment" });
+    expect(doc.uploadedFiles[0].hashes.pdq).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.uploadedFiles[0].matches[0]).toMatchObject({ listName: "test list", sourceOrg: "Test Org" });
+    expect(doc.incidentSummary.incidentType).toBe("Child Pornography (possession, manufacture, and distribution)");
+    expect(doc.reportedPerson).toMatchObject({ screenName: "alice", espUserId: await accountId(env, "alice") });
+    expect(doc.chatEvidence.messages.map((m: any) => [m.text, m.verified, m.reportedMessage])).toEqual([
+      ["hi", true, false],
+      ["look at this", true, true],
+    ]);
+    expect(doc.chatEvidence.messages[1].attachmentNames).toEqual(["photo.jpg"]);
+    expect(doc.chatEvidence.messages[1].franking.serverFrank.length).toBeGreaterThan(20);
+    expect(doc.producedBy.screenName).toBe("mo");
+
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<report /);
+    for (const tag of ["incidentSummary", "incidentType", "incidentDateTime", "reporter", "reportingPerson", "personOrUserReported", "fileDetails", "fileViewedByEsp", "chatImIncident"]) {
+      expect(xml).toContain(`<${tag}`);
+    }
+    expect(xml).toContain(`<originalFileHash hashType="SHA256">${sha}</originalFileHash>`);
+    expect(xml).toContain("<text>look at this</text>");
+
+    const audit = await http(env, "mo", "GET", "/v1/mod/audit?limit=1000");
+    expect(audit.json.intact).toBe(true);
+    const produced = audit.json.entries.find((e: any) => e.action === "authority-report.produce");
+    expect(produced).toMatchObject({ actorAccountId: await accountId(env, "mo"), subject: flaggedReportId });
+    expect(audit.json.entries.map((e: any) => e.action)).toEqual(expect.arrayContaining(["evidence.preserve", "evidence.view", "detection.match", "hashlist.import"]));
+  });
+
+  it("4. evidence is ciphertext in the raw database and files; the moderation key opens it", async () => {
+    const dataDir = join(env.dir, "server");
+    const keyFile = join(dataDir, "moderation.key");
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    // No file of the data directory holds any 64-byte window of the plaintext (the JPEG, or the blurred upload).
+    const needles = [attachmentBytes, new Uint8Array(readFileSync(BLURRED))].map((b) => Buffer.from(b.subarray(4096, 4160)));
+    for (const f of readdirSync(dataDir, { recursive: true }) as string[]) {
+      const path = join(dataDir, f);
+      if (!statSync(path).isFile()) continue;
+      const raw = readFileSync(path);
+      for (const n of needles) expect(raw.includes(n), `${f} holds plaintext`).toBe(false);
+    }
+    // With the key (docs/known-images.md format): AES-256-GCM, AAD "safelight-evidence-v1:<id>", tag appended.
+    const db = new Database(join(dataDir, "safelight.db"), { readonly: true });
+    const row = db.prepare("SELECT evidence_id, nonce, ciphertext FROM evidence WHERE report_id = ?").get(flaggedReportId) as { evidence_id: string; nonce: Buffer; ciphertext: Buffer };
+    db.close();
+    const key = Buffer.from(readFileSync(keyFile, "utf8").trim(), "hex");
+    const d = createDecipheriv("aes-256-gcm", key, row.nonce);
+    d.setAAD(Buffer.from(`safelight-evidence-v1:${row.evidence_id}`));
+    d.setAuthTag(row.ciphertext.subarray(-16));
+    const plain = Buffer.concat([d.update(row.ciphertext.subarray(0, -16)), d.final()]);
+    expect(plain.equals(Buffer.from(attachmentBytes))).toBe(true);
+    // A wrong key fails the tag.
+    const wrong = createDecipheriv("aes-256-gcm", Buffer.alloc(32, 7), row.nonce);
+    wrong.setAAD(Buffer.from(`safelight-evidence-v1:${row.evidence_id}`));
+    wrong.setAuthTag(row.ciphertext.subarray(-16));
+    expect(() => Buffer.concat([wrong.update(row.ciphertext.subarray(0, -16)), wrong.final()])).toThrow();
+  });
+
+  it("retiring and replacing lists changes matching and the digest; transparency figures count it all", async () => {
+    const before = (await (await fetch(new URL("/v1/hash-lists/digest", env.server.url))).json()).root;
+    const rep = await http(env, "ada", "PUT", `/v1/admin/hash-lists/${listId}`, { name: "test list v2", sourceOrg: "Test Org", threshold: 8, csv: `${origHex}\n` });
+    expect(rep.status).toBe(200);
+    expect(rep.json.list).toMatchObject({ replaces: listId, threshold: 8, hashCount: 1 });
+    const lists = (await http(env, "ada", "GET", "/v1/admin/hash-lists")).json.lists;
+    expect(lists.find((l: any) => l.listId === listId)).toMatchObject({ status: "retired" });
+    const after = (await (await fetch(new URL("/v1/hash-lists/digest", env.server.url))).json()).root;
+    expect(after).not.toBe(before);
+    // Threshold 8: the resized copy (16 bits away) now passes, the blurred one (4 bits) still not.
+    expect((await http(env, "alice", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(RESIZED)), "image/jpeg")).status).toBe(200);
+    expect((await http(env, "alice", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(422);
+    // After the retirement, nothing matches.
+    expect((await http(env, "ada", "POST", `/v1/admin/hash-lists/${rep.json.list.listId}/retire`)).status).toBe(200);
+    expect((await http(env, "alice", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(200);
+
+    expect((await http(env, "mo", "GET", "/v1/admin/transparency")).status).toBe(403);
+    const t = await http(env, "ada", "GET", "/v1/admin/transparency?period=day");
+    expect(t.status).toBe(200);
+    const total = (k: string) => t.json.periods.reduce((n: number, p: any) => n + (p[k] ?? 0), 0);
+    expect(total("knownImageMatches")).toBe(4); // 2 refused uploads, 1 flagged report, 1 refused after replacement
+    expect(total("blockedUploads")).toBe(3);
+    expect(total("flaggedReports")).toBe(1);
+    expect(total("userReports")).toBe(2);
+    expect(total("escalations")).toBe(1);
+    expect(total("authorityReports")).toBe(1);
+    expect(t.json.hashLists).toMatchObject({ active: 0, retired: 2 });
+  });
+});
+
+describe("evidence retention", () => {
+  it("4. evidence is deleted after the retention period, and the deletion is in the custody log", async () => {
+    const env = await boot({ evidenceRetentionMs: 1500, sweepIntervalMs: 200 });
+    try {
+      await Promise.all(["eve", "ada"].map((n) => client(env, n)));
+      await setAccountRole(join(env.dir, "server"), "ada", "admin");
+      expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "l", sourceOrg: "o", csv: `${origHex}\n` })).status).toBe(201);
+      expect((await http(env, "eve", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(422);
+      const count = () => {
+        const db = new Database(join(env.dir, "server", "safelight.db"), { readonly: true });
+        try {
+          return (db.prepare("SELECT COUNT(*) AS n FROM evidence").get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      };
+      expect(count()).toBe(1);
+      const deadline = Date.now() + 10_000;
+      while (count() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(count()).toBe(0);
+      await setAccountRole(join(env.dir, "server"), "ada", "admin");
+      const audit = await http(env, "ada", "GET", "/v1/mod/audit?limit=100");
+      expect(audit.json.entries.find((e: any) => e.action === "evidence.delete")).toMatchObject({ actorAccountId: "system" });
+      expect(audit.json.intact).toBe(true);
+    } finally {
+      await env.server.close();
+      rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Merkle root", () => {
+  it("the iterative root equals RFC 6962's recursive definition for 0..40 leaves", () => {
+    const leaves = Array.from({ length: 40 }, (_, i) => Buffer.alloc(32, i));
+    for (let n = 0; n <= 40; n++) expect(merkleRoot(leaves.slice(0, n)).equals(merkleRootRecursive(leaves.slice(0, n)))).toBe(true);
+  });
+});
