@@ -6,8 +6,12 @@ import { SqliteClientStore, directoryFileSink } from "@safelight/client/node";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
 import type { Command } from "commander";
 
+export function profileDir(cmd: Command): string {
+  return resolve(cmd.optsWithGlobals<{ profile: string }>().profile);
+}
+
 export async function openProfile(cmd: Command): Promise<{ client: SafelightClient; dir: string }> {
-  const dir = resolve(cmd.optsWithGlobals<{ profile: string }>().profile);
+  const dir = profileDir(cmd);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const client = new SafelightClient({
     store: new SqliteClientStore(join(dir, "client.db")),

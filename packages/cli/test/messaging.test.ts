@@ -54,6 +54,19 @@ describe("messaging core (CLI against the real server)", () => {
     expect(again.map((m) => m.conversation)).toEqual([atBob[0]!.conversation]);
   });
 
+  it("muting hides an account's messages from sync without telling it; unmuting shows them again", async () => {
+    await ok(["--profile", p("bob"), "mute", "Alice"]);
+    await send("alice", "bob", "you cannot see me");
+    const text = await ok(["--profile", p("bob"), "sync", "--wait", "10"]);
+    expect(text).not.toContain("you cannot see me");
+    await send("alice", "bob", "still muted");
+    const json = await syncJson(p("bob"), 10);
+    expect(json.map((m) => [m.text, (m as { muted?: boolean }).muted])).toEqual([["still muted", true]]);
+    await ok(["--profile", p("bob"), "unmute", "alice"]);
+    await send("alice", "bob", "visible again");
+    expect(await ok(["--profile", p("bob"), "sync", "--wait", "10"])).toContain("alice: visible again");
+  });
+
   it("a group of three; adding and removing members", async () => {
     const title = "Secret Book Club Title";
     sentPlaintexts.push(title);

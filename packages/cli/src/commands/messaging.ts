@@ -3,7 +3,8 @@ import { basename, extname } from "node:path";
 import type { OutgoingFile, ReceivedMessage, SafelightClient } from "@safelight/client";
 import type { Command } from "commander";
 import { parseNameList, parseSeconds } from "../args.js";
-import { withClient } from "../profile.js";
+import { MuteList } from "../mutes.js";
+import { profileDir, withClient } from "../profile.js";
 
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
@@ -29,7 +30,8 @@ async function loadFile(path: string): Promise<OutgoingFile> {
   };
 }
 
-function printMessage(m: ReceivedMessage, json: boolean): void {
+function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
+  if (muted && !json) return;
   if (json) {
     process.stdout.write(
       JSON.stringify({
@@ -42,6 +44,7 @@ function printMessage(m: ReceivedMessage, json: boolean): void {
         text: m.text,
         sentAt: m.sentAt,
         ...(m.request ? { request: true } : {}),
+        ...(muted ? { muted: true } : {}),
         ...(m.files.length ? { files: m.files.map((f) => f.path || null), fileErrors: m.files.map((f) => f.error ?? null) } : {}),
       }) + "\n",
     );
@@ -98,7 +101,8 @@ export function registerMessagingCommands(program: Command): void {
               : `${new Date(n.sentAt).toISOString()} safety notice about ${n.name}: ${n.text}\n`,
           ),
         );
-        for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true);
+        const mutes = new MuteList(profileDir(cmd));
+        for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true, mutes.has(m.from));
       });
     });
 
@@ -117,6 +121,17 @@ export function registerMessagingCommands(program: Command): void {
         }
       });
     });
+
+  for (const [verb, muted] of [["mute", true], ["unmute", false]] as const) {
+    program
+      .command(verb)
+      .description(muted ? "stop showing an account's messages in sync (they still arrive; the account is not told)" : "show an account's messages again")
+      .argument("<name>", "account name")
+      .action((name: string, _opts: unknown, cmd: Command) => {
+        new MuteList(profileDir(cmd)).set(name, muted);
+        process.stdout.write(`${muted ? "muted" : "unmuted"} ${name}\n`);
+      });
+  }
 
   const group = program.command("group").description("group conversations");
   group
