@@ -3,6 +3,7 @@ import { registerPdqCommands } from "./commands/pdq.js";
 import { registerAccountCommands } from "./commands/account.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
+import { registerKnownImageCommands } from "./commands/knownImages.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerAccountCommands(program);
   registerMessagingCommands(program);
   registerModerationCommands(program);
+  registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);
   registerPdqCommands(program);
   return program;

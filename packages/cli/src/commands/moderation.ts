@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { DecisionAction, ReportDetail, ReportReason } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
@@ -40,11 +41,17 @@ export function registerModerationCommands(program: Command): void {
     .requiredOption("--reason <reason>", `one of ${REASONS.join(", ")}`, oneOf(REASONS))
     .option("--context <n>", "how many preceding messages to include (0-10)", parseContext, 10)
     .option("--note <text>", "a note for the moderators")
-    .action(async (messageId: string, opts: { reason: ReportReason; context: number; note?: string }, cmd: Command) => {
+    .option("--attach", "reveal the message's decrypted attachments too (checked for known images, kept as evidence)")
+    .action(async (messageId: string, opts: { reason: ReportReason; context: number; note?: string; attach?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
+        const message = opts.attach ? (await client.history()).find((m) => m.id === messageId) : undefined;
+        const attachments = await Promise.all(
+          (message?.files ?? []).filter((f) => f.path && !f.error).map(async (f) => ({ messageId, name: f.name, type: f.type, bytes: new Uint8Array(await readFile(f.path)) })),
+        );
         const r = await client.report(messageId, opts.reason, {
           contextCount: opts.context,
           ...(opts.note ? { note: opts.note } : {}),
+          ...(attachments.length ? { attachments } : {}),
         });
         process.stdout.write(
           `reported: ${r.reportId} (${r.verified} verified message${r.verified === 1 ? "" : "s"}` +

@@ -80,6 +80,22 @@ export interface ReceivedMessage {
   request?: boolean;
 }
 
+/** A hash list as the admin endpoints describe it (docs/known-images.md). */
+export interface HashListInfo {
+  listId: string;
+  name: string;
+  sourceOrg: string;
+  threshold: number;
+  status: "active" | "retired";
+  hashCount: number;
+  distinctCount: number;
+  importedBy: string;
+  importedAt: number;
+  retiredBy: string | null;
+  retiredAt: number | null;
+  replaces: string | null;
+}
+
 export interface ClientOptions {
   store: ClientStore;
   fileSink?: FileSink;
@@ -759,6 +775,30 @@ export class SafelightClient {
           : {}),
       }),
     );
+  }
+
+  /** Known-image detection (docs/known-images.md): pictures for everyone, hash lists and figures for
+   *  admins, detection items and evidence for moderators. */
+  get knownImages() {
+    const q = (params: Record<string, string | number | undefined>) => {
+      const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string | number][];
+      return entries.length ? `?${entries.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&")}` : "";
+    };
+    type ListInput = { name: string; sourceOrg: string; threshold?: number; csv: string; skipInvalid?: boolean };
+    return {
+      setProfilePicture: (bytes: Uint8Array) => this.authed((a) => a.putProfilePicture(bytes)),
+      profilePicture: async (name: string) => this.authed(async (a) => a.getProfilePicture((await this.dir.byName(name)).accountId)),
+      lists: () => this.authed((a) => a.json<{ lists: HashListInfo[] }>("GET", "/v1/admin/hash-lists")),
+      importList: (input: ListInput) => this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("POST", "/v1/admin/hash-lists", input)),
+      replaceList: (listId: string, input: ListInput) =>
+        this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("PUT", `/v1/admin/hash-lists/${encodeURIComponent(listId)}`, input)),
+      retireList: (listId: string) => this.authed((a) => a.json<{ list: HashListInfo }>("POST", `/v1/admin/hash-lists/${encodeURIComponent(listId)}/retire`)),
+      digest: () => this.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
+      transparency: (period: "day" | "month" = "month", from?: number, to?: number) =>
+        this.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
+      detections: () => this.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
+      evidence: (reportId: string) => this.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
+    };
   }
 
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */

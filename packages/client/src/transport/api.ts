@@ -164,4 +164,16 @@ export class Api {
   downloadBlob(blobId: string) {
     return this.http.download(`/v1/blobs/${encodeURIComponent(blobId)}`);
   }
+
+  // ---- known-image detection (docs/known-images.md) ----
+  putProfilePicture(bytes: Uint8Array) {
+    return this.http.upload<{ status: "ok" | "pending" }>("/v1/profile/picture", bytes, "PUT");
+  }
+  getProfilePicture(accountId: string) {
+    return this.http.download(`/v1/accounts/${encodeURIComponent(accountId)}/picture`);
+  }
+  /** Admin and moderator endpoints of known-image detection, as JSON. */
+  json<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown) {
+    return this.http.request<T>(method, path, body);
+  }
 }

@@ -21,11 +21,11 @@ export class HttpTransport {
     return this.send<T>(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
   }
 
-  async upload<T>(path: string, bytes: Uint8Array): Promise<T> {
+  async upload<T>(path: string, bytes: Uint8Array, method: "POST" | "PUT" = "POST"): Promise<T> {
     const headers: Record<string, string> = { "content-type": "application/octet-stream" };
     const token = this.opts.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
-    return this.send<T>("POST", path, headers, bytes as unknown as BodyInit);
+    return this.send<T>(method, path, headers, bytes as unknown as BodyInit);
   }
 
   async download(path: string): Promise<Uint8Array> {

@@ -3,9 +3,9 @@
  * rebuilt for a list when it is imported and dropped when it is retired. Matching asks every active list
  * for entries within that list's own distance threshold.
  */
-import { DEFAULT_MATCH_DISTANCE, type Hash256, MihIndex, hashFromHex, hashToHex, hashToWords32, importHashList } from "@safelight/pdq";
+import { DEFAULT_MATCH_DISTANCE, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
 import { randomId } from "../crypto.js";
-import { merkleRoot, sortedDistinct } from "./merkle.js";
+import { merkleRoot } from "./merkle.js";
 import type { DetectionStore, HashListRecord, ListEntryRow } from "./store.js";
 
 export interface ListMatch {
@@ -48,8 +48,10 @@ export class HashListError extends Error {
 interface LoadedList {
   record: HashListRecord;
   index: MihIndex;
-  /** 32-byte hashes sorted and de-duplicated, for the digest. */
-  root: string;
+  /** The hashes, 32 bytes each in list order (hex byte order), for the digest. */
+  bytes: Buffer;
+  /** This list's Merkle root, computed on first use. */
+  root?: string;
 }
 
 export interface ListsDigest {
@@ -66,6 +68,30 @@ export function hashBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex.toLowerCase(), "hex"));
 }
 
+/**
+ * MihIndex.addPacked layout from 32-byte hashes in hex byte order: 16-bit word w is bytes 30−2w, 31−2w
+ * (big-endian; word 15 first), and packed uint32 k of a hash is word 2k | word 2k+1 << 16.
+ */
+export function packWords(bytes: Uint8Array, n: number): Uint32Array {
+  const out = new Uint32Array(n * 8);
+  for (let i = 0; i < n; i++) {
+    const b = i * 32;
+    for (let k = 0; k < 8; k++) {
+      const lo = (bytes[b + 30 - 4 * k]! << 8) | bytes[b + 31 - 4 * k]!;
+      const hi = (bytes[b + 28 - 4 * k]! << 8) | bytes[b + 29 - 4 * k]!;
+      out[i * 8 + k] = (lo | (hi << 16)) >>> 0;
+    }
+  }
+  return out;
+}
+
+/** The distinct 32-byte rows of `bytes`, sorted (views into it, no copies). */
+export function sortedDistinctRows(bytes: Buffer): Buffer[] {
+  const rows = Array.from({ length: bytes.length / 32 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32));
+  rows.sort(Buffer.compare);
+  return rows.filter((h, i) => i === 0 || !h.equals(rows[i - 1]!));
+}
+
 export class HashListService {
   private loaded = new Map<string, LoadedList>();
   private digestCache: ListsDigest | undefined;
@@ -80,15 +106,21 @@ export class HashListService {
   }
 
   private build(record: HashListRecord, entries: Iterable<ListEntryRow>): LoadedList {
-    const packed: number[] = [];
-    const raw: Uint8Array[] = [];
+    let bytes = Buffer.alloc(32 * Math.max(1, record.hashCount));
+    let n = 0;
     for (const e of entries) {
-      raw.push(e.hash);
-      for (const w of hashToWords32(hashFromHex(Buffer.from(e.hash).toString("hex")))) packed.push(w);
+      if ((n + 1) * 32 > bytes.length) {
+        const grown = Buffer.alloc(bytes.length * 2);
+        bytes.copy(grown);
+        bytes = grown;
+      }
+      bytes.set(e.hash, n * 32);
+      n++;
     }
+    bytes = bytes.subarray(0, n * 32);
     const index = new MihIndex();
-    if (raw.length) index.addPacked(Uint32Array.from(packed));
-    return { record, index, root: merkleRoot(sortedDistinct(raw)).toString("hex") };
+    if (n) index.addPacked(packWords(bytes, n));
+    return { record, index, bytes };
   }
 
   get active(): HashListRecord[] {
@@ -109,7 +141,6 @@ export class HashListService {
 
   /** Stores and activates already-parsed entries (also used by the benchmark). */
   importRows(input: Omit<ImportInput, "csv">, entries: ListEntryRow[], actor: string, now = Date.now(), replaces?: string): HashListRecord {
-    const distinct = sortedDistinct(entries.map((e) => e.hash));
     const record: HashListRecord = {
       listId: randomId(),
       name: input.name.trim(),
@@ -117,18 +148,20 @@ export class HashListService {
       threshold: input.threshold ?? DEFAULT_MATCH_DISTANCE,
       status: "active",
       hashCount: entries.length,
-      distinctCount: distinct.length,
+      distinctCount: 0,
       importedBy: actor,
       importedAt: now,
       retiredBy: undefined,
       retiredAt: undefined,
       replaces,
     };
+    const loaded = this.build(record, entries);
+    record.distinctCount = sortedDistinctRows(loaded.bytes).length;
     this.store.transaction(() => {
       this.store.insertList(record, entries);
       if (replaces !== undefined) this.store.retireList(replaces, actor, now);
     });
-    this.loaded.set(record.listId, this.build(record, entries));
+    this.loaded.set(record.listId, loaded);
     if (replaces !== undefined) this.loaded.delete(replaces);
     this.digestCache = undefined;
     return record;
@@ -173,7 +206,8 @@ export class HashListService {
   digest(now = Date.now()): ListsDigest {
     if (this.digestCache) return this.digestCache;
     const lists = [...this.loaded.values()];
-    const all = sortedDistinct(lists.flatMap((l) => [...this.store.entries(l.record.listId)].map((e) => e.hash)));
+    for (const l of lists) l.root ??= merkleRoot(sortedDistinctRows(l.bytes)).toString("hex");
+    const all = sortedDistinctRows(Buffer.concat(lists.map((l) => l.bytes)));
     this.digestCache = {
       root: merkleRoot(all).toString("hex"),
       distinctHashes: all.length,
@@ -183,7 +217,7 @@ export class HashListService {
         sourceOrg: l.record.sourceOrg,
         threshold: l.record.threshold,
         hashCount: l.record.hashCount,
-        root: l.root,
+        root: l.root!,
         importedAt: l.record.importedAt,
       })),
       computedAt: now,
