@@ -10,7 +10,13 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 8080)
     .option("--policy <file>", "child-safety policy JSON (docs/safety.md; default: <data>/safety-policy.json if present)")
-    .action(async (opts: { data: string; host: string; port: number; policy?: string }) => {
+    .option("--moderation-key <file>", "evidence key file (docs/known-images.md; default <data>/moderation.key, created 0600)")
+    .option("--evidence-retention-days <n>", "delete preserved evidence after this many days (default 365)", (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error("--evidence-retention-days must be a positive number");
+      return n;
+    })
+    .action(async (opts: { data: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
       const server = await startServer({
@@ -19,6 +25,8 @@ export function registerServerCommand(program: Command): void {
         port: opts.port,
         handleSignals: false,
         ...(opts.policy ? { policyFile: resolve(opts.policy) } : {}),
+        ...(opts.moderationKey ? { moderationKeyFile: resolve(opts.moderationKey) } : {}),
+        ...(opts.evidenceRetentionDays ? { evidenceRetentionMs: opts.evidenceRetentionDays * 24 * 3600 * 1000 } : {}),
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((done) => {
