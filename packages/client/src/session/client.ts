@@ -53,6 +53,11 @@ const KEY_PACKAGE_TARGET = 20;
 /** A commit loses the epoch race at most once per rival committer; with jittered backoff this bounds
  *  even a busy group's retries. */
 const MAX_EPOCH_RETRIES = 64;
+/** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
+const LINK_RETRY_MS = 10 * 60 * 1000;
+/** handle()'s answer for an item to leave queued and retry at a later sync. */
+const DEFERRED = Symbol("deferred");
+
 /** Preceding messages sent along with a report by default (docs/franking.md). */
 export const DEFAULT_REPORT_CONTEXT = 10;
 
@@ -570,23 +575,25 @@ export class SafelightClient {
     const received: ReceivedMessage[] = [];
     for (;;) {
       const { items } = await this.authed((a) => a.queue(100));
-      if (items.length === 0) return received;
+      const done: string[] = [];
       for (const item of items) {
-        if (!(await this.opts.store.isProcessed(item.id))) {
-          const message = await this.handle(item);
-          if (message) {
-            received.push(message);
-            for (const l of this.listeners) l(message);
-          }
+        const message = (await this.opts.store.isProcessed(item.id)) ? undefined : await this.handle(item);
+        if (message === DEFERRED) continue;
+        done.push(item.id);
+        if (message) {
+          received.push(message);
+          for (const l of this.listeners) l(message);
         }
       }
-      await this.authed((a) => a.ack(items.map((i) => i.id)));
+      // Deferred items stay queued for the next sync; stop once a page holds nothing else.
+      if (done.length === 0) return received;
+      await this.authed((a) => a.ack(done));
     }
   }
 
   /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
    *  or corrupt message must not block the queue, and it never reaches the user. */
-  private async handle(item: QueueItem): Promise<ReceivedMessage | undefined> {
+  private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
     const store = this.opts.store;
     const data = item.data === undefined ? undefined : fromB64(item.data);
     try {
@@ -600,7 +607,10 @@ export class SafelightClient {
         case "application":
           return data && item.groupId ? await this.handleApplication(item, item.groupId, data) : undefined;
         case "device-linked":
-          if (item.sender) await this.addLinkedDevice(item.sender.deviceId);
+          // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
+          if (item.sender && !(await this.addLinkedDevice(item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
+            return DEFERRED;
+          }
           await store.applyIncoming({ itemId: item.id });
           return undefined;
         case "safety-notice":
@@ -829,20 +839,29 @@ export class SafelightClient {
     }
   }
 
-  /** Another device of this account was linked: add it to every conversation this device is in. */
-  private async addLinkedDevice(deviceId: string): Promise<void> {
+  /** Another device of this account was linked: add it to every conversation this device is in. False when
+   *  some conversation could not take it yet (the new device has no KeyPackage on the server so far). */
+  private async addLinkedDevice(deviceId: string): Promise<boolean> {
     const profile = this.requireProfile();
-    if (deviceId === profile.deviceId) return;
+    if (deviceId === profile.deviceId) return true;
+    let complete = true;
     for (const group of await this.opts.store.listGroups()) {
       if (!group.active) continue;
+      let added = false;
       await this.changeMembers(group.groupId, async (state) => {
         if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
         const { keyPackages } = await this.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
         const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
-        return forDevice.length ? { add: forDevice } : undefined;
+        if (forDevice.length === 0) {
+          complete = false;
+          return undefined;
+        }
+        added = true;
+        return { add: forDevice };
       });
-      await this.sendMeta(group.groupId);
+      if (added) await this.sendMeta(group.groupId);
     }
+    return complete;
   }
 }
 
