@@ -1,13 +1,11 @@
 /**
  * Known-image detection in the console (docs/known-images.md):
- *   admin grant-admin|revoke-admin NAME --data DIR        (on the data directory, like grant-moderator)
  *   admin hashlist list|import|replace|retire|digest      (through the API, with an admin --profile)
  *   admin transparency [--period day|month]               (admin --profile)
  *   profile-picture set FILE | get NAME --out FILE
  *   mod detections | mod evidence REPORT_ID               (moderator --profile)
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { HashListInfo } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
@@ -51,20 +49,7 @@ async function listInput(file: string, opts: ListOpts) {
 }
 
 export function registerKnownImageCommands(program: Command): void {
-  const admin = sub(program, "admin");
-  for (const [verb, role] of [["grant-admin", "admin"], ["revoke-admin", "user"]] as const) {
-    admin
-      .command(verb)
-      .description(role === "admin" ? "give an account the admin role (hash lists, transparency figures)" : "take the admin role away")
-      .argument("<name>", "account name")
-      .option("--data <dir>", "the server's data directory", "./data")
-      .action(async (name: string, opts: { data: string }) => {
-        const { setAccountRole } = await import("@safelight/server");
-        if (!(await setAccountRole(resolve(opts.data), name.toLowerCase(), role))) throw new Error(`no account named ${name}`);
-        process.stdout.write(`${name} is now ${role === "admin" ? "an admin" : "a regular user"}\n`);
-      });
-  }
-
+  const admin = sub(program, "admin"); // grant-admin / revoke-admin are with grant-moderator (moderation.ts)
   const hashlist = admin.command("hashlist").description("known-image hash lists on the server (the --profile account needs the admin role)");
   hashlist
     .command("list")

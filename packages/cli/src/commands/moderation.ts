@@ -61,16 +61,23 @@ export function registerModerationCommands(program: Command): void {
     });
 
   const admin = program.command("admin").description("operator commands run on the server's data directory");
-  for (const [verb, role] of [["grant-moderator", "moderator"], ["revoke-moderator", "user"]] as const) {
+  const roleCommands = [
+    ["grant-moderator", "moderator", "give an account the moderator role", "a moderator"],
+    ["revoke-moderator", "user", "take the moderator role away", "a regular user"],
+    // Admins manage known-image hash lists and read transparency figures (docs/known-images.md).
+    ["grant-admin", "admin", "give an account the admin role (hash lists, transparency figures)", "an admin"],
+    ["revoke-admin", "user", "take the admin role away", "a regular user"],
+  ] as const;
+  for (const [verb, role, description, now] of roleCommands) {
     admin
       .command(verb)
-      .description(role === "moderator" ? "give an account the moderator role" : "take the moderator role away")
+      .description(description)
       .argument("<name>", "account name")
       .option("--data <dir>", "the server's data directory", "./data")
       .action(async (name: string, opts: { data: string }) => {
         const { setAccountRole } = await import("@safelight/server");
         if (!(await setAccountRole(resolve(opts.data), name.toLowerCase(), role))) throw new Error(`no account named ${name}`);
-        process.stdout.write(`${name} is now ${role === "moderator" ? "a moderator" : "a regular user"}\n`);
+        process.stdout.write(`${name} is now ${now}\n`);
       });
   }
 

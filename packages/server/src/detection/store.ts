@@ -2,10 +2,7 @@
  * Storage for known-image detection (docs/known-images.md), on the server's SQLite file (schema v5 in
  * storage/migrations.ts). Its own connection, like the safety store: the tables are this feature's.
  */
-import Database from "better-sqlite3";
-import { join } from "node:path";
-
-type Db = Database.Database;
+import { FeatureStore, openFeatureDb } from "../storage/featureDb.js";
 
 export type ListStatus = "active" | "retired";
 
@@ -106,34 +103,9 @@ function toEvidence(r: any): EvidenceRecord {
   };
 }
 
-export class DetectionStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(readonly db: Db) {}
-
+export class DetectionStore extends FeatureStore {
   static open(dataDir: string): DetectionStore {
-    const db = new Database(join(dataDir, "safelight.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
-    return new DetectionStore(db);
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+    return new DetectionStore(openFeatureDb(dataDir));
   }
 
   // ---- hash lists ----------------------------------------------------------------------------------
