@@ -274,6 +274,20 @@ describe("known-image detection", () => {
     expect(() => Buffer.concat([wrong.update(row.ciphertext.subarray(0, -16)), wrong.final()])).toThrow();
   });
 
+  it("group pictures: members set and see them, others cannot; a listed image is refused", async () => {
+    const groupId = (await bob.history()).find((m) => m.text === "hi")!.groupId;
+    const carol = await client(env, "carol");
+    const png = new Uint8Array(readFileSync(UNRELATED));
+    expect((await http(env, "carol", "PUT", `/v1/groups/${groupId}/picture`, png, "image/png")).status).toBe(403);
+    expect((await http(env, "bob", "PUT", `/v1/groups/${groupId}/picture`, new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(422);
+    expect((await http(env, "alice", "GET", `/v1/groups/${groupId}/picture`)).status).toBe(404);
+    expect((await http(env, "bob", "PUT", `/v1/groups/${groupId}/picture`, png, "image/png")).status).toBe(200);
+    const got = await http(env, "alice", "GET", `/v1/groups/${groupId}/picture`);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(png))).toBe(true);
+    expect((await http(env, "carol", "GET", `/v1/groups/${groupId}/picture`)).status).toBe(403);
+    void carol;
+  });
+
   it("retiring and replacing lists changes matching and the digest; transparency figures count it all", async () => {
     const before = (await (await fetch(new URL("/v1/hash-lists/digest", env.server.url))).json()).root;
     const rep = await http(env, "ada", "PUT", `/v1/admin/hash-lists/${listId}`, { name: "test list v2", sourceOrg: "Test Org", threshold: 8, csv: `${origHex}\n` });
@@ -294,8 +308,8 @@ describe("known-image detection", () => {
     const t = await http(env, "ada", "GET", "/v1/admin/transparency?period=day");
     expect(t.status).toBe(200);
     const total = (k: string) => t.json.periods.reduce((n: number, p: any) => n + (p[k] ?? 0), 0);
-    expect(total("knownImageMatches")).toBe(4); // 2 refused uploads, 1 flagged report, 1 refused after replacement
-    expect(total("blockedUploads")).toBe(3);
+    expect(total("knownImageMatches")).toBe(5); // 2 refused uploads, 1 group picture, 1 flagged report, 1 refused after replacement
+    expect(total("blockedUploads")).toBe(4);
     expect(total("flaggedReports")).toBe(1);
     expect(total("userReports")).toBe(2);
     expect(total("escalations")).toBe(1);
@@ -328,6 +342,31 @@ describe("evidence retention", () => {
       const audit = await http(env, "ada", "GET", "/v1/mod/audit?limit=100");
       expect(audit.json.entries.find((e: any) => e.action === "evidence.delete")).toMatchObject({ actorAccountId: "system" });
       expect(audit.json.intact).toBe(true);
+    } finally {
+      await env.server.close();
+      rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a slow check", () => {
+  it("answers 202 pending and shows the picture only once the check passed", async () => {
+    const env = await boot({ pictureCheckWaitMs: 1 });
+    try {
+      await client(env, "pat");
+      const bytes = new Uint8Array(readFileSync(UNRELATED)); // 1432x812 PNG: its check takes longer than 1 ms
+      const r = await http(env, "pat", "PUT", "/v1/profile/picture", bytes, "image/png");
+      expect(r.status).toBe(202);
+      expect(r.json).toEqual({ status: "pending" });
+      const me = await accountId(env, "pat");
+      expect((await http(env, "pat", "GET", `/v1/accounts/${me}/picture`)).status).toBe(404);
+      const deadline = Date.now() + 10_000;
+      let status = 404;
+      while (status === 404 && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 50));
+        status = (await http(env, "pat", "GET", `/v1/accounts/${me}/picture`)).status;
+      }
+      expect(status).toBe(200);
     } finally {
       await env.server.close();
       rmSync(env.dir, { recursive: true, force: true });
