@@ -1,14 +1,24 @@
 /**
- * Top level: which screen this browser shows. The moderator console (reporting feature, later) gets its own
- * screen here, chosen by route, next to the messenger; it will share Session for sign-in.
+ * Top level: which screen this browser shows. Signed in, `#/moderation…` opens the moderator console (the
+ * server decides whether this account may use it), anything else the messenger; both share Session.
  */
+import { useEffect, useState } from "react";
 import { SessionContext, useSession } from "./app/context.js";
 import type { Session } from "./app/session.js";
 import { Messenger } from "./screens/Messenger.js";
+import { ModeratorConsole } from "./screens/ModeratorConsole.js";
 import { Onboarding } from "./screens/Onboarding.js";
+
+const isConsole = () => location.hash.startsWith("#/moderation");
 
 function Screen() {
   const session = useSession();
+  const [inConsole, setInConsole] = useState(isConsole);
+  useEffect(() => {
+    const onHash = () => setInConsole(isConsole());
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
   switch (session.phase) {
     case "loading":
       return (
@@ -31,7 +41,7 @@ function Screen() {
     case "signed-out":
       return <Onboarding />;
     case "ready":
-      return <Messenger />;
+      return inConsole ? <ModeratorConsole /> : <Messenger />;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type ReportReason,
   type StoredMessage,
 } from "@safelight/client";
+import { fromB64, openAttachment } from "@safelight/protocol";
 import {
   coalesce,
   connectLive,
@@ -50,6 +51,8 @@ export class Session {
   revision = 0;
   conversations: ConversationItem[] = [];
   requests: MessageRequest[] = [];
+  /** Whether the server lets this account use the moderator console (probed on sign-in and by the console). */
+  moderator = false;
 
   private client: SafelightClient | undefined;
   private store: IndexedDbClientStore | undefined;
@@ -125,6 +128,7 @@ export class Session {
     this.names.set(this.client!.me.accountId, this.client!.me.name);
     this.phase = "ready";
     await this.refresh();
+    void this.probeModerator();
     const sync = coalesce(
       async () => {
         const wait = this.holdSyncUntil - Date.now();
@@ -239,6 +243,52 @@ export class Session {
 
   createLinkCode(): Promise<{ code: string; expiresAt: number }> {
     return this.client!.createLinkCode();
+  }
+
+  /** The moderation calls (docs/moderation.md); the server refuses them unless this account is a moderator. */
+  get moderation() {
+    return this.client!.moderation;
+  }
+
+  /** Moderator safety actions (docs/safety.md) and known-image detection (docs/known-images.md). */
+  get safety() {
+    return this.client!.safety;
+  }
+
+  get knownImages() {
+    return this.client!.knownImages;
+  }
+
+  /** Asks the server whether this account is a moderator (403 SL_ERR_FORBIDDEN otherwise). */
+  async probeModerator(): Promise<boolean> {
+    try {
+      await this.client!.moderation.reports("open");
+      this.moderator = true;
+    } catch (err) {
+      if ((err as { code?: string }).code === "SL_ERR_FORBIDDEN") this.moderator = false;
+    }
+    this.changed();
+    return this.moderator;
+  }
+
+  /** A reported attachment for a moderator: the encrypted blob with this device's session, opened here with
+   *  the key and digest from the franked (verified) message content. */
+  async reportedFile(ref: { blobId: string; key: string; digest: string }): Promise<Uint8Array> {
+    const download = async () =>
+      fetch(`${this.serverUrl}/v1/blobs/${encodeURIComponent(ref.blobId)}`, {
+        headers: { authorization: `Bearer ${(await this.store!.getProfile())?.token ?? ""}` },
+      });
+    let res = await download();
+    if (res.status === 401) {
+      // An expired token: a sync renews it by signing a login challenge with the device key.
+      await this.client!.sync();
+      res = await download();
+    }
+    if (!res.ok) throw new Error(`could not download the attachment (HTTP ${res.status})`);
+    const key = fromB64(ref.key);
+    const digest = fromB64(ref.digest);
+    if (!key || !digest) throw new Error("malformed attachment reference");
+    return openAttachment(new Uint8Array(await res.arrayBuffer()), key, digest);
   }
 
   async file(messageId: string, name: string): Promise<Uint8Array | undefined> {

@@ -42,6 +42,11 @@ export function Messenger() {
         <span className="me" data-testid="me">
           {session.me.name}
         </span>
+        {session.moderator && (
+          <a className="button" href="#/moderation">
+            Moderation
+          </a>
+        )}
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>

@@ -1,0 +1,77 @@
+/** The moderation audit log: every read and decision, hash-chained; the server recomputes the chain. */
+import { useEffect, useState } from "react";
+import { useSession } from "../../app/context.js";
+import { describeError } from "../../app/errors.js";
+import { FormError } from "../FormError.js";
+import { when, type AuditEntry } from "./types.js";
+
+export function AuditTrail({ onBack }: { onBack: () => void }) {
+  const session = useSession();
+  const [audit, setAudit] = useState<{ intact: boolean; entries: AuditEntry[] }>();
+  const [names, setNames] = useState(new Map<string, string>());
+  const [error, setError] = useState("");
+  useEffect(() => {
+    let gone = false;
+    session.moderation.audit(100).then(
+      async (a) => {
+        const entries = a.entries as unknown as AuditEntry[];
+        const known = new Map<string, string>();
+        for (const id of new Set(entries.map((e) => e.actorAccountId))) known.set(id, await session.nameOf(id));
+        if (gone) return;
+        setNames(known);
+        setAudit({ intact: a.intact, entries });
+      },
+      (err) => !gone && setError(describeError(err)),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [session]);
+  return (
+    <article className="report-view" aria-labelledby="audit-heading">
+      <div className="chat-head">
+        <button type="button" className="icon back" onClick={onBack} aria-label="Back to reports">
+          ←
+        </button>
+        <h2 id="audit-heading" className="chat-title">
+          Audit trail
+        </h2>
+        {audit && (
+          <span className={audit.intact ? "verified" : "unverified"} data-testid="audit-chain">
+            {audit.intact ? "Chain intact" : "Chain broken"}
+          </span>
+        )}
+      </div>
+      <FormError message={error} />
+      {audit && (
+        <div className="report-body">
+          <table className="audit">
+            <caption className="hint">Newest first; each entry is hash-chained to all before it.</caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">When</th>
+                <th scope="col">Moderator</th>
+                <th scope="col">Action</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {audit.entries.map((e) => (
+                <tr key={e.seq} data-testid="audit-entry">
+                  <td>{e.seq}</td>
+                  <td>{when(e.at)}</td>
+                  <td>{names.get(e.actorAccountId) ?? e.actorAccountId}</td>
+                  <td>{e.action}</td>
+                  <td className="mono">{e.subject}</td>
+                  <td className="mono">{e.detail === "{}" ? "" : e.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </article>
+  );
+}

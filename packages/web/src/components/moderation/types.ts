@@ -1,0 +1,60 @@
+/** What the moderation routes return beyond the SDK's declared types (docs/protocol.md, docs/known-images.md). */
+import type { ReportDetail, ReportReason, ReportSummary } from "@safelight/client";
+
+/** A file reference from the franked message content: the key and digest open the encrypted blob. */
+export interface ReportFileRef {
+  name: string;
+  blobId: string;
+  key: string;
+  digest: string;
+  size: number;
+  type: string;
+}
+
+export type Summary = ReportSummary & { priority?: string };
+
+export type Detail = Omit<ReportDetail, "messages"> & {
+  priority?: string;
+  detection?: { priority: string; source: string; flagged: boolean; createdAt: number } | null;
+  evidence?: Record<string, unknown>[];
+  messages: (Omit<ReportDetail["messages"][number], "files"> & { files: ReportFileRef[] })[];
+};
+
+export interface Decision {
+  decisionId: string;
+  reportId?: string;
+  subjectAccountId: string;
+  moderatorAccountId: string;
+  action: string;
+  note: string;
+  createdAt: number;
+}
+
+export interface AccountFile {
+  account: { accountId: string; name: string; createdAt: number; devices: number; role: string; banned: boolean };
+  reportsAgainst: Summary[];
+  reportsBy: Summary[];
+  decisions: Decision[];
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actorAccountId: string;
+  action: string;
+  subject: string;
+  detail: string;
+  hash: string;
+}
+
+export const REASON_LABELS: Record<ReportReason, string> = {
+  child_sexual_exploitation: "Child sexual exploitation",
+  grooming: "Grooming",
+  harassment: "Harassment",
+  spam: "Spam or scam",
+  other: "Other",
+};
+
+export const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export const highPriority = (r: { priority?: string }) => r.priority !== undefined && r.priority !== "normal";

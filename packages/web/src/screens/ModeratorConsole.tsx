@@ -1,0 +1,116 @@
+/** The moderator console (#/moderation): report queue with filters beside the open report or the audit
+ *  trail; one pane at a time on a phone. The server decides who is a moderator (403 otherwise). */
+import type { ReportReason } from "@safelight/client";
+import { useCallback, useEffect, useState } from "react";
+import { useSession } from "../app/context.js";
+import { describeError } from "../app/errors.js";
+import { ConnectionBadge } from "../components/ConnectionBadge.js";
+import { FormError } from "../components/FormError.js";
+import { AuditTrail } from "../components/moderation/AuditTrail.js";
+import { ReportQueue, type StatusFilter } from "../components/moderation/ReportQueue.js";
+import { ReportView } from "../components/moderation/ReportView.js";
+import type { Summary } from "../components/moderation/types.js";
+
+type Route = { view: "queue" } | { view: "report"; reportId: string } | { view: "audit" };
+
+function fromHash(): Route {
+  const report = /^#\/moderation\/r\/(.+)$/.exec(location.hash)?.[1];
+  if (report) return { view: "report", reportId: decodeURIComponent(report) };
+  return location.hash === "#/moderation/audit" ? { view: "audit" } : { view: "queue" };
+}
+
+export function ModeratorConsole() {
+  const session = useSession();
+  const [route, setRoute] = useState<Route>(fromHash);
+  const [status, setStatus] = useState<StatusFilter>("open");
+  const [reason, setReason] = useState<ReportReason | "">("");
+  const [reports, setReports] = useState<Summary[]>();
+  const [error, setError] = useState("");
+  const [forbidden, setForbidden] = useState(false);
+
+  useEffect(() => {
+    const onHash = () => setRoute(fromHash());
+    addEventListener("hashchange", onHash);
+    document.title = "Safelight moderation";
+    return () => {
+      removeEventListener("hashchange", onHash);
+      document.title = "Safelight";
+    };
+  }, []);
+
+  const load = useCallback(async () => {
+    try {
+      setReports((await session.moderation.reports(status)).reports as Summary[]);
+      setError("");
+    } catch (err) {
+      if ((err as { code?: string }).code === "SL_ERR_FORBIDDEN") setForbidden(true);
+      else setError(describeError(err));
+    }
+  }, [session, status]);
+
+  useEffect(() => {
+    setReports(undefined);
+    void load();
+  }, [load]);
+
+  const go = (hash: string) => {
+    location.hash = hash;
+  };
+
+  if (forbidden) {
+    return (
+      <main className="onboarding">
+        <h1>Moderation</h1>
+        <p role="alert">The account {session.me.name} is not a moderator. An operator can grant the role (docs/moderation.md).</p>
+        <a className="button" href="#/">
+          Back to messages
+        </a>
+      </main>
+    );
+  }
+
+  const selected = route.view === "report" ? route.reportId : undefined;
+  return (
+    <div className="messenger console" data-view={route.view === "queue" ? "list" : "chat"}>
+      <header className="topbar">
+        <h1>Moderation</h1>
+        <ConnectionBadge state={session.connection} />
+        <span className="me" data-testid="me">
+          {session.me.name}
+        </span>
+        <nav aria-label="Console" className="console-nav">
+          <a className="button" href="#/moderation" aria-current={route.view !== "audit" ? "page" : undefined}>
+            Reports
+          </a>
+          <a className="button" href="#/moderation/audit" aria-current={route.view === "audit" ? "page" : undefined}>
+            Audit trail
+          </a>
+          <a className="button" href="#/">
+            Messages
+          </a>
+        </nav>
+      </header>
+      <nav className="sidebar" aria-label="Report queue">
+        <FormError message={error} />
+        <ReportQueue
+          reports={reports}
+          status={status}
+          reason={reason}
+          selected={selected}
+          onStatus={setStatus}
+          onReason={setReason}
+          onSelect={(id) => go(`#/moderation/r/${encodeURIComponent(id)}`)}
+        />
+      </nav>
+      <main className="main">
+        {route.view === "report" ? (
+          <ReportView key={route.reportId} reportId={route.reportId} onBack={() => go("#/moderation")} onDecided={() => void load()} />
+        ) : route.view === "audit" ? (
+          <AuditTrail onBack={() => go("#/moderation")} />
+        ) : (
+          <p className="empty center">Choose a report from the queue.</p>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The moderator console end to end: a person reports a message (text and an image) from the browser; a
+ * moderator signs in to the console in another browser, sees the verified report (the image blurred until
+ * shown), the reported account's history, records a decision, and finds it in the audit trail.
+ */
+import { createHash } from "node:crypto";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setAccountRole } from "@safelight/server";
+import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
+import { captureScreens, launchBrowser, PHONE, WebUser } from "./browser.js";
+import { makePng } from "./png.js";
+
+let data: string;
+let server: ServerProcess;
+let browser: Browser;
+let alice: WebUser;
+let bob: WebUser;
+let mod: WebUser;
+const png = makePng(96, 64, "moderation-test-image", 200);
+
+beforeAll(async () => {
+  data = tempDir("web-mod-data");
+  server = new ServerProcess(data);
+  await server.start();
+  browser = await launchBrowser();
+  [alice, bob, mod] = await Promise.all([
+    WebUser.open(browser, server.url, "alice"),
+    WebUser.open(browser, server.url, "bob"),
+    WebUser.open(browser, server.url, "mod"),
+  ]);
+  await Promise.all([alice.register(), bob.register(), mod.register()]);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail") await captureScreens([alice, bob, mod], ctx.task.name);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.kill();
+  cleanup(data);
+});
+
+describe("moderator console", () => {
+  it("a user reports a message from the browser; a moderator sees the verified report and records a decision", async () => {
+    await bob.startChat("alice", "hey, want cheap followers? visit spam.example");
+    await bob.sendImage("offer.png", png, "look at this offer");
+
+    await alice.conversation("bob").waitFor();
+    await alice.open("bob");
+    await alice.expectMessage("look at this offer");
+    await alice.log().getByTestId("message").filter({ hasText: "look at this offer" }).getByRole("button", { name: "Report message from bob" }).click();
+    const dialog = alice.page.getByRole("dialog", { name: "Report a message from bob" });
+    await dialog.getByRole("radio", { name: "Spam or scam" }).check();
+    await dialog.getByLabel(/Anything the moderators should know/).fill("he keeps sending these");
+    await dialog.getByRole("button", { name: "Send report" }).click();
+    await dialog.getByText("The moderators can verify 2 messages").waitFor();
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    // A non-moderator is refused by the server, and the console says so.
+    await alice.page.evaluate(() => (location.hash = "#/moderation"));
+    await alice.page.getByRole("alert").filter({ hasText: "is not a moderator" }).waitFor();
+
+    // The operator grants the role; after a reload the messenger offers the console.
+    expect(await setAccountRole(data, "mod", "moderator")).toBe(true);
+    const { page } = mod;
+    await page.reload();
+    await page.getByRole("link", { name: "Moderation" }).click();
+    const queue = page.getByRole("navigation", { name: "Report queue" });
+    const item = queue.getByTestId("report").filter({ hasText: "Spam or scam: bob" });
+    await item.waitFor();
+    await expect(item.textContent()).resolves.toContain("reported by alice");
+    await item.click();
+
+    await page.getByRole("heading", { name: "Spam or scam: bob" }).waitFor();
+    await page.getByText("Reporter's note: he keeps sending these").waitFor();
+    await page.getByTestId("verified-count").filter({ hasText: "2 of 2 verified" }).waitFor();
+    const messages = page.getByRole("list", { name: "Reported messages" }).getByTestId("report-message");
+    await expect(messages.allTextContents()).resolves.toEqual([
+      expect.stringContaining("hey, want cheap followers? visit spam.example"),
+      expect.stringContaining("look at this offer"),
+    ]);
+    const reported = messages.filter({ hasText: "Reported message" });
+    await expect(reported.textContent()).resolves.toContain("look at this offer");
+    await expect(reported.getByText("Verified", { exact: true }).count()).resolves.toBe(1);
+
+    // The image is decrypted in the moderator's page and blurred until the moderator chooses to look.
+    const image = reported.getByRole("img", { name: "Reported image offer.png" });
+    await image.waitFor();
+    await expect(image.getAttribute("class")).resolves.toContain("blurred");
+    const toggle = reported.getByRole("button", { name: "Show image offer.png" });
+    await toggle.focus();
+    await page.keyboard.press("Enter");
+    await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("true");
+    await expect(image.getAttribute("class")).resolves.not.toContain("blurred");
+    const shown = await image.evaluate(async (el: HTMLImageElement) => {
+      const bytes = new Uint8Array(await (await fetch(el.src)).arrayBuffer());
+      const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+    });
+    expect(shown).toBe(createHash("sha256").update(png).digest("hex"));
+
+    // Account history and risk signals of the reported account.
+    const account = page.getByRole("region", { name: "Account: bob" });
+    await account.getByTestId("reports-against").filter({ hasText: "1" }).waitFor();
+    await account.getByRole("list", { name: "Risk signals" }).waitFor();
+
+    // The decision, with the keyboard-reachable form.
+    const decision = page.getByRole("form", { name: "Decision" });
+    await decision.getByRole("radio", { name: /^Warn/ }).check();
+    await decision.getByLabel("Note for the audit trail (optional)").fill("first spam warning");
+    await decision.getByRole("button", { name: "Record decision" }).click();
+    await page.getByRole("status").filter({ hasText: "Decision recorded: warn." }).waitFor();
+    await account.getByRole("list", { name: "Decisions about bob" }).getByText("first spam warning", { exact: false }).waitFor();
+
+    // The queue's filters: decided reports are no longer open.
+    await queue.getByText("No reports match.").waitFor();
+    await queue.getByLabel("Status").selectOption("decided");
+    await item.filter({ hasText: "Decided" }).waitFor();
+    await queue.getByLabel("Reason").selectOption("harassment");
+    await queue.getByText("No reports match.").waitFor();
+    await queue.getByLabel("Reason").selectOption("");
+
+    // The audit trail has the view and the decision, and its hash chain verifies.
+    await page.getByRole("link", { name: "Audit trail" }).click();
+    await page.getByTestId("audit-chain").filter({ hasText: "Chain intact" }).waitFor();
+    const entries = page.getByTestId("audit-entry");
+    await entries.filter({ hasText: "report.decide" }).filter({ hasText: "warn" }).waitFor();
+    await entries.filter({ hasText: "report.view" }).first().waitFor();
+
+    // On a phone-sized screen, one pane at a time.
+    await page.setViewportSize(PHONE);
+    await page.getByRole("link", { name: "Reports" }).click();
+    await item.click();
+    await page.getByRole("heading", { name: "Spam or scam: bob" }).waitFor();
+    await expect(queue.isVisible()).resolves.toBe(false);
+    await page.getByRole("button", { name: "Back to reports" }).click();
+    await item.waitFor();
+
+    expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
+  });
+});
