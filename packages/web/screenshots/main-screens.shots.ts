@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, it } from "vitest";
+import { setAccountRole } from "@safelight/server";
 import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
-import { launchBrowser, PHONE, WebUser } from "../test/browser.js";
+import { DESKTOP, launchBrowser, PHONE, WebUser } from "../test/browser.js";
 import { makePng } from "../test/png.js";
 
 const OUT = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
@@ -86,4 +87,68 @@ it("writes the main screens", async () => {
   await shot(alice, "08-offline.png");
   await server.start();
   await alice.waitConnected();
+});
+
+/** Reports one of `from`'s messages (the one containing `text`) from `reporter`'s browser. */
+async function report(reporter: WebUser, from: string, text: string, reason: string, note: string): Promise<void> {
+  await reporter.conversation(from).waitFor();
+  await reporter.open(from);
+  await reporter.expectMessage(text);
+  await reporter.log().getByTestId("message").filter({ hasText: text }).getByRole("button", { name: `Report message from ${from}` }).click();
+  const dialog = reporter.page.getByRole("dialog", { name: `Report a message from ${from}` });
+  await dialog.getByRole("radio", { name: reason }).check();
+  await dialog.getByLabel(/Anything the moderators should know/).fill(note);
+  await dialog.getByRole("button", { name: "Send report" }).click();
+  await dialog.getByText("Report sent.").waitFor();
+  await dialog.getByRole("button", { name: "Close" }).click();
+}
+
+it("writes the moderator console", async () => {
+  const [dave, erin, frank, mod] = await Promise.all(
+    ["dave", "erin", "frank", "maria"].map((name) => WebUser.open(browser, server.url, name)),
+  );
+  await Promise.all([dave!, erin!, frank!, mod!].map((u) => u.register()));
+  await setAccountRole(data, "maria", "moderator");
+
+  await dave!.startChat("erin", "hey erin, I saw your photos, you look older than 14");
+  await dave!.send("don't tell your parents we talk, ok?");
+  await dave!.sendImage("beach.png", makePng(320, 200, "beach", 90), "send me one like this");
+  await report(erin!, "dave", "send me one like this", "An adult trying to groom a young person", "He keeps asking for pictures.");
+  await dave!.startChat("frank", "Earn $500 a day from home, click crypto-win.example");
+  await report(frank!, "dave", "Earn $500 a day", "Spam or scam", "");
+
+  const { page } = mod!;
+  await page.reload();
+  await page.getByRole("link", { name: "Moderation" }).click();
+  const queue = page.getByRole("navigation", { name: "Report queue" });
+  await queue.getByTestId("report").nth(1).waitFor();
+  await queue.getByTestId("report").filter({ hasText: "Grooming: dave" }).click();
+  await page.getByRole("img", { name: "Reported image beach.png" }).waitFor();
+  await page.getByRole("region", { name: "Account: dave" }).getByRole("list", { name: "Risk signals" }).waitFor();
+  await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));
+  await shot(mod!, "10-mod-report.png");
+
+  const decision = page.getByRole("form", { name: "Decision" });
+  await decision.getByRole("radio", { name: /^Escalate/ }).check();
+  await decision.getByLabel("Note for the audit trail (optional)").fill("Adult asking a 14-year-old for pictures; escalated.");
+  await decision.scrollIntoViewIfNeeded();
+  await shot(mod!, "11-mod-decision.png");
+  await decision.getByRole("button", { name: "Record decision" }).click();
+  await page.getByRole("status").filter({ hasText: "Decision recorded" }).waitFor();
+
+  await page.getByRole("link", { name: "Audit trail" }).click();
+  await page.getByTestId("audit-chain").waitFor();
+  await shot(mod!, "12-mod-audit.png");
+
+  await page.setViewportSize(PHONE);
+  await page.getByRole("link", { name: "Reports" }).click();
+  await queue.getByLabel("Status").selectOption("all");
+  await queue.getByTestId("report").filter({ hasText: "Decided" }).waitFor();
+  await shot(mod!, "13-phone-mod-queue.png");
+  await queue.getByTestId("report").filter({ hasText: "Spam or scam: dave" }).click();
+  const image = page.getByRole("heading", { name: "Spam or scam: dave" });
+  await image.waitFor();
+  await page.getByRole("region", { name: "Account: dave" }).getByTestId("reports-against").waitFor();
+  await shot(mod!, "14-phone-mod-report.png");
+  await page.setViewportSize(DESKTOP);
 });

@@ -2,12 +2,12 @@
  *  phone. The open conversation is kept in the URL hash so a reload returns to it. */
 import { useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
-import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ConversationList } from "../components/ConversationList.js";
 import { ConversationView } from "../components/ConversationView.js";
 import { DevicesDialog } from "../components/DevicesDialog.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
+import { TopBar } from "../components/TopBar.js";
 
 const fromHash = () => /^#\/c\/(.+)$/.exec(location.hash)?.[1];
 
@@ -36,12 +36,7 @@ export function Messenger() {
   const current = session.conversations.find((c) => c.id === selected);
   return (
     <div className="messenger" data-view={current ? "chat" : "list"}>
-      <header className="topbar">
-        <h1>Safelight</h1>
-        <ConnectionBadge state={session.connection} />
-        <span className="me" data-testid="me">
-          {session.me.name}
-        </span>
+      <TopBar title="Safelight">
         {session.moderator && (
           <a className="button" href="#/moderation">
             Moderation
@@ -50,7 +45,7 @@ export function Messenger() {
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>
-      </header>
+      </TopBar>
       <nav className="sidebar" aria-label="Conversations">
         <div className="sidebar-actions">
           <button type="button" className="primary" onClick={() => setDialog("chat")}>

@@ -4,11 +4,11 @@ import type { ReportReason } from "@safelight/client";
 import { useCallback, useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
 import { describeError } from "../app/errors.js";
-import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { FormError } from "../components/FormError.js";
 import { AuditTrail } from "../components/moderation/AuditTrail.js";
 import { ReportQueue, type StatusFilter } from "../components/moderation/ReportQueue.js";
 import { ReportView } from "../components/moderation/ReportView.js";
+import { TopBar } from "../components/TopBar.js";
 import type { Summary } from "../components/moderation/types.js";
 
 type Route = { view: "queue" } | { view: "report"; reportId: string } | { view: "audit" };
@@ -72,12 +72,7 @@ export function ModeratorConsole() {
   const selected = route.view === "report" ? route.reportId : undefined;
   return (
     <div className="messenger console" data-view={route.view === "queue" ? "list" : "chat"}>
-      <header className="topbar">
-        <h1>Moderation</h1>
-        <ConnectionBadge state={session.connection} />
-        <span className="me" data-testid="me">
-          {session.me.name}
-        </span>
+      <TopBar title="Moderation">
         <nav aria-label="Console" className="console-nav">
           <a className="button" href="#/moderation" aria-current={route.view !== "audit" ? "page" : undefined}>
             Reports
@@ -89,7 +84,7 @@ export function ModeratorConsole() {
             Messages
           </a>
         </nav>
-      </header>
+      </TopBar>
       <nav className="sidebar" aria-label="Report queue">
         <FormError message={error} />
         <ReportQueue

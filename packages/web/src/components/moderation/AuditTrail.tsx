@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
+import { PaneHead } from "./PaneHead.js";
 import { when, type AuditEntry } from "./types.js";
 
 export function AuditTrail({ onBack }: { onBack: () => void }) {
@@ -29,19 +30,13 @@ export function AuditTrail({ onBack }: { onBack: () => void }) {
   }, [session]);
   return (
     <article className="report-view" aria-labelledby="audit-heading">
-      <div className="chat-head">
-        <button type="button" className="icon back" onClick={onBack} aria-label="Back to reports">
-          ←
-        </button>
-        <h2 id="audit-heading" className="chat-title">
-          Audit trail
-        </h2>
+      <PaneHead headingId="audit-heading" title="Audit trail" onBack={onBack}>
         {audit && (
           <span className={audit.intact ? "verified" : "unverified"} data-testid="audit-chain">
             {audit.intact ? "Chain intact" : "Chain broken"}
           </span>
         )}
-      </div>
+      </PaneHead>
       <FormError message={error} />
       {audit && (
         <div className="report-body">
@@ -61,7 +56,7 @@ export function AuditTrail({ onBack }: { onBack: () => void }) {
               {audit.entries.map((e) => (
                 <tr key={e.seq} data-testid="audit-entry">
                   <td>{e.seq}</td>
-                  <td>{when(e.at)}</td>
+                  <td className="nowrap">{when(e.at)}</td>
                   <td>{names.get(e.actorAccountId) ?? e.actorAccountId}</td>
                   <td>{e.action}</td>
                   <td className="mono">{e.subject}</td>

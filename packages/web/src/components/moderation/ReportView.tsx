@@ -7,6 +7,7 @@ import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { AccountPanel } from "./AccountPanel.js";
 import { DecisionForm } from "./DecisionForm.js";
+import { PaneHead } from "./PaneHead.js";
 import { ReportedFile } from "./ReportedFile.js";
 import { highPriority, REASON_LABELS, when, type Detail } from "./types.js";
 
@@ -30,20 +31,14 @@ export function ReportView({ reportId, onBack, onDecided }: { reportId: string; 
   const verified = report?.messages.filter((m) => m.verified).length ?? 0;
   return (
     <article className="report-view" aria-labelledby="report-heading">
-      <div className="chat-head">
-        <button type="button" className="icon back" onClick={onBack} aria-label="Back to reports">
-          ←
-        </button>
-        <div className="chat-title">
-          <h2 id="report-heading">{report ? `${REASON_LABELS[report.reason] ?? report.reason}: ${report.reported.name}` : "Report"}</h2>
-          {report && (
-            <p className="hint">
-              Reported by {report.reporter.name}, {when(report.createdAt)} · {report.status === "open" ? "Open" : "Decided"}
-            </p>
-          )}
-        </div>
+      <PaneHead
+        headingId="report-heading"
+        title={report ? `${REASON_LABELS[report.reason] ?? report.reason}: ${report.reported.name}` : "Report"}
+        subtitle={report && `Reported by ${report.reporter.name}, ${when(report.createdAt)} · ${report.status === "open" ? "Open" : "Decided"}`}
+        onBack={onBack}
+      >
         {report && highPriority(report) && <span className="tag danger-tag">High priority</span>}
-      </div>
+      </PaneHead>
       <FormError message={error} />
       {!report ? (
         !error && (

@@ -55,6 +55,6 @@ export const REASON_LABELS: Record<ReportReason, string> = {
   other: "Other",
 };
 
-export const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+export const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
 
 export const highPriority = (r: { priority?: string }) => r.priority !== undefined && r.priority !== "normal";
