@@ -70,6 +70,7 @@ describe("known images from the console", () => {
     await ok(["--profile", p("bob"), "accept", "alice"]); // a first contact's attachments come once accepted
     const reported = await ok(["--profile", p("bob"), "report", msg.id, "--reason", "child_sexual_exploitation", "--attach"]);
     const reportId = /reported: (\S+)/.exec(reported)![1]!;
+    expect(reported).toContain("1 attachment revealed");
 
     const detections = await ok(["--profile", p("mo"), "mod", "detections"]);
     expect(detections).toMatch(new RegExp(`${reportId} .*\\[high\\] report-attachment MATCHED`));

@@ -55,7 +55,8 @@ export function registerModerationCommands(program: Command): void {
         });
         process.stdout.write(
           `reported: ${r.reportId} (${r.verified} verified message${r.verified === 1 ? "" : "s"}` +
-            `${r.unverified.length ? `, ${r.unverified.length} could not be verified` : ""})\n`,
+            `${r.unverified.length ? `, ${r.unverified.length} could not be verified` : ""}` +
+            `${r.attachments ? `, ${r.attachments} attachment${r.attachments === 1 ? "" : "s"} revealed` : ""})\n`,
         );
       });
     });
