@@ -3,11 +3,9 @@
  * storage/migrations.ts). Its own connection: the tables are this feature's, and the few reads of shared
  * tables (accounts, devices, queue) are plain SQL a PostgreSQL port can keep.
  */
-import Database from "better-sqlite3";
-import { join } from "node:path";
+import { FeatureStore, openFeatureDb } from "../storage/featureDb.js";
 import type { Delivery, QueueItemKind, QueueItemRecord } from "../storage/types.js";
 
-type Db = Database.Database;
 
 export type RequestStatus = "pending" | "accepted" | "declined";
 
@@ -84,34 +82,9 @@ const GROUP_REQUESTS = `SELECT g.recipient_id, r.status FROM safety_request_grou
   JOIN safety_requests r ON r.requester_id = g.requester_id AND r.recipient_id = g.recipient_id
   WHERE g.group_id = ?`;
 
-export class SafetyStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Db) {}
-
+export class SafetyStore extends FeatureStore {
   static open(dataDir: string): SafetyStore {
-    const db = new Database(join(dataDir, "safelight.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
-    return new SafetyStore(db);
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+    return new SafetyStore(openFeatureDb(dataDir));
   }
 
   // ---- accounts (shared table, read only) ---------------------------------------------------------
