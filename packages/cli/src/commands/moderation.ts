@@ -61,7 +61,9 @@ export function registerModerationCommands(program: Command): void {
       });
     });
 
-  const admin = program.command("admin").description("operator commands run on the server's data directory");
+  const admin = program
+    .command("admin")
+    .description("operator commands (roles, on the server's data directory) and admin commands (hash lists, transparency)");
   const roleCommands = [
     ["grant-moderator", "moderator", "give an account the moderator role", "a moderator"],
     ["revoke-moderator", "user", "take the moderator role away", "a regular user"],
