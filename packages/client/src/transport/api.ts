@@ -51,6 +51,17 @@ export interface ReportDetail extends ReportSummary {
   }[];
 }
 
+/** One moderation audit-log entry (docs/moderation.md); `hash` chains it to every entry before it. */
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actorAccountId: string;
+  action: string;
+  subject: string;
+  detail: string;
+  hash: string;
+}
+
 export interface QueueItem {
   id: string;
   seq: number;
@@ -156,7 +167,7 @@ export class Api {
     return this.http.request<Record<string, unknown>>("GET", `/v1/mod/accounts/${encodeURIComponent(accountId)}`);
   }
   modAudit(limit = 100) {
-    return this.http.request<{ intact: boolean; entries: Record<string, unknown>[] }>("GET", `/v1/mod/audit?limit=${limit}`);
+    return this.http.request<{ intact: boolean; entries: AuditEntry[] }>("GET", `/v1/mod/audit?limit=${limit}`);
   }
   uploadBlob(bytes: Uint8Array) {
     return this.http.upload<{ blobId: string; size: number; expiresAt: number }>("/v1/blobs", bytes);

@@ -2,5 +2,5 @@
 // (WebCrypto) provider instead: nodeProvider.ts pulls in node:crypto.
 export { nodeCryptoProvider } from "./nodeProvider.js";
 
-/** The ciphersuite Safelight uses (RFC 9420 §17.1, suite 0x0001). */
-export const defaultSuiteName = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519" as const;
+/** The ciphersuite Safelight uses (RFC 9420 §17.1, suite 0x0001); defined once, by the MLS engine. */
+export { DEFAULT_SUITE as defaultSuiteName } from "../mls/engine.js";

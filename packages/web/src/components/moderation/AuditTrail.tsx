@@ -15,7 +15,7 @@ export function AuditTrail({ onBack }: { onBack: () => void }) {
     let gone = false;
     session.moderation.audit(100).then(
       async (a) => {
-        const entries = a.entries as unknown as AuditEntry[];
+        const entries = a.entries;
         const known = new Map<string, string>();
         for (const id of new Set(entries.map((e) => e.actorAccountId))) known.set(id, await session.nameOf(id));
         if (gone) return;

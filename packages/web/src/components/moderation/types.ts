@@ -37,15 +37,7 @@ export interface AccountFile {
   decisions: Decision[];
 }
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actorAccountId: string;
-  action: string;
-  subject: string;
-  detail: string;
-  hash: string;
-}
+export type { AuditEntry } from "@safelight/client";
 
 export const REASON_LABELS: Record<ReportReason, string> = {
   child_sexual_exploitation: "Child sexual exploitation",
