@@ -13,7 +13,7 @@ import type { DeviceRef, MemberRecord } from "./storage/types.js";
  *   than the tree's width, and if there is none the smallest free index is the width itself.
  */
 export function applyMembership(
-  members: MemberRecord[],
+  members: readonly MemberRecord[],
   committerLeaf: number,
   removes: number[],
   adds: DeviceRef[],

@@ -198,7 +198,7 @@ export class SafetyService {
    * transaction that fans the message out, so nothing is queued for them; the sender is never told.
    */
   withheldFor(senderId: string, groupId: Uint8Array, now = Date.now()): Set<string> {
-    const withheld = this.store.refusersOf(senderId);
+    const withheld = new Set(this.store.refusersOf(senderId));
     for (const a of this.store.groupRequestState(groupId).declined) withheld.add(a);
     if (this.isRestricted(senderId, "restrict-teen-contact")) {
       for (const r of this.store.outgoingRequests(senderId, "pending")) {

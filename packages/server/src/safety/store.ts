@@ -82,9 +82,41 @@ const GROUP_REQUESTS = `SELECT g.recipient_id, r.status FROM safety_request_grou
   JOIN safety_requests r ON r.requester_id = g.requester_id AND r.recipient_id = g.recipient_id
   WHERE g.group_id = ?`;
 
+/** Most entries the read memo holds before it starts over (it only saves queries). */
+const MEMO_MAX = 10_000;
+
 export class SafetyStore extends FeatureStore {
   static open(dataDir: string): SafetyStore {
     return new SafetyStore(openFeatureDb(dataDir));
+  }
+
+  /**
+   * The reads every message's fan-out makes (refusers, a group's request state, active actions), kept
+   * until this store next writes a safety table: it is the only writer of those tables.
+   */
+  private readonly memo = new Map<string, unknown>();
+
+  private memoized<T>(key: string, read: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    if (this.memo.size >= MEMO_MAX) this.memo.clear();
+    const value = read();
+    this.memo.set(key, value);
+    return value;
+  }
+
+  /** A read memoized inside a transaction that then rolls back would be wrong: forget them all. */
+  override transaction<T>(fn: () => T): T {
+    try {
+      return super.transaction(fn);
+    } finally {
+      this.memo.clear();
+    }
+  }
+
+  /** Runs a write to the safety tables and forgets every memoized read. */
+  private write<T>(run: () => T): T {
+    this.memo.clear();
+    return run();
   }
 
   // ---- accounts (shared table, read only) ---------------------------------------------------------
@@ -118,17 +150,19 @@ export class SafetyStore extends FeatureStore {
   }
 
   setRequest(requesterId: string, recipientId: string, status: RequestStatus, now: number): void {
-    this.stmt(
+    this.write(() => this.stmt(
       `INSERT INTO safety_requests (requester_id, recipient_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (requester_id, recipient_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
-    ).run(requesterId, recipientId, status, now, now);
+    ).run(requesterId, recipientId, status, now, now));
   }
 
   bindGroup(requesterId: string, recipientId: string, groupId: Uint8Array): void {
-    this.stmt("INSERT OR IGNORE INTO safety_request_groups (recipient_id, group_id, requester_id) VALUES (?, ?, ?)").run(
-      recipientId,
-      groupId,
-      requesterId,
+    this.write(() =>
+      this.stmt("INSERT OR IGNORE INTO safety_request_groups (recipient_id, group_id, requester_id) VALUES (?, ?, ?)").run(
+        recipientId,
+        groupId,
+        requesterId,
+      ),
     );
   }
 
@@ -157,12 +191,14 @@ export class SafetyStore extends FeatureStore {
   }
 
   /** Recipients in this group for whom it is still a pending request, and those who declined it. */
-  groupRequestState(groupId: Uint8Array): { pending: Set<string>; declined: Set<string> } {
-    const rows = this.stmt(GROUP_REQUESTS).all(groupId) as { recipient_id: string; status: string }[];
-    const pending = new Set<string>();
-    const declined = new Set<string>();
-    for (const r of rows) (r.status === "pending" ? pending : r.status === "declined" ? declined : new Set()).add(r.recipient_id);
-    return { pending, declined };
+  groupRequestState(groupId: Uint8Array): { pending: ReadonlySet<string>; declined: ReadonlySet<string> } {
+    return this.memoized(`group:${Buffer.from(groupId).toString("base64")}`, () => {
+      const rows = this.stmt(GROUP_REQUESTS).all(groupId) as { recipient_id: string; status: string }[];
+      const pending = new Set<string>();
+      const declined = new Set<string>();
+      for (const r of rows) (r.status === "pending" ? pending : r.status === "declined" ? declined : new Set()).add(r.recipient_id);
+      return { pending, declined };
+    });
   }
 
   /** Groups that are pending requests for this recipient (their queue items get `request: true`). */
@@ -192,20 +228,22 @@ export class SafetyStore extends FeatureStore {
   }
 
   /** Accounts that blocked `accountId`, or declined its requests: nothing from it reaches them. */
-  refusersOf(accountId: string): Set<string> {
-    const rows = this.stmt(
-      `SELECT blocker_id AS a FROM safety_blocks WHERE blocked_id = ?
-       UNION SELECT recipient_id FROM safety_requests WHERE requester_id = ? AND status = 'declined'`,
-    ).all(accountId, accountId) as { a: string }[];
-    return new Set(rows.map((r) => r.a));
+  refusersOf(accountId: string): ReadonlySet<string> {
+    return this.memoized(`refusers:${accountId}`, () => {
+      const rows = this.stmt(
+        `SELECT blocker_id AS a FROM safety_blocks WHERE blocked_id = ?
+         UNION SELECT recipient_id FROM safety_requests WHERE requester_id = ? AND status = 'declined'`,
+      ).all(accountId, accountId) as { a: string }[];
+      return new Set(rows.map((r) => r.a));
+    });
   }
 
   block(blockerId: string, blockedId: string, now: number): void {
-    this.stmt("INSERT OR IGNORE INTO safety_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)").run(blockerId, blockedId, now);
+    this.write(() => this.stmt("INSERT OR IGNORE INTO safety_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)").run(blockerId, blockedId, now));
   }
 
   unblock(blockerId: string, blockedId: string): boolean {
-    return this.stmt("DELETE FROM safety_blocks WHERE blocker_id = ? AND blocked_id = ?").run(blockerId, blockedId).changes > 0;
+    return this.write(() => this.stmt("DELETE FROM safety_blocks WHERE blocker_id = ? AND blocked_id = ?").run(blockerId, blockedId).changes > 0);
   }
 
   blocksOf(blockerId: string): { accountId: string; since: number }[] {
@@ -285,15 +323,19 @@ export class SafetyStore extends FeatureStore {
   }
 
   addAction(a: Omit<ActionRecord, "liftedAt" | "liftedBy">): void {
-    this.stmt(
-      `INSERT INTO safety_actions (action_id, account_id, action, rule, detail, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(a.actionId, a.accountId, a.action, a.rule, a.detail, a.createdAt, a.createdBy);
+    this.write(() =>
+      this.stmt(
+        `INSERT INTO safety_actions (action_id, account_id, action, rule, detail, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(a.actionId, a.accountId, a.action, a.rule, a.detail, a.createdAt, a.createdBy),
+    );
   }
 
-  activeActions(accountId: string): ActionRecord[] {
-    return (
-      this.stmt("SELECT * FROM safety_actions WHERE account_id = ? AND lifted_at IS NULL ORDER BY created_at").all(accountId) as ActionRow[]
-    ).map(toAction);
+  activeActions(accountId: string): readonly ActionRecord[] {
+    return this.memoized(`actions:${accountId}`, () =>
+      (
+        this.stmt("SELECT * FROM safety_actions WHERE account_id = ? AND lifted_at IS NULL ORDER BY created_at").all(accountId) as ActionRow[]
+      ).map(toAction),
+    );
   }
 
   /** When a rule's actions on this account were last lifted (its window restarts there). */
@@ -312,11 +354,9 @@ export class SafetyStore extends FeatureStore {
   }
 
   liftActions(accountId: string, by: string, now: number): number {
-    return this.stmt("UPDATE safety_actions SET lifted_at = ?, lifted_by = ? WHERE account_id = ? AND lifted_at IS NULL").run(
-      now,
-      by,
-      accountId,
-    ).changes;
+    return this.write(
+      () => this.stmt("UPDATE safety_actions SET lifted_at = ?, lifted_by = ? WHERE account_id = ? AND lifted_at IS NULL").run(now, by, accountId).changes,
+    );
   }
 
   // ---- safety notices ---------------------------------------------------------------------------------

@@ -98,6 +98,9 @@ class SqliteStorage implements Storage {
   readonly moderation: ModerationStore;
   private readonly appends: GroupCommit<AppendApplicationInput, Delivery[]>;
   private readonly acks: GroupCommit<{ deviceId: string; ids: string[] }, number>;
+  /** Epoch and members of groups, read on every message. This class is the only writer of the group
+   *  tables, so an entry changes only after one of its own transactions commits. */
+  private readonly groupStates = new Map<string, GroupState>();
 
   constructor(private readonly db: Db) {
     this.moderation = new SqliteModerationStore(db);
@@ -256,12 +259,12 @@ class SqliteStorage implements Storage {
   }
 
   async getGroup(groupId: Uint8Array): Promise<GroupRecord | undefined> {
-    const row = this.groupRow(groupId);
-    return row && { groupId, epoch: row.epoch, members: this.members(groupId) };
+    const state = this.groupState(groupId);
+    return state && { groupId, epoch: state.epoch, members: [...state.members] };
   }
 
   async appendCommit(input: AppendCommitInput): Promise<AppendCommitResult> {
-    return this.db.transaction(() => {
+    const { result, state } = this.db.transaction(() => {
       const { members, committerLeaf } = this.checkSender(input.groupId, input.epoch, input.sender);
       if (input.senderLeaf !== committerLeaf) {
         throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender leaf is not the caller's leaf");
@@ -275,7 +278,11 @@ class SqliteStorage implements Storage {
       const moved = this
         .stmt("UPDATE groups SET epoch = ? WHERE group_id = ? AND epoch = ?")
         .run(newEpoch, input.groupId, input.epoch);
-      if (moved.changes !== 1) throw staleEpoch(this.groupRow(input.groupId)?.epoch ?? input.epoch);
+      if (moved.changes !== 1) {
+        // Only if the table changed behind the cache's back: forget the entry and report what is stored.
+        this.groupStates.delete(groupKey(input.groupId));
+        throw staleEpoch(this.groupState(input.groupId)?.epoch ?? input.epoch);
+      }
       for (const m of next.removed) {
         this.stmt("DELETE FROM group_members WHERE group_id = ? AND leaf = ?").run(input.groupId, m.leaf);
       }
@@ -289,8 +296,10 @@ class SqliteStorage implements Storage {
         const welcomed = next.added.filter((m) => !input.welcomeWithheldFrom?.has(m.accountId));
         deliveries.push(...this.enqueue(welcome, welcomed.map((m) => m.deviceId)));
       }
-      return { epoch: newEpoch, deliveries };
+      return { result: { epoch: newEpoch, deliveries }, state: { epoch: newEpoch, members: next.members } };
     })();
+    this.groupStates.set(groupKey(input.groupId), state);
+    return result;
   }
 
   /** Group-committed (storage/groupCommit.ts): one transaction per event-loop turn under load. */
@@ -486,15 +495,19 @@ class SqliteStorage implements Storage {
     return row.n;
   }
 
-  private groupRow(groupId: Uint8Array): { epoch: number } | undefined {
-    return this.stmt("SELECT epoch FROM groups WHERE group_id = ?").get(groupId) as { epoch: number } | undefined;
-  }
-
-  private members(groupId: Uint8Array): MemberRecord[] {
+  /** From the cache, or read once from the tables. */
+  private groupState(groupId: Uint8Array): GroupState | undefined {
+    const key = groupKey(groupId);
+    const cached = this.groupStates.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.stmt("SELECT epoch FROM groups WHERE group_id = ?").get(groupId) as { epoch: number } | undefined;
+    if (row === undefined) return undefined;
     const rows = this
       .stmt("SELECT leaf, account_id, device_id FROM group_members WHERE group_id = ? ORDER BY leaf")
       .all(groupId) as { leaf: number; account_id: string; device_id: string }[];
-    return rows.map((r) => ({ leaf: r.leaf, accountId: r.account_id, deviceId: r.device_id }));
+    const state = { epoch: row.epoch, members: rows.map((r) => ({ leaf: r.leaf, accountId: r.account_id, deviceId: r.device_id })) };
+    this.groupStates.set(key, state);
+    return state;
   }
 
   private insertMember(groupId: Uint8Array, m: MemberRecord): void {
@@ -508,14 +521,13 @@ class SqliteStorage implements Storage {
     groupId: Uint8Array,
     epoch: number,
     sender: DeviceRef,
-  ): { members: MemberRecord[]; committerLeaf: number } {
-    const group = this.groupRow(groupId);
+  ): { members: readonly MemberRecord[]; committerLeaf: number } {
+    const group = this.groupState(groupId);
     if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
-    const members = this.members(groupId);
-    const me = members.find((m) => m.deviceId === sender.deviceId);
+    const me = group.members.find((m) => m.deviceId === sender.deviceId);
     if (me === undefined) throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
     if (epoch !== group.epoch) throw staleEpoch(group.epoch);
-    return { members, committerLeaf: me.leaf };
+    return { members: group.members, committerLeaf: me.leaf };
   }
 
   /** Stores the message once and appends it to each recipient's queue with the next per-device seq. */
@@ -550,6 +562,13 @@ class SqliteStorage implements Storage {
     });
   }
 }
+
+interface GroupState {
+  readonly epoch: number;
+  readonly members: readonly MemberRecord[];
+}
+
+const groupKey = (groupId: Uint8Array): string => Buffer.from(groupId.buffer, groupId.byteOffset, groupId.byteLength).toString("base64");
 
 function staleEpoch(currentEpoch: number): ApiError {
   return new ApiError("SL_ERR_STALE_EPOCH", `epoch is stale; the group is at epoch ${currentEpoch}`, { currentEpoch });
