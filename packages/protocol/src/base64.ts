@@ -4,13 +4,21 @@
  * and btoa/atob in browsers.
  */
 
+interface NodeBufferView {
+  toString(encoding: string): string;
+  length: number;
+  buffer: ArrayBuffer;
+  byteOffset: number;
+}
 interface NodeBuffer {
-  from(data: Uint8Array | string, encoding?: string): { toString(encoding: string): string; length: number; buffer: ArrayBuffer; byteOffset: number };
+  from(data: string, encoding: string): NodeBufferView;
+  from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBufferView;
 }
 const NativeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
 export function toB64(bytes: Uint8Array): string {
-  if (NativeBuffer) return NativeBuffer.from(bytes).toString("base64url");
+  // A view, not a copy, of the bytes.
+  if (NativeBuffer) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
   let bin = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

@@ -1,9 +1,22 @@
-import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, randomFillSync, verify } from "node:crypto";
 import { toB64 } from "@safelight/protocol";
+
+// Ids are drawn on every message: one CSPRNG call per 4 KiB instead of one per id (the same pooling
+// node:crypto's randomUUID does). Each byte is handed out once.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
 
 /** Random unguessable id/secret, base64url (16 bytes for ids, 32 for secrets). */
 export function randomId(byteLength = 16): string {
-  return toB64(new Uint8Array(randomBytes(byteLength)));
+  if (byteLength > POOL_BYTES) return toB64(new Uint8Array(randomBytes(byteLength)));
+  if (poolOffset + byteLength > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+    poolOffset = 0;
+  }
+  const id = pool.toString("base64url", poolOffset, poolOffset + byteLength);
+  poolOffset += byteLength;
+  return id;
 }
 
 export function sha256(data: Uint8Array | string): Uint8Array {

@@ -95,6 +95,8 @@ export class SafetyStore extends FeatureStore {
    * until this store next writes a safety table: it is the only writer of those tables.
    */
   private readonly memo = new Map<string, unknown>();
+  /** A device belongs to one account for life, so this is never invalidated. */
+  private readonly deviceAccounts = new Map<string, string>();
 
   private memoized<T>(key: string, read: () => T): T {
     if (this.memo.has(key)) return this.memo.get(key) as T;
@@ -407,8 +409,14 @@ export class SafetyStore extends FeatureStore {
     const out = new Map<string, string>();
     const q = this.stmt("SELECT account_id FROM devices WHERE device_id = ?");
     for (const d of new Set(deviceIds)) {
-      const row = q.get(d) as { account_id: string } | undefined;
-      if (row) out.set(d, row.account_id);
+      let account = this.deviceAccounts.get(d);
+      if (account === undefined) {
+        account = (q.get(d) as { account_id: string } | undefined)?.account_id;
+        if (account === undefined) continue;
+        if (this.deviceAccounts.size >= MEMO_MAX) this.deviceAccounts.clear();
+        this.deviceAccounts.set(d, account);
+      }
+      out.set(d, account);
     }
     return out;
   }

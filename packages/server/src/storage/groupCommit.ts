@@ -8,11 +8,14 @@ import type Database from "better-sqlite3";
  */
 export class GroupCommit<I, O> {
   private pending: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  /** Wrapped once: better-sqlite3 builds a transaction function per call to `db.transaction`. */
+  private readonly inSavepoint: (input: I) => O;
+  private readonly inTransaction: (run: () => void) => void;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly runOne: (input: I) => O,
-  ) {}
+  constructor(db: Database.Database, runOne: (input: I) => O) {
+    this.inSavepoint = db.transaction(runOne);
+    this.inTransaction = db.transaction((run: () => void) => run());
+  }
 
   submit(input: I): Promise<O> {
     return new Promise((resolve, reject) => {
@@ -26,15 +29,15 @@ export class GroupCommit<I, O> {
     this.pending = [];
     const outcomes: ({ ok: true; value: O } | { ok: false; error: unknown })[] = [];
     try {
-      this.db.transaction(() => {
+      this.inTransaction(() => {
         for (const { input } of batch) {
           try {
-            outcomes.push({ ok: true, value: this.db.transaction(() => this.runOne(input))() });
+            outcomes.push({ ok: true, value: this.inSavepoint(input) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      });
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
