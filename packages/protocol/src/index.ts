@@ -6,3 +6,4 @@ export * from "./franking.js";
 export * from "./attachment.js";
 export * from "./deviceKeys.js";
 export * from "./inspect/index.js";
+export * from "./merkle.js";
