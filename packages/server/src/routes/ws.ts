@@ -85,7 +85,7 @@ export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void 
           socket.close(1009, "frame too large or binary");
           return;
         }
-        const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer | Buffer).toString("utf8");
+        const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : (data as Buffer).toString("utf8");
         chain = chain
           .then(() => handleFrame(ctx, device, socket, text))
           .catch((err: unknown) => request.log.error({ err, deviceId: device.deviceId }, "ws frame failed"));

@@ -1,25 +1,36 @@
 import type Database from "better-sqlite3";
 
 /**
- * Group commit: operations submitted in the same event-loop turn share one SQLite transaction (one WAL
- * write), each inside its own savepoint (a nested better-sqlite3 transaction) so a failing operation
- * rolls back alone. Every caller resolves only after the shared transaction has committed, so the
- * durability promise of each call is unchanged.
+ * An operation for the group commit: `check` validates against the current state and writes nothing
+ * (a throw rejects this operation alone); the write it returns runs right after, in the shared
+ * transaction (a throw there rolls back the whole batch and rejects every operation in it).
  */
-export class GroupCommit<I, O> {
-  private pending: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+export type CommitOp<O> = () => () => O;
+
+interface Pending {
+  op: CommitOp<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: operations submitted in the same event-loop turn share one SQLite transaction (one WAL
+ * write). Splitting each into check and write keeps a refused operation from touching the transaction,
+ * so none needs a savepoint of its own. Every caller resolves only after the shared transaction has
+ * committed, so the durability promise of each call is unchanged.
+ */
+export class GroupCommit {
+  private pending: Pending[] = [];
   /** Wrapped once: better-sqlite3 builds a transaction function per call to `db.transaction`. */
-  private readonly inSavepoint: (input: I) => O;
   private readonly inTransaction: (run: () => void) => void;
 
-  constructor(db: Database.Database, runOne: (input: I) => O) {
-    this.inSavepoint = db.transaction(runOne);
+  constructor(db: Database.Database) {
     this.inTransaction = db.transaction((run: () => void) => run());
   }
 
-  submit(input: I): Promise<O> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
+  submit<O>(op: CommitOp<O>): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -27,15 +38,18 @@ export class GroupCommit<I, O> {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    const outcomes: ({ ok: true; value: O } | { ok: false; error: unknown })[] = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.inTransaction(() => {
-        for (const { input } of batch) {
+        for (const { op } of batch) {
+          let write: () => unknown;
           try {
-            outcomes.push({ ok: true, value: this.inSavepoint(input) });
+            write = op();
           } catch (error) {
             outcomes.push({ ok: false, error });
+            continue;
           }
+          outcomes.push({ ok: true, value: write() });
         }
       });
     } catch (error) {

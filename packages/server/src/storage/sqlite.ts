@@ -96,21 +96,15 @@ class SqliteStorage implements Storage {
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
   readonly moderation: ModerationStore;
-  private readonly appends: GroupCommit<AppendApplicationInput, Delivery[]>;
-  private readonly acks: GroupCommit<{ deviceId: string; ids: string[] }, number>;
+  /** Application messages and acks: the two writes every message makes. */
+  private readonly hotWrites: GroupCommit;
   /** Epoch and members of groups, read on every message. This class is the only writer of the group
    *  tables, so an entry changes only after one of its own transactions commits. */
   private readonly groupStates = new Map<string, GroupState>();
 
   constructor(private readonly db: Db) {
     this.moderation = new SqliteModerationStore(db);
-    this.appends = new GroupCommit(db, (input) => this.appendOne(input));
-    this.acks = new GroupCommit(db, ({ deviceId, ids }) => {
-      const del = this.stmt("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
-      let removed = 0;
-      for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
-      return removed;
-    });
+    this.hotWrites = new GroupCommit(db);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -303,13 +297,15 @@ class SqliteStorage implements Storage {
   }
 
   /** Group-committed (storage/groupCommit.ts): one transaction per event-loop turn under load. */
+  /** Checked and written in the group commit's shared transaction. */
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
-    return this.appends.submit(input);
+    return this.hotWrites.submit(() => {
+      const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
+      return () => this.writeApplication(input, members);
+    });
   }
 
-  /** One message, run inside the group commit's transaction and savepoint. */
-  private appendOne(input: AppendApplicationInput): Delivery[] {
-    const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
+  private writeApplication(input: AppendApplicationInput, members: readonly MemberRecord[]): Delivery[] {
     const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId && !input.withheldFrom?.has(m.accountId));
     // Who received it, kept for the report window: a report is accepted only from a recipient.
     const record = this.stmt(
@@ -382,7 +378,12 @@ class SqliteStorage implements Storage {
   }
 
   ackQueue(deviceId: string, ids: string[]): Promise<number> {
-    return this.acks.submit({ deviceId, ids });
+    return this.hotWrites.submit(() => () => {
+      const del = this.stmt("DELETE FROM queue WHERE device_id = ? AND message_id = ?");
+      let removed = 0;
+      for (const id of new Set(ids)) removed += del.run(deviceId, id).changes;
+      return removed;
+    });
   }
 
   async putBlob(blob: BlobRecord): Promise<void> {
