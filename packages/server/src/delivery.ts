@@ -2,7 +2,7 @@ import { decodeFrankingAad, type InspectedMessage } from "@safelight/protocol";
 import { authenticateKeyPackage, authenticatePathLeaf, CIPHER_SUITE } from "./authService.js";
 import type { ServerContext } from "./context.js";
 import { toB64 } from "@safelight/protocol";
-import { randomId } from "./crypto.js";
+import { messageId } from "./crypto.js";
 import { ApiError } from "./errors.js";
 import { readMls } from "./mlsInput.js";
 import type { DeviceRef, GroupRecord } from "./storage/types.js";
@@ -52,8 +52,8 @@ export async function acceptApplication(
   // Every application message is franked (docs/franking.md): the tag rides in authenticated_data.
   const tag = info.authenticatedData && decodeFrankingAad(info.authenticatedData);
   if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
-  const id = randomId();
   const now = Date.now();
+  const id = messageId(now);
   const frank = await ctx.franking.stamp(tag, {
     senderAccountId: sender.accountId,
     groupId: toB64(groupId),
@@ -102,7 +102,8 @@ export async function acceptCommit(
     if (w.info.welcome?.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_MLS", "welcome has the wrong cipher suite");
     welcome = w.bytes;
   }
-  const commitId = randomId();
+  const now = Date.now();
+  const commitId = messageId(now);
   const result = await ctx.storage.appendCommit({
     groupId,
     epoch,
@@ -113,8 +114,8 @@ export async function acceptCommit(
     commit: bytes,
     welcome,
     commitId,
-    welcomeId: randomId(),
-    now: Date.now(),
+    welcomeId: messageId(now),
+    now,
     welcomeWithheldFrom: withheld,
   });
   ctx.notifier.publish(ctx.safety.markRequests(groupId, result.deliveries));

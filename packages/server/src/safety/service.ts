@@ -4,7 +4,7 @@
  * Nothing here reads message content; the inputs are accounts, birthdates, claims, commits' Add
  * proposals (credentials), group membership and what recipients do with requests.
  */
-import { randomId } from "../crypto.js";
+import { messageId, randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import type { Notifier } from "../realtime/notifier.js";
 import type { Delivery, DeviceRef, MemberRecord, QueueItemRecord } from "../storage/types.js";
@@ -261,7 +261,7 @@ export class SafetyService {
   private notify(recipientId: string, about: AccountFacts, reason: NoticeReason, now: number): void {
     if (!this.store.addNotice(recipientId, about.accountId, reason, now)) return;
     const data = new TextEncoder().encode(JSON.stringify({ reason, accountId: about.accountId, name: about.name }));
-    const deliveries = this.store.enqueueForAccount(recipientId, { id: randomId(), kind: "safety-notice", sentAt: now, data });
+    const deliveries = this.store.enqueueForAccount(recipientId, { id: messageId(now), kind: "safety-notice", sentAt: now, data });
     this.notifier.publish(deliveries);
   }
 
