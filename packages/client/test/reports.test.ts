@@ -2,6 +2,7 @@
  * Verifiable reporting against the real server (in-process, real HTTP): an honest report verifies, and
  * every forgery in docs/franking.md fails. Openings come from real received messages in a client store.
  */
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,6 +136,14 @@ describe("verifiable reports", () => {
     it("a context naming a different time", forge((o) => ({ ...o, acceptedAt: o.acceptedAt - 60_000 })));
     it("a server frank under an unknown key id", forge((o) => ({ ...o, keyId: "no-such-key" })));
     it("a server frank from another message", forge((o) => ({ ...o, serverFrank: otherMessage().serverFrank })));
+    it("another message's batch signature and proof", forge((o) => ({ ...o, signature: otherMessage().signature, proof: otherMessage().proof })));
+    it("an altered proof", forge((o) => ({ ...o, proof: { ...o.proof, treeSize: o.proof.treeSize + 1 } })));
+
+    it("the old per-message form without a proof is refused", async () => {
+      const { proof: _proof, ...old } = opening(received.find((m) => m.text === "send me a photo")!);
+      const r = await postReport("bob", { reason: "harassment", reported: old });
+      expect(r.status).toBe(400);
+    });
 
     it("a message from a conversation the reporter is not in", async () => {
       // Carol (now a moderator, but not in Alice and Bob's conversation) replays Bob's genuine opening.
@@ -170,5 +179,34 @@ describe("verifiable reports", () => {
     expect(await bob.sync()).toEqual([]);
     expect(dropped.join("\n")).toMatch(/franking tag mismatch/);
     expect((await bob.history()).some((m) => m.text === "what bob will see")).toBe(false);
+  });
+
+  describe("a recipient drops a message whose stamp does not verify", () => {
+    // Stands in for a misbehaving server: rewrites the stored stamp before Bob fetches the message.
+    const tampered = (change: (frank: Record<string, any>) => Record<string, unknown>) => async () => {
+      const sent = await alice.sendText("bob", `stamp test ${Math.random()}`);
+      const db = new Database(join(dir, "server", "safelight.db"));
+      try {
+        const row = db.prepare("SELECT frank FROM messages WHERE message_id = ?").get(sent.id) as { frank: string };
+        db.prepare("UPDATE messages SET frank = ? WHERE message_id = ?").run(JSON.stringify(change(JSON.parse(row.frank))), sent.id);
+      } finally {
+        db.close();
+      }
+      dropped.length = 0;
+      expect(await bob.sync()).toEqual([]);
+      expect(dropped.join("\n")).toMatch(/server franking signature does not verify/);
+      expect((await bob.history()).some((m) => m.id === sent.id)).toBe(false);
+    };
+
+    it("a proof with another index", tampered((f) => ({ ...f, proof: { ...f.proof, leafIndex: f.proof.leafIndex + 1 } })));
+    it("a proof with another size", tampered((f) => ({ ...f, proof: { ...f.proof, treeSize: f.proof.treeSize + 1 } })));
+    it("a path with an extra hash", tampered((f) => ({ ...f, proof: { ...f.proof, inclusionPath: [...f.proof.inclusionPath, f.serverFrank] } })));
+    it("another message's stamp", tampered(() => ({ ...received.find((m) => m.text === "hello")!.frank })));
+    it("the old per-message form, without a proof", tampered(({ proof: _proof, ...rest }) => rest));
+  });
+
+  it("the stamp of a delivered message verifies and is kept with its proof for reporting", async () => {
+    const m = received.find((x) => x.text === "hello")!;
+    expect(m.frank).toMatchObject({ proof: { leafIndex: expect.any(Number), treeSize: expect.any(Number), inclusionPath: expect.any(Array) } });
   });
 });

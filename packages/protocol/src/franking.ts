@@ -7,10 +7,15 @@
  *            franking_tag = HMAC-SHA256(salt, application content bytes)
  *            authenticated_data of the PrivateMessage = "SLF1" ‖ franking_tag   (RFC 9420 §6.3)
  *  server:   server_frank = HMAC-SHA256(K_frank[keyId], franking_tag ‖ context)
- *            signature    = Ed25519(K_sign[keyId], "safelight-frank-sig-v1" ‖ server_frank ‖ context)
- *  receiver: recomputes the tag, drops the message on mismatch, verifies the signature and that the MLS
- *            sender is the account the context names.
- *  report:   the reporter reveals (content, context, keyId, server_frank, signature); the server
+ *            leaf         = "safelight-frank-sig-v1" ‖ server_frank ‖ context
+ *            the leaves of all messages stamped in one event-loop turn form an RFC 9162 Merkle tree;
+ *            signature    = Ed25519(K_sign[keyId], "safelight-frank-batch-v1" ‖ tree_size ‖ root), once
+ *                           per batch;
+ *            each message gets the signature and its inclusion proof (leafIndex, treeSize, path)
+ *  receiver: recomputes the tag, drops the message on mismatch, recomputes the root from its leaf and
+ *            proof, verifies the signature over it and that the MLS sender is the account the context
+ *            names.
+ *  report:   the reporter reveals (content, context, keyId, server_frank, signature, proof); the server
  *            recomputes the tag from the content's salt and its own server_frank, so neither a
  *            reporter (who cannot forge server_frank) nor a sender (whose tag is bound to the
  *            ciphertext the server saw) can frame anybody.
@@ -19,11 +24,18 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { constantTimeEqual } from "./attachment.js";
+import { fromB64, toB64 } from "./base64.js";
+import { merkleLeafHash, merkleRootFromInclusionProof } from "./merkle.js";
 
 export const FRANKING_SALT_BYTES = 32;
 const TAG_BYTES = 32;
 const AAD_MAGIC = new TextEncoder().encode("SLF1");
-const SIG_LABEL = new TextEncoder().encode("safelight-frank-sig-v1");
+/** Starts every batch leaf (the per-message signature input before batch signing, kept as the leaf). */
+const LEAF_LABEL = new TextEncoder().encode("safelight-frank-sig-v1");
+/** Starts what the batch signature covers: never the same bytes as a leaf. */
+const BATCH_LABEL = new TextEncoder().encode("safelight-frank-batch-v1");
+/** A path longer than this cannot come from a tree whose size is a safe integer. */
+const MAX_PATH = 53;
 
 /** What the server vouches for about one accepted message. */
 export interface FrankContext {
@@ -34,17 +46,25 @@ export interface FrankContext {
   messageId: string;
 }
 
-/** What a reporter reveals for one message (docs/protocol.md): byte strings base64url. */
-export interface FrankOpening {
+/** What a reporter reveals for one message (docs/protocol.md): the context, the content and the
+ *  server's stamp; byte strings base64url. */
+export interface FrankOpening extends ServerFrank {
   messageId: string;
   groupId: string;
   senderAccountId: string;
   acceptedAt: number;
   /** The exact MLS application bytes. */
   content: string;
-  keyId: string;
-  serverFrank: string;
-  signature: string;
+}
+
+/** Where a message's leaf sits in the batch the signature covers: an RFC 9162 §2.1.3 inclusion proof. */
+export interface FrankProof {
+  /** 0-based position of this message's leaf in the batch. */
+  leafIndex: number;
+  /** Number of leaves (messages) in the batch. */
+  treeSize: number;
+  /** base64url SHA-256 hashes, the leaf's sibling first, up to the root (RFC 9162 PATH). */
+  inclusionPath: string[];
 }
 
 /** The server's stamp, delivered with the ciphertext and kept by recipients for reporting. */
@@ -52,8 +72,9 @@ export interface ServerFrank {
   keyId: string;
   /** base64url */
   serverFrank: string;
-  /** base64url */
+  /** base64url Ed25519 signature over the batch's size and root (frankBatchSignatureInput). */
   signature: string;
+  proof: FrankProof;
 }
 
 export function newFrankingSalt(): Uint8Array {
@@ -99,26 +120,65 @@ export function computeServerFrank(frankKey: Uint8Array, tag: Uint8Array, contex
   return hmac(sha256, frankKey, concat(tag, encodeFrankContext(context)));
 }
 
-/** The exact bytes the server's Ed25519 franking signature covers. */
-export function frankSignatureInput(serverFrank: Uint8Array, context: FrankContext): Uint8Array {
-  return concat(SIG_LABEL, serverFrank, encodeFrankContext(context));
+/** One message's leaf in the batch tree: label ‖ server_frank ‖ encodeFrankContext(context). */
+export function frankLeaf(serverFrank: Uint8Array, encodedContext: Uint8Array): Uint8Array {
+  return concat(LEAF_LABEL, serverFrank, encodedContext);
 }
 
-export function signServerFrank(signKey: Uint8Array, serverFrank: Uint8Array, context: FrankContext): Uint8Array {
-  return ed25519.sign(frankSignatureInput(serverFrank, context), signKey);
+/**
+ * The exact bytes the server's Ed25519 batch signature covers: label ‖ tree_size (uint64, big-endian) ‖
+ * root. Like an RFC 9162 signed tree head it signs the size with the root, because an inclusion path
+ * alone does not fix the tree size.
+ */
+export function frankBatchSignatureInput(treeSize: number, root: Uint8Array): Uint8Array {
+  const size = new Uint8Array(8);
+  new DataView(size.buffer).setBigUint64(0, BigInt(treeSize));
+  return concat(BATCH_LABEL, size, root);
 }
 
-export function verifyServerFrankSignature(
-  publicKey: Uint8Array,
-  serverFrank: Uint8Array,
-  context: FrankContext,
-  signature: Uint8Array,
-): boolean {
-  try {
-    return ed25519.verify(signature, frankSignatureInput(serverFrank, context), publicKey);
-  } catch {
-    return false;
+/** The batch root a frank's proof leads to from (server_frank, context); undefined if malformed. */
+function frankBatchRoot(frank: ServerFrank, context: FrankContext): Uint8Array | undefined {
+  const serverFrank = fromB64(frank.serverFrank);
+  const proof = frank.proof as Partial<FrankProof> | undefined;
+  if (!serverFrank || typeof proof !== "object" || proof === null) return undefined;
+  const { leafIndex, treeSize, inclusionPath } = proof;
+  if (typeof leafIndex !== "number" || typeof treeSize !== "number" || !Array.isArray(inclusionPath)) return undefined;
+  if (inclusionPath.length > MAX_PATH) return undefined;
+  const path: Uint8Array[] = [];
+  for (const h of inclusionPath) {
+    const bytes = typeof h === "string" ? fromB64(h) : undefined;
+    if (!bytes) return undefined;
+    path.push(bytes);
   }
+  return merkleRootFromInclusionProof(merkleLeafHash(frankLeaf(serverFrank, encodeFrankContext(context))), leafIndex, treeSize, path);
+}
+
+/**
+ * Verifies the server's stamp on (server_frank, context): the inclusion proof leads from this message's
+ * leaf to a root, and `publicKey` signed that root. Anyone holding the published key can run it.
+ * `verifiedBatches`, when given, remembers verified (key, signature, root) triples, so the other
+ * messages of an already verified batch cost only their proof's hashes, not another Ed25519 verify.
+ */
+export function verifyServerFrank(
+  publicKey: Uint8Array,
+  frank: ServerFrank,
+  context: FrankContext,
+  verifiedBatches?: Set<string>,
+): boolean {
+  const root = frankBatchRoot(frank, context);
+  const signature = fromB64(frank.signature);
+  if (!root || !signature) return false;
+  const { treeSize } = frank.proof;
+  const batch = `${toB64(publicKey)}.${frank.signature}.${treeSize}.${toB64(root)}`;
+  if (verifiedBatches?.has(batch)) return true;
+  let ok: boolean;
+  try {
+    ok = ed25519.verify(signature, frankBatchSignatureInput(treeSize, root), publicKey);
+  } catch {
+    ok = false;
+  }
+  if (ok) verifiedBatches?.add(batch);
+  return ok;
 }
 
 /** Recipient check: does the revealed content match the tag the sender bound to the ciphertext? */

@@ -1,23 +1,27 @@
 /**
  * The server's side of message franking (docs/franking.md): stamps accepted application messages and
- * checks the openings a reporter reveals. Keys rotate; retired keys stay usable for verification for the
- * report window.
+ * checks the openings a reporter reveals. Stamps requested in one event-loop turn share one Ed25519
+ * signature over the root of an RFC 9162 Merkle tree of their leaves; each message gets its inclusion
+ * proof. Keys rotate; retired keys stay usable for verification for the report window.
  */
 import { createHmac, createPrivateKey, randomBytes, sign, type KeyObject } from "node:crypto";
 import {
   computeServerFrank,
   constantTimeEqual,
   encodeFrankContext,
-  frankSignatureInput,
+  frankBatchSignatureInput,
+  frankLeaf,
   decodeContent,
   frankingTag,
   fromB64,
   generateDeviceKeys,
   toB64,
+  verifyServerFrank,
   type FrankContext,
   type ServerFrank,
 } from "@safelight/protocol";
 import { randomId } from "./crypto.js";
+import { merkleTreeWithPaths } from "./merkle.js";
 import type { FrankingKeyRecord, Storage } from "./storage/types.js";
 
 export class FrankingService {
@@ -47,13 +51,50 @@ export class FrankingService {
     return this.keys[0]!;
   }
 
-  /** On the hot path of every message, so node:crypto with the key imported once (the same HMAC and
-   *  Ed25519 as @safelight/protocol's reference functions; a test checks they agree). */
+  /** Stamps waiting for this turn's batch signature. */
+  private pending: PendingStamp[] = [];
+
+  /** On the hot path of every message, so node:crypto with the key imported once (the same HMAC,
+   *  SHA-256 tree and Ed25519 as @safelight/protocol's reference functions; a test checks they agree).
+   *  Resolves once the batch this call joined (every stamp requested in the same event-loop turn) has
+   *  been signed. */
   async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
     const key = await this.current(context.acceptedAt);
-    const frank = new Uint8Array(createHmac("sha256", key.hmacKey).update(tag).update(encodeFrankContext(context)).digest());
-    const signature = new Uint8Array(sign(null, frankSignatureInput(frank, context), this.signingKey(key)));
-    return { keyId: key.keyId, serverFrank: toB64(frank), signature: toB64(signature) };
+    const encoded = encodeFrankContext(context);
+    const serverFrank = new Uint8Array(createHmac("sha256", key.hmacKey).update(tag).update(encoded).digest());
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key, serverFrank, leaf: frankLeaf(serverFrank, encoded), resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.signBatch());
+    });
+  }
+
+  /** One signature per franking key over the tree of this turn's leaves (a batch spanning a rotation
+   *  is signed once per key). */
+  private signBatch(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const byKey = new Map<string, PendingStamp[]>();
+    for (const p of batch) {
+      const group = byKey.get(p.key.keyId);
+      if (group) group.push(p);
+      else byKey.set(p.key.keyId, [p]);
+    }
+    for (const [keyId, group] of byKey) {
+      try {
+        const tree = merkleTreeWithPaths(group.map((p) => p.leaf));
+        const signature = toB64(sign(null, frankBatchSignatureInput(group.length, tree.root), this.signingKey(group[0]!.key)));
+        group.forEach((p, i) =>
+          p.resolve({
+            keyId,
+            serverFrank: toB64(p.serverFrank),
+            signature,
+            proof: { leafIndex: i, treeSize: group.length, inclusionPath: tree.paths[i]!.map(toB64) },
+          }),
+        );
+      } catch (error) {
+        for (const p of group) p.reject(error);
+      }
+    }
   }
 
   private signingKeys = new Map<string, KeyObject>();
@@ -79,15 +120,25 @@ export class FrankingService {
     }));
   }
 
-  /** Recomputes the tag from the revealed content's salt and the server frank under `keyId`; true only
-   *  if the opening is exactly what this server stamped. */
-  async verifyOpening(opening: { content: Uint8Array; keyId: string; serverFrank: Uint8Array }, context: FrankContext): Promise<boolean> {
+  /** Recomputes the tag from the revealed content's salt and the server frank under `keyId`, and checks
+   *  the batch signature and inclusion proof under that key's public key; true only if the opening is
+   *  exactly what this server stamped, in a form anyone can re-verify with the published key. */
+  async verifyOpening(opening: ServerFrank & { content: Uint8Array }, context: FrankContext): Promise<boolean> {
     const content = decodeContent(opening.content);
     const salt = content && fromB64(content.salt);
-    if (!salt) return false;
+    const serverFrank = fromB64(opening.serverFrank);
+    if (!salt || !serverFrank) return false;
     const key = (await this.storage.listFrankingKeys()).find((k) => k.keyId === opening.keyId);
     if (!key) return false;
     const expected = computeServerFrank(key.hmacKey, frankingTag(salt, opening.content), context);
-    return constantTimeEqual(expected, opening.serverFrank);
+    return constantTimeEqual(expected, serverFrank) && verifyServerFrank(key.publicKey, opening, context);
   }
+}
+
+interface PendingStamp {
+  key: FrankingKeyRecord;
+  serverFrank: Uint8Array;
+  leaf: Uint8Array;
+  resolve: (frank: ServerFrank) => void;
+  reject: (error: unknown) => void;
 }

@@ -1,8 +1,10 @@
 /**
- * Merkle tree hash of RFC 6962 §2.1 over 32-byte PDQ hashes (docs/known-images.md):
- * leaves are the distinct hashes sorted by their bytes (= by their hex text), leaf = SHA-256(0x00 ‖ hash),
- * node = SHA-256(0x01 ‖ left ‖ right), and a list of n > 1 leaves splits at the largest power of two below n
- * (so an odd node is never duplicated: it is carried up unchanged). Empty = SHA-256("").
+ * Merkle tree hash of RFC 6962 / RFC 9162 §2.1 with node:crypto, for the server's hot and bulk paths:
+ * leaf = SHA-256(0x00 ‖ leaf), node = SHA-256(0x01 ‖ left ‖ right), and a list of n > 1 leaves splits at
+ * the largest power of two below n (so an odd node is never duplicated: it is carried up unchanged).
+ * Empty = SHA-256(""). Used for the known-image hash lists (docs/known-images.md: leaves are the distinct
+ * PDQ hashes sorted by their bytes) and for franking batches (docs/franking.md: with inclusion paths;
+ * equal to @safelight/protocol's reference merkleTree, tested).
  */
 import { createHash } from "node:crypto";
 
@@ -19,10 +21,29 @@ export function sortedDistinct(hashes: Iterable<Uint8Array>): Buffer[] {
 /** RFC 6962 Merkle tree hash of already sorted leaves, iteratively (level by level, odd node carried up). */
 export function merkleRoot(sorted: readonly Uint8Array[]): Buffer {
   if (sorted.length === 0) return createHash("sha256").digest();
-  let level = sorted.map(leafHash);
+  return build(sorted);
+}
+
+/** The tree hash of `leaves` and every leaf's inclusion path (RFC 9162 §2.1.3.1 PATH: siblings from the
+ *  leaf up). A batch is never empty, so an empty list is refused. */
+export function merkleTreeWithPaths(leaves: readonly Uint8Array[]): { root: Buffer; paths: Buffer[][] } {
+  if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
+  const paths: Buffer[][] = leaves.map(() => []);
+  return { root: build(leaves, paths), paths };
+}
+
+/** n − 1 node hashes for n leaves; with `paths`, appends each leaf's sibling at every level it has one. */
+function build(leaves: readonly Uint8Array[], paths?: Buffer[][]): Buffer {
+  let level = leaves.map(leafHash);
   // Pairing left to right and carrying the odd last node up gives exactly RFC 6962's split at the
   // largest power of two below n.
-  while (level.length > 1) {
+  for (let depth = 0; level.length > 1; depth++) {
+    if (paths) {
+      for (let m = 0; m < leaves.length; m++) {
+        const sibling = level[(m >> depth) ^ 1];
+        if (sibling) paths[m]!.push(sibling);
+      }
+    }
     const next: Buffer[] = [];
     for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);

@@ -29,6 +29,13 @@ export const deviceRefSchema = {
   required: ["accountId", "deviceId"],
 } as const;
 
+/** A franking inclusion proof (docs/franking.md): RFC 9162 leaf index, tree size and path (≤ 53 hashes). */
+export const frankProofSchema = object({
+  leafIndex: { type: "integer", minimum: 0 },
+  treeSize: { type: "integer", minimum: 1 },
+  inclusionPath: { type: "array", maxItems: 53, items: { ...b64, maxLength: 43 } },
+});
+
 export const queueItemSchema = {
   type: "object",
   properties: {
@@ -39,9 +46,11 @@ export const queueItemSchema = {
     sender: deviceRefSchema,
     sentAt: { type: "integer" },
     data: b64,
+    /** The server's stamp (docs/franking.md). `proof` is missing only on items queued before batch
+     *  signing; recipients drop those as unverifiable, so they must still serialise. */
     frank: {
       type: "object",
-      properties: { keyId: { type: "string" }, serverFrank: b64, signature: b64 },
+      properties: { keyId: { type: "string" }, serverFrank: b64, signature: b64, proof: frankProofSchema },
       required: ["keyId", "serverFrank", "signature"],
     },
     /** From a conversation that is still a message request for this recipient (docs/safety.md). */

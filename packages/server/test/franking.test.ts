@@ -1,4 +1,5 @@
-/** The server's franking stamp: agrees with the protocol reference, rotates, and keeps old keys verifiable. */
+/** The server's franking stamp: agrees with the protocol reference, batches one signature per event-loop
+ *  turn, rotates, and keeps old keys verifiable. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,12 +9,15 @@ import {
   encodeContent,
   frankingTag,
   fromB64,
+  merkleTree,
   newFrankingSalt,
   toB64,
-  verifyServerFrankSignature,
+  verifyServerFrank,
   type FrankContext,
+  type ServerFrank,
 } from "@safelight/protocol";
 import { FrankingService } from "../src/franking.js";
+import { merkleTreeWithPaths } from "../src/merkle.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "safelight-franking-"));
@@ -39,8 +43,57 @@ describe("FrankingService", () => {
     expect(stamp.keyId).toBe(key!.keyId);
     expect(fromB64(stamp.serverFrank)).toEqual(computeServerFrank(key!.hmacKey, tag, context));
     const published = (await service.publicKeys(1_000)).find((k) => k.keyId === stamp.keyId)!;
-    expect(verifyServerFrankSignature(fromB64(published.publicKey)!, fromB64(stamp.serverFrank)!, context, fromB64(stamp.signature)!)).toBe(true);
-    expect(await service.verifyOpening({ content, keyId: stamp.keyId, serverFrank: fromB64(stamp.serverFrank)! }, context)).toBe(true);
+    expect(verifyServerFrank(fromB64(published.publicKey)!, stamp, context)).toBe(true);
+    expect(await service.verifyOpening({ content, ...stamp }, context)).toBe(true);
+  });
+
+  it("builds the same RFC 9162 tree with node:crypto as the protocol reference, for 1..40 leaves", () => {
+    for (let n = 1; n <= 40; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${i} of ${n}`));
+      const reference = merkleTree(leaves);
+      const server = merkleTreeWithPaths(leaves);
+      expect(toB64(server.root)).toBe(toB64(reference.root));
+      expect(server.paths.map((p) => p.map(toB64))).toEqual(reference.paths.map((p) => p.map(toB64)));
+    }
+  });
+
+  it("stamps requested in one event-loop turn share one signature; each carries its own proof and verifies", async () => {
+    const service = new FrankingService(storage, 60_000);
+    await service.stamp(message().tag, { senderAccountId: "a", groupId: "g", acceptedAt: 3_000, messageId: "warm" });
+    const messages = Array.from({ length: 50 }, (_, i) => ({
+      ...message(),
+      context: { senderAccountId: `s${i % 4}`, groupId: `g${i % 3}`, acceptedAt: 3_000 + i, messageId: `batch-${i}` },
+    }));
+    const stamps = await Promise.all(messages.map((m) => service.stamp(m.tag, m.context)));
+    expect(new Set(stamps.map((s) => s.signature)).size).toBe(1);
+    expect(stamps.map((s) => s.proof.leafIndex)).toEqual(messages.map((_, i) => i));
+    expect(stamps.every((s) => s.proof.treeSize === 50 && s.proof.inclusionPath.length >= 3 && s.proof.inclusionPath.length <= 6)).toBe(true);
+    const publicKey = fromB64((await service.publicKeys(3_000)).find((k) => k.keyId === stamps[0]!.keyId)!.publicKey)!;
+    const cache = new Set<string>();
+    for (const [i, s] of stamps.entries()) {
+      expect(verifyServerFrank(publicKey, s, messages[i]!.context, cache)).toBe(true);
+      expect(await service.verifyOpening({ content: messages[i]!.content, ...s }, messages[i]!.context)).toBe(true);
+    }
+    expect(cache.size).toBe(1);
+    // Another message's proof, or a proof from another batch, does not pass the server's check either.
+    const other = await service.stamp(messages[0]!.tag, { ...messages[0]!.context, messageId: "later" });
+    const opening = (i: number, s: ServerFrank) => ({ content: messages[i]!.content, ...s });
+    expect(await service.verifyOpening(opening(1, { ...stamps[1]!, proof: stamps[2]!.proof }), messages[1]!.context)).toBe(false);
+    expect(await service.verifyOpening(opening(0, { ...stamps[0]!, signature: other.signature }), messages[0]!.context)).toBe(false);
+    expect(await service.verifyOpening(opening(0, { ...stamps[0]!, proof: other.proof, signature: other.signature }), messages[0]!.context)).toBe(false);
+  });
+
+  it("stamps in different turns get different batches", async () => {
+    const service = new FrankingService(storage, 60_000);
+    const context = (i: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: 4_000 + i, messageId: `turn-${i}` });
+    const first = await Promise.all([0, 1, 2].map((i) => service.stamp(message().tag, context(i))));
+    const second = await service.stamp(message().tag, context(3));
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = await Promise.all([4, 5].map((i) => service.stamp(message().tag, context(i))));
+    expect(first.map((s) => s.proof.treeSize)).toEqual([3, 3, 3]);
+    expect(second.proof).toEqual({ leafIndex: 0, treeSize: 1, inclusionPath: [] });
+    expect(third.map((s) => s.proof.treeSize)).toEqual([2, 2]);
+    expect(new Set([first[0]!.signature, second.signature, third[0]!.signature]).size).toBe(3);
   });
 
   it("rotates keys; messages stamped under a retired key still verify until the window ends", async () => {
@@ -53,10 +106,31 @@ describe("FrankingService", () => {
     const keys = await service.publicKeys(2_000 + 60_001);
     expect(keys[0]!.keyId).toBe(later.keyId);
     expect(keys.find((k) => k.keyId === old.keyId)?.retiredAt).toBeDefined();
-    const opening = { content, keyId: old.keyId, serverFrank: fromB64(old.serverFrank)! };
+    const opening = { content, ...old };
     expect(await service.verifyOpening(opening, context)).toBe(true);
     // Past the report window the retired key is swept, and the old opening no longer verifies.
     await storage.sweep(10_000_000, 10_000_000);
     expect(await service.verifyOpening(opening, context)).toBe(false);
+  });
+
+  it("a turn that spans a key rotation is signed once per key", async () => {
+    const service = new FrankingService(storage, 60_000);
+    const base = 20_000_000; // later than every clock above: the service rotates by time
+    const context = (i: number, at: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: at, messageId: `rot-${i}` });
+    await service.stamp(message().tag, context(0, base));
+    const [a, b, c] = await Promise.all([
+      service.stamp(message().tag, context(1, base + 1)),
+      service.stamp(message().tag, context(2, base + 2)),
+      service.stamp(message().tag, context(3, base + 60_001)),
+    ]);
+    expect(a!.keyId).toBe(b!.keyId);
+    expect(c!.keyId).not.toBe(a!.keyId);
+    expect([a!.proof, b!.proof, c!.proof].map((p) => [p.leafIndex, p.treeSize])).toEqual([[0, 2], [1, 2], [0, 1]]);
+    const keys = await service.publicKeys(base + 60_001);
+    const pub = (id: string) => fromB64(keys.find((k) => k.keyId === id)!.publicKey)!;
+    expect(verifyServerFrank(pub(a!.keyId), a!, context(1, base + 1))).toBe(true);
+    expect(verifyServerFrank(pub(b!.keyId), b!, context(2, base + 2))).toBe(true);
+    expect(verifyServerFrank(pub(c!.keyId), c!, context(3, base + 60_001))).toBe(true);
+    expect(verifyServerFrank(pub(c!.keyId), a!, context(1, base + 1))).toBe(false);
   });
 });

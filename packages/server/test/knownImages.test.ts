@@ -16,9 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashFile, hashToHex } from "@safelight/pdq";
 import { SafelightClient } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
+import { fromB64, verifyServerFrank } from "@safelight/protocol";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
 import { setAccountRole, startServer, type RunningServer } from "../src/index.js";
-import { merkleRoot, merkleRootRecursive } from "../src/detection/merkle.js";
+import { merkleRoot, merkleRootRecursive } from "../src/merkle.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const repo = resolve(here, "../../..");
@@ -229,6 +230,21 @@ describe("known-image detection", () => {
     ]);
     expect(doc.chatEvidence.messages[1].attachmentNames).toEqual(["photo.jpg"]);
     expect(doc.chatEvidence.messages[1].franking.serverFrank.length).toBeGreaterThan(20);
+    // A third party re-verifies every exported stamp from the document alone and the published key.
+    const keys: { keyId: string; publicKey: string }[] = (await http(env, "mo", "GET", "/v1/franking/keys")).json.keys;
+    for (const m of doc.chatEvidence.messages) {
+      const context = { senderAccountId: m.senderEspUserId, groupId: doc.chatEvidence.conversationId, acceptedAt: Date.parse(m.dateTime), messageId: m.messageId };
+      const key = fromB64(keys.find((k) => k.keyId === m.franking.keyId)!.publicKey)!;
+      expect(m.franking.proof).toMatchObject({ leafIndex: expect.any(Number), treeSize: expect.any(Number) });
+      expect(verifyServerFrank(key, m.franking, context)).toBe(true);
+      expect(verifyServerFrank(key, m.franking, { ...context, senderAccountId: doc.producedBy.espUserId })).toBe(false);
+    }
+    const proofOf = (proof: unknown) => ({
+      ...doc,
+      chatEvidence: { ...doc.chatEvidence, messages: [{ ...doc.chatEvidence.messages[0], franking: { ...doc.chatEvidence.messages[0].franking, proof } }] },
+    });
+    expect(validate(proofOf({ leafIndex: -1, treeSize: 1, inclusionPath: [] }))).toBe(false);
+    expect(validate(proofOf({ leafIndex: 0, treeSize: 1, inclusionPath: ["not base64!"] }))).toBe(false);
     expect(doc.producedBy.screenName).toBe("mo");
 
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<report /);
@@ -237,6 +253,7 @@ describe("known-image detection", () => {
     }
     expect(xml).toContain(`<originalFileHash hashType="SHA256">${sha}</originalFileHash>`);
     expect(xml).toContain("<text>look at this</text>");
+    expect(xml).toMatch(/<franking><keyId>[^<]+<\/keyId><serverFrank>[^<]+<\/serverFrank><signature>[^<]+<\/signature><proof><leafIndex>\d+<\/leafIndex><treeSize>\d+<\/treeSize><inclusionPath>/);
 
     const audit = await http(env, "mo", "GET", "/v1/mod/audit?limit=1000");
     expect(audit.json.intact).toBe(true);

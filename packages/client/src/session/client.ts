@@ -11,7 +11,7 @@ import {
   frankingTag,
   newFrankingSalt,
   tagMatches,
-  verifyServerFrankSignature,
+  verifyServerFrank,
   type FrankContext,
   type ServerFrank,
   decodeGroupState,
@@ -60,6 +60,8 @@ const DEFERRED = Symbol("deferred");
 
 /** Preceding messages sent along with a report by default (docs/franking.md). */
 export const DEFAULT_REPORT_CONTEXT = 10;
+/** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
+const MAX_VERIFIED_FRANK_BATCHES = 1024;
 
 export interface OutgoingFile {
   name: string;
@@ -125,6 +127,8 @@ export class SafelightClient {
   private readonly lock = new Lock();
   private listeners = new Set<(m: ReceivedMessage) => void>();
   private frankKeys = new Map<string, Uint8Array>();
+  /** Franking batches whose signature already verified: one Ed25519 verify per batch, not per message. */
+  private verifiedFrankBatches = new Set<string>();
   private noticeListeners = new Set<(n: SafetyNotice) => void>();
 
   constructor(private readonly opts: ClientOptions) {}
@@ -736,10 +740,8 @@ export class SafelightClient {
     };
   }
 
+  /** The server's batch signature and this message's inclusion proof (docs/franking.md). */
   private async frankVerifies(frank: ServerFrank, context: FrankContext): Promise<boolean> {
-    const frankBytes = fromB64(frank.serverFrank);
-    const signature = fromB64(frank.signature);
-    if (!frankBytes || !signature) return false;
     if (!this.frankKeys.has(frank.keyId)) {
       const { keys } = await this.authed((a) => a.frankingKeys());
       for (const k of keys) {
@@ -748,7 +750,8 @@ export class SafelightClient {
       }
     }
     const key = this.frankKeys.get(frank.keyId);
-    return key !== undefined && verifyServerFrankSignature(key, frankBytes, context, signature);
+    if (this.verifiedFrankBatches.size >= MAX_VERIFIED_FRANK_BATCHES) this.verifiedFrankBatches.clear();
+    return key !== undefined && verifyServerFrank(key, frank, context, this.verifiedFrankBatches);
   }
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same

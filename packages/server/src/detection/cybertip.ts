@@ -6,6 +6,7 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { FrankProof } from "@safelight/protocol";
 
 export interface CyberTipFile {
   fileId: string;
@@ -30,7 +31,9 @@ export interface ChatMessage {
   attachmentNames: string[];
   verified: boolean;
   reportedMessage: boolean;
-  franking: { keyId: string; serverFrank: string; signature: string };
+  /** The server's stamp with the message's inclusion proof in its signed batch (docs/franking.md); no
+   *  proof for reports stored before batch signing. */
+  franking: { keyId: string; serverFrank: string; signature: string; proof?: FrankProof };
 }
 
 export interface CyberTipReport {
@@ -103,7 +106,18 @@ export function cyberTipXml(r: CyberTipReport): string {
             el("text", m.text),
             el("verified", String(m.verified)),
             el("reportedMessage", String(m.reportedMessage)),
-            el("franking", [el("keyId", m.franking.keyId), el("serverFrank", m.franking.serverFrank), el("signature", m.franking.signature)]),
+            el("franking", [
+              el("keyId", m.franking.keyId),
+              el("serverFrank", m.franking.serverFrank),
+              el("signature", m.franking.signature),
+              m.franking.proof
+                ? el("proof", [
+                    el("leafIndex", String(m.franking.proof.leafIndex)),
+                    el("treeSize", String(m.franking.proof.treeSize)),
+                    el("inclusionPath", m.franking.proof.inclusionPath.map((h) => el("hash", h))),
+                  ])
+                : "",
+            ]),
           ]),
         )),
       ]),

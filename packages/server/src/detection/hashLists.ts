@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MATCH_DISTANCE, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
 import { randomId } from "../crypto.js";
-import { merkleRoot } from "./merkle.js";
+import { merkleRoot } from "../merkle.js";
 import type { DetectionStore, HashListRecord, ListEntryRow } from "./store.js";
 
 export interface ListMatch {

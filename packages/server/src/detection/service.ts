@@ -248,11 +248,11 @@ export class DetectionService {
             attachmentNames: content?.type === "text" ? (content.files ?? []).map((f) => f.name) : [],
             verified: m.verified,
             reportedMessage: m.messageId === report.reportedMessageId,
-            franking: { keyId: m.keyId, serverFrank: toB64(m.serverFrank), signature: toB64(m.signature) },
+            franking: { keyId: m.keyId, serverFrank: toB64(m.serverFrank), signature: toB64(m.signature), ...(m.proof ? { proof: m.proof } : {}) },
           };
         }),
       },
-      additionalInfo: "Messages are end-to-end encrypted; the chat evidence was revealed by the recipient and verified by message franking (each message's server frank and signature are included).",
+      additionalInfo: "Messages are end-to-end encrypted; the chat evidence was revealed by the recipient and verified by message franking (each message's server frank, the server's batch signature and the message's inclusion proof are included; verify with the published franking key, docs/franking.md).",
     };
   }
 

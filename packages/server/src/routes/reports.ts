@@ -4,7 +4,7 @@ import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
-import { b64, object, replies } from "../schemas.js";
+import { b64, frankProofSchema, object, replies } from "../schemas.js";
 import { REPORT_REASONS, type ReportReason, type ReportedMessageRecord } from "../storage/moderation.js";
 import { b64Field } from "../wire.js";
 
@@ -35,6 +35,7 @@ const openingSchema = object({
   keyId: { type: "string", maxLength: 64 },
   serverFrank: b64,
   signature: b64,
+  proof: frankProofSchema,
 });
 
 /**
@@ -55,8 +56,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
       acceptedAt: opening.acceptedAt,
       messageId: opening.messageId,
     };
+    const { keyId, proof } = opening;
     const verified =
-      (await ctx.franking.verifyOpening({ content, keyId: opening.keyId, serverFrank }, context)) &&
+      (await ctx.franking.verifyOpening({ content, keyId, serverFrank: opening.serverFrank, signature: opening.signature, proof }, context)) &&
       (await ctx.storage.wasDeliveredTo(opening.messageId, reporterAccountId, groupId));
     return {
       messageId: opening.messageId,
@@ -66,6 +68,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
       keyId: opening.keyId,
       serverFrank,
       signature,
+      proof,
       verified,
     };
   }

@@ -287,4 +287,8 @@ export const MIGRATIONS: string[] = [
     json_sha256 BLOB NOT NULL
   );
   `,
+  // v6: batch-signed franks (docs/franking.md): each reported message keeps its inclusion proof (JSON).
+  `
+  ALTER TABLE report_messages ADD COLUMN proof TEXT;
+  `,
 ];

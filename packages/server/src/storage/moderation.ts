@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
+import type { FrankProof } from "@safelight/protocol";
 import { bytes } from "./bytes.js";
 
 export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
@@ -20,7 +21,10 @@ export interface ReportedMessageRecord {
   content: Uint8Array;
   keyId: string;
   serverFrank: Uint8Array;
+  /** The batch signature and this message's inclusion proof (docs/franking.md), so the stamp can be
+   *  re-verified with the published key; no proof on reports stored before batch signing (v6). */
   signature: Uint8Array;
+  proof: FrankProof | undefined;
   verified: boolean;
 }
 
@@ -145,10 +149,22 @@ export class SqliteModerationStore implements ModerationStore {
       if (inserted.changes === 0) return false;
       const insert = this.db.prepare(
         `INSERT INTO report_messages (report_id, position, message_id, sender_account, accepted_at, content, key_id,
-           server_frank, signature, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           server_frank, signature, proof, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       report.messages.forEach((m, i) =>
-        insert.run(report.reportId, i, m.messageId, m.senderAccountId, m.acceptedAt, m.content, m.keyId, m.serverFrank, m.signature, m.verified ? 1 : 0),
+        insert.run(
+          report.reportId,
+          i,
+          m.messageId,
+          m.senderAccountId,
+          m.acceptedAt,
+          m.content,
+          m.keyId,
+          m.serverFrank,
+          m.signature,
+          m.proof ? JSON.stringify(m.proof) : null,
+          m.verified ? 1 : 0,
+        ),
       );
       return true;
     })();
@@ -175,6 +191,7 @@ export class SqliteModerationStore implements ModerationStore {
       key_id: string;
       server_frank: Buffer;
       signature: Buffer;
+      proof: string | null;
       verified: number;
     }[];
     const { messageCount: _count, ...rest } = summary(row);
@@ -188,6 +205,7 @@ export class SqliteModerationStore implements ModerationStore {
         keyId: m.key_id,
         serverFrank: bytes(m.server_frank),
         signature: bytes(m.signature),
+        proof: m.proof === null ? undefined : (JSON.parse(m.proof) as FrankProof),
         verified: m.verified === 1,
       })),
     };
