@@ -23,4 +23,31 @@ describe("sqlite schema", () => {
     expect(cols.map((c) => c.name)).toContain("birthdate");
     db.close();
   });
+
+  it("v7 rebuilds the queue and recipient tables without rowid and keeps their rows", async () => {
+    const dir = tmp();
+    const db = new Database(join(dir, "safelight.db"));
+    for (const sql of MIGRATIONS.slice(0, 6)) db.exec(sql);
+    db.pragma("user_version = 6");
+    db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES ('a1', 'ann', '2000-01-01', 1)").run();
+    db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at, queue_seq) VALUES ('d1', 'a1', x'01', 1, 2)").run();
+    db.prepare("INSERT INTO messages (message_id, kind, sent_at, data) VALUES ('m1', 'application', 5, x'c0ffee')").run();
+    db.prepare("INSERT INTO queue (device_id, seq, message_id) VALUES ('d1', 2, 'm1')").run();
+    db.prepare("INSERT INTO message_recipients (message_id, account_id, group_id, sent_at) VALUES ('m1', 'a1', x'00', 5)").run();
+    db.close();
+
+    const storage = openSqliteStorage(dir);
+    const items = await storage.listQueue("d1", 10);
+    expect(items.map((i) => [i.id, i.seq, Buffer.from(i.data!).toString("hex")])).toEqual([["m1", 2, "c0ffee"]]);
+    expect(await storage.wasDeliveredTo("m1", "a1", new Uint8Array([0]))).toBe(true);
+    expect(await storage.ackQueue("d1", ["m1"])).toBe(1);
+    await storage.close();
+
+    const check = new Database(join(dir, "safelight.db"), { readonly: true });
+    const ddl = (name: string) => (check.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string }).sql;
+    expect(ddl("queue")).toMatch(/WITHOUT ROWID/);
+    expect(ddl("message_recipients")).toMatch(/WITHOUT ROWID/);
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queue'").all()).toEqual([{ name: "queue_device_message" }]);
+    check.close();
+  });
 });

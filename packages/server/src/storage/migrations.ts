@@ -291,4 +291,33 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE report_messages ADD COLUMN proof TEXT;
   `,
+  // v7: every message writes a queue row and a recipient row, and every ack deletes one: as WITHOUT ROWID
+  // tables keyed by their primary key each is one B-tree fewer (SQLite-specific; the PostgreSQL schema
+  // will say the same with its own types). The queue's reference to messages is kept by the code that
+  // writes both in one transaction and the sweep that deletes only unreferenced messages; dropping the
+  // foreign key drops the index it needed on queue(message_id).
+  `
+  CREATE TABLE queue_v7 (
+    device_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (device_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO queue_v7 (device_id, seq, message_id) SELECT device_id, seq, message_id FROM queue;
+  DROP TABLE queue;
+  ALTER TABLE queue_v7 RENAME TO queue;
+  CREATE UNIQUE INDEX queue_device_message ON queue(device_id, message_id);
+  CREATE TABLE message_recipients_v7 (
+    message_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    group_id BLOB NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, account_id)
+  ) WITHOUT ROWID;
+  INSERT INTO message_recipients_v7 (message_id, account_id, group_id, sent_at)
+    SELECT message_id, account_id, group_id, sent_at FROM message_recipients;
+  DROP TABLE message_recipients;
+  ALTER TABLE message_recipients_v7 RENAME TO message_recipients;
+  CREATE INDEX message_recipients_time ON message_recipients(sent_at);
+  `,
 ];
