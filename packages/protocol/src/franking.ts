@@ -156,7 +156,7 @@ function frankBatchRoot(frank: ServerFrank, context: FrankContext): Uint8Array |
 /**
  * Verifies the server's stamp on (server_frank, context): the inclusion proof leads from this message's
  * leaf to a root, and `publicKey` signed that root. Anyone holding the published key can run it.
- * `verifiedBatches`, when given, remembers verified (key, signature, root) triples, so the other
+ * `verifiedBatches`, when given, remembers verified batches (key, signature, size, root), so the other
  * messages of an already verified batch cost only their proof's hashes, not another Ed25519 verify.
  */
 export function verifyServerFrank(
@@ -165,6 +165,7 @@ export function verifyServerFrank(
   context: FrankContext,
   verifiedBatches?: Set<string>,
 ): boolean {
+  if (typeof frank.serverFrank !== "string" || typeof frank.signature !== "string") return false;
   const root = frankBatchRoot(frank, context);
   const signature = fromB64(frank.signature);
   if (!root || !signature) return false;

@@ -175,6 +175,8 @@ describe("batch-signed server franks", () => {
         { leafIndex: i + 0.5, treeSize: n, inclusionPath: frank.proof.inclusionPath },
       ];
       for (const proof of bad) fails({ ...frank, proof } as ServerFrank);
+      fails({ ...frank, serverFrank: 7 } as unknown as ServerFrank);
+      fails({ ...frank, signature: null } as unknown as ServerFrank);
     });
   });
 
