@@ -33,11 +33,29 @@ export class FrankingService {
     private readonly rotationMs: number,
   ) {}
 
-  /** The key to stamp with now, rotating when the newest is older than the rotation period. */
-  private async current(now: number): Promise<FrankingKeyRecord> {
-    if (this.keys.length === 0) this.keys = await this.storage.listFrankingKeys();
+  /** The newest key if it is still the one to stamp with (the hot path: no await). */
+  private usable(now: number): FrankingKeyRecord | undefined {
     const newest = this.keys[0];
-    if (newest && newest.retiredAt === undefined && now - newest.createdAt < this.rotationMs) return newest;
+    return newest && newest.retiredAt === undefined && now - newest.createdAt < this.rotationMs ? newest : undefined;
+  }
+
+  /** A load or rotation in progress: concurrent stamps wait for it instead of each making a key. */
+  private refreshing: Promise<FrankingKeyRecord> | undefined;
+
+  /** The key to stamp with now, rotating when the newest is older than the rotation period. */
+  private current(now: number): Promise<FrankingKeyRecord> {
+    const usable = this.usable(now);
+    if (usable) return Promise.resolve(usable);
+    this.refreshing ??= this.refresh(now).finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refresh(now: number): Promise<FrankingKeyRecord> {
+    if (this.keys.length === 0) this.keys = await this.storage.listFrankingKeys();
+    const usable = this.usable(now);
+    if (usable) return usable;
     const signer = generateDeviceKeys();
     await this.storage.rotateFrankingKey({
       keyId: randomId(8),
@@ -59,7 +77,7 @@ export class FrankingService {
    *  Resolves once the batch this call joined (every stamp requested in the same event-loop turn) has
    *  been signed. */
   async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
-    const key = await this.current(context.acceptedAt);
+    const key = this.usable(context.acceptedAt) ?? (await this.current(context.acceptedAt));
     const encoded = encodeFrankContext(context);
     const serverFrank = new Uint8Array(createHmac("sha256", key.hmacKey).update(tag).update(encoded).digest());
     return new Promise((resolve, reject) => {

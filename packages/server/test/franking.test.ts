@@ -133,4 +133,14 @@ describe("FrankingService", () => {
     expect(verifyServerFrank(pub(c!.keyId), c!, context(3, base + 60_001))).toBe(true);
     expect(verifyServerFrank(pub(c!.keyId), a!, context(1, base + 1))).toBe(false);
   });
+
+  it("stamps that arrive together when a rotation is due make one new key, not one each", async () => {
+    const fresh = openSqliteStorage(mkdtempSync(join(tmpdir(), "safelight-franking-rotate-")));
+    const service = new FrankingService(fresh, 60_000);
+    const context = (i: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: 5_000, messageId: `r-${i}` });
+    const stamps = await Promise.all(Array.from({ length: 20 }, (_, i) => service.stamp(message().tag, context(i))));
+    expect(new Set(stamps.map((f) => f.keyId)).size).toBe(1);
+    expect(await fresh.listFrankingKeys()).toHaveLength(1);
+    await fresh.close();
+  });
 });

@@ -38,6 +38,8 @@ export interface RangeResult {
   sentReplies: number;
   errors: string[];
   mismatches: number;
+  /** Distinct franking batch signatures among the delivered Safelight items (0 for the bare relay). */
+  frankBatches: number;
 }
 
 interface Conn {
@@ -63,11 +65,12 @@ interface Run {
   expectedSentReplies: number;
   errors: string[];
   mismatches: number;
+  signatures: Set<string>;
   finish: () => void;
 }
 
 type Frame =
-  | { type: "item"; item: { id: string; kind: string; data?: string } }
+  | { type: "item"; item: { id: string; kind: string; data?: string; frank?: { signature?: string } } }
   | { type: "send"; reqId: string; message: string }
   | { type: "sent"; reqId: string }
   | { type: "error"; code?: string; message?: string };
@@ -146,6 +149,7 @@ export class RelayHarness {
         expectedSentReplies: this.opts.expectSentReplies ? n : 0,
         errors: [],
         mismatches: 0,
+        signatures: new Set(),
         finish: () => {
           clearInterval(watchdog);
           clearInterval(ticker);
@@ -158,6 +162,7 @@ export class RelayHarness {
             sentReplies: run.sentReplies,
             errors: run.errors,
             mismatches: run.mismatches,
+            frankBatches: run.signatures.size,
           });
         },
       };
@@ -235,6 +240,8 @@ export class RelayHarness {
           run.errors.push(`unexpected item kind ${frame.item.kind}`);
           return;
         }
+        // Messages stamped in one server turn share a batch signature (docs/franking.md).
+        if (frame.item.frank?.signature !== undefined) run.signatures.add(frame.item.frank.signature);
         this.deliver(run, conn, frame.item.data, frame.item.id);
         return;
       case "send":
