@@ -101,12 +101,19 @@ export class FrankingService {
       try {
         const tree = merkleTreeWithPaths(group.map((p) => p.leaf));
         const signature = toB64(sign(null, frankBatchSignatureInput(group.length, tree.root), this.signingKey(group[0]!.key)));
+        // Paths share their nodes (the same Buffer objects): encode each node once, not once per path.
+        const encoded = new Map<Buffer, string>();
+        const b64 = (node: Buffer): string => {
+          let text = encoded.get(node);
+          if (text === undefined) encoded.set(node, (text = toB64(node)));
+          return text;
+        };
         group.forEach((p, i) =>
           p.resolve({
             keyId,
             serverFrank: toB64(p.serverFrank),
             signature,
-            proof: { leafIndex: i, treeSize: group.length, inclusionPath: tree.paths[i]!.map(toB64) },
+            proof: { leafIndex: i, treeSize: group.length, inclusionPath: tree.paths[i]!.map(b64) },
           }),
         );
       } catch (error) {

@@ -6,10 +6,14 @@
  * PDQ hashes sorted by their bytes) and for franking batches (docs/franking.md: with inclusion paths;
  * equal to @safelight/protocol's reference merkleTree, tested).
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
-const leafHash = (h: Uint8Array): Buffer => createHash("sha256").update(Buffer.from([0])).update(h).digest();
-const nodeHash = (l: Buffer, r: Buffer): Buffer => createHash("sha256").update(Buffer.from([1])).update(l).update(r).digest();
+// One-shot hashing (node:crypto `hash`, Node ≥ 20.12): a third of the cost of a Hash object for inputs
+// this small, and a franking batch hashes about two per message.
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+const leafHash = (h: Uint8Array): Buffer => hash("sha256", Buffer.concat([LEAF, h]), "buffer");
+const nodeHash = (l: Buffer, r: Buffer): Buffer => hash("sha256", Buffer.concat([NODE, l, r]), "buffer");
 
 /** Sorts and de-duplicates 32-byte hashes. */
 export function sortedDistinct(hashes: Iterable<Uint8Array>): Buffer[] {
