@@ -141,6 +141,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const stopSweeper = startSweeper(ctx, app.log);
   app.addHook("onClose", async () => {
     stopSweeper();
+    await ctx.franking.close();
     await ctx.notifier.close();
     await storage.close();
     ctx.safety.store.close();

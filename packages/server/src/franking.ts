@@ -2,15 +2,13 @@
  * The server's side of message franking (docs/franking.md): stamps accepted application messages and
  * checks the openings a reporter reveals. Stamps requested in one event-loop turn share one Ed25519
  * signature over the root of an RFC 9162 Merkle tree of their leaves; each message gets its inclusion
- * proof. Keys rotate; retired keys stay usable for verification for the report window.
+ * proof. The batch is computed on a worker thread. Keys rotate; retired keys stay usable for
+ * verification for the report window.
  */
-import { createHmac, createPrivateKey, randomBytes, sign, type KeyObject } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   computeServerFrank,
   constantTimeEqual,
-  encodeFrankContext,
-  frankBatchSignatureInput,
-  frankLeaf,
   decodeContent,
   frankingTag,
   fromB64,
@@ -21,7 +19,8 @@ import {
   type ServerFrank,
 } from "@safelight/protocol";
 import { randomId } from "./crypto.js";
-import { merkleTreeWithPaths } from "./merkle.js";
+import type { BatchItem } from "./frankingBatch.js";
+import { FrankingSigner } from "./frankingSigner.js";
 import type { FrankingKeyRecord, Storage } from "./storage/types.js";
 
 export class FrankingService {
@@ -69,26 +68,24 @@ export class FrankingService {
     return this.keys[0]!;
   }
 
-  /** Stamps waiting for this turn's batch signature. */
+  /** Stamps waiting for this turn's batch. */
   private pending: PendingStamp[] = [];
+  private readonly signer = new FrankingSigner();
 
-  /** On the hot path of every message, so node:crypto with the key imported once (the same HMAC,
-   *  SHA-256 tree and Ed25519 as @safelight/protocol's reference functions; a test checks they agree).
-   *  Resolves once the batch this call joined (every stamp requested in the same event-loop turn) has
-   *  been signed. */
+  /** On the hot path of every message: collects the stamps of one event-loop turn and has the franking
+   *  worker compute them as one batch (frankingBatch.ts: node:crypto HMAC, SHA-256 tree and Ed25519, the
+   *  same as @safelight/protocol's reference functions; a test checks they agree). Resolves once the batch
+   *  this call joined has been signed. */
   async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
     const key = this.usable(context.acceptedAt) ?? (await this.current(context.acceptedAt));
-    const encoded = encodeFrankContext(context);
-    const serverFrank = new Uint8Array(createHmac("sha256", key.hmacKey).update(tag).update(encoded).digest());
     return new Promise((resolve, reject) => {
-      this.pending.push({ key, serverFrank, leaf: frankLeaf(serverFrank, encoded), resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.signBatch());
+      this.pending.push({ key, item: { tag, context }, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.sendBatch());
     });
   }
 
-  /** One signature per franking key over the tree of this turn's leaves (a batch spanning a rotation
-   *  is signed once per key). */
-  private signBatch(): void {
+  /** One batch per franking key (a turn spanning a rotation is signed once per key). */
+  private sendBatch(): void {
     const batch = this.pending;
     this.pending = [];
     const byKey = new Map<string, PendingStamp[]>();
@@ -98,41 +95,26 @@ export class FrankingService {
       else byKey.set(p.key.keyId, [p]);
     }
     for (const [keyId, group] of byKey) {
-      try {
-        const tree = merkleTreeWithPaths(group.map((p) => p.leaf));
-        const signature = toB64(sign(null, frankBatchSignatureInput(group.length, tree.root), this.signingKey(group[0]!.key)));
-        // Paths share their nodes (the same Buffer objects): encode each node once, not once per path.
-        const encoded = new Map<Buffer, string>();
-        const b64 = (node: Buffer): string => {
-          let text = encoded.get(node);
-          if (text === undefined) encoded.set(node, (text = toB64(node)));
-          return text;
-        };
-        group.forEach((p, i) =>
-          p.resolve({
-            keyId,
-            serverFrank: toB64(p.serverFrank),
-            signature,
-            proof: { leafIndex: i, treeSize: group.length, inclusionPath: tree.paths[i]!.map(b64) },
-          }),
-        );
-      } catch (error) {
-        for (const p of group) p.reject(error);
-      }
+      this.signer.sign(group[0]!.key, group.map((p) => p.item)).then(
+        ({ signature, serverFranks, paths }) =>
+          group.forEach((p, i) =>
+            p.resolve({
+              keyId,
+              serverFrank: serverFranks[i]!,
+              signature,
+              proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! },
+            }),
+          ),
+        (error: unknown) => {
+          for (const p of group) p.reject(error);
+        },
+      );
     }
   }
 
-  private signingKeys = new Map<string, KeyObject>();
-
-  private signingKey(key: FrankingKeyRecord): KeyObject {
-    let k = this.signingKeys.get(key.keyId);
-    if (!k) {
-      // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7).
-      const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), key.signKey]);
-      k = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-      this.signingKeys.set(key.keyId, k);
-    }
-    return k;
+  /** Stops the franking worker; stamps still waiting are rejected. */
+  close(): Promise<void> {
+    return this.signer.close();
   }
 
   async publicKeys(now: number): Promise<{ keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[]> {
@@ -162,8 +144,7 @@ export class FrankingService {
 
 interface PendingStamp {
   key: FrankingKeyRecord;
-  serverFrank: Uint8Array;
-  leaf: Uint8Array;
+  item: BatchItem;
   resolve: (frank: ServerFrank) => void;
   reject: (error: unknown) => void;
 }

@@ -1,0 +1,73 @@
+/**
+ * The event loop's side of the franking worker (frankingWorker.ts): sends a batch, resolves with its
+ * signature, franks and paths. One worker, started on first use and not keeping the process alive;
+ * if it dies, the batches it held are rejected and the next batch starts a new one.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { BatchItem, SignedBatch } from "./frankingBatch.js";
+import type { BatchReply, BatchRequest } from "./frankingWorker.js";
+import type { FrankingKeyRecord } from "./storage/types.js";
+
+function workerUrl(): URL {
+  const beside = new URL("./frankingWorker.js", import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  // Tests run the TypeScript sources (src/*.ts) but a worker needs JavaScript: use the build's copy.
+  const built = new URL("../dist/frankingWorker.js", import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error("frankingWorker.js not found: build the server first (npm run build)");
+}
+
+interface InFlight {
+  resolve: (batch: SignedBatch) => void;
+  reject: (error: Error) => void;
+}
+
+export class FrankingSigner {
+  private worker: Worker | undefined;
+  private readonly inFlight = new Map<number, InFlight>();
+  private seq = 0;
+
+  sign(key: FrankingKeyRecord, items: BatchItem[]): Promise<SignedBatch> {
+    const worker = this.worker ?? this.start();
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(seq, { resolve, reject });
+      const req: BatchRequest = { seq, keyId: key.keyId, hmacKey: key.hmacKey, signKey: key.signKey, items };
+      worker.postMessage(req);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.fail(new Error("franking signer closed"));
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    const worker = new Worker(workerUrl());
+    worker.unref();
+    worker.on("message", (reply: BatchReply) => {
+      const waiting = this.inFlight.get(reply.seq);
+      this.inFlight.delete(reply.seq);
+      if ("error" in reply) waiting?.reject(new Error(`franking batch failed: ${reply.error}`));
+      else waiting?.resolve(reply.batch);
+    });
+    const lost = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.fail(error);
+    };
+    worker.on("error", lost);
+    worker.on("exit", (code) => lost(new Error(`franking worker exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private fail(error: Error): void {
+    for (const waiting of this.inFlight.values()) waiting.reject(error);
+    this.inFlight.clear();
+  }
+}
