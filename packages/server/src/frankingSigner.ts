@@ -47,7 +47,9 @@ export class FrankingSigner {
   }
 
   private start(): Worker {
-    const worker = new Worker(workerUrl());
+    // A worker inherits the process's node flags; `--input-type` (a server started with `node -e`) would
+    // stop it from loading its file.
+    const worker = new Worker(workerUrl(), { execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")) });
     worker.unref();
     worker.on("message", (reply: BatchReply) => {
       const waiting = this.inFlight.get(reply.seq);
