@@ -26,6 +26,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { constantTimeEqual } from "./attachment.js";
 import { fromB64, toB64 } from "./base64.js";
 import { merkleLeafHash, merkleRootFromInclusionProof } from "./merkle.js";
+import { utf8 } from "./utf8.js";
 
 export const FRANKING_SALT_BYTES = 32;
 const TAG_BYTES = 32;
@@ -101,9 +102,7 @@ export function decodeFrankingAad(aad: Uint8Array): Uint8Array | undefined {
 
 /** Unambiguous encoding of the context: a JSON array of fixed shape (JSON escaping keeps fields apart). */
 export function encodeFrankContext(c: FrankContext): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify(["safelight-frank-context-v1", c.senderAccountId, c.groupId, c.acceptedAt, c.messageId]),
-  );
+  return utf8(JSON.stringify(["safelight-frank-context-v1", c.senderAccountId, c.groupId, c.acceptedAt, c.messageId]));
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

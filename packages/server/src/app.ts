@@ -39,6 +39,8 @@ export interface AppOptions extends ServerOptions {
   /** Swap in another storage or fan-out (defaults: SQLite in dataDir, in-process). */
   storage?: Storage;
   notifier?: Notifier;
+  /** Swap in another franking service (it must use the same storage; bench:messaging measures with it). */
+  franking?: FrankingService;
   /** Child-safety policy JSON file (docs/safety.md); default `<dataDir>/safety-policy.json` if present. */
   policyFile?: string;
   /** Or the policy itself (merged over the defaults); wins over `policyFile`. */
@@ -79,7 +81,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
     anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
     blobDir,
-    franking: new FrankingService(storage, config.frankingKeyRotationMs),
+    franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
     detection: DetectionService.open(
       {
@@ -141,7 +143,6 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const stopSweeper = startSweeper(ctx, app.log);
   app.addHook("onClose", async () => {
     stopSweeper();
-    await ctx.franking.close();
     await ctx.notifier.close();
     await storage.close();
     ctx.safety.store.close();

@@ -1,8 +1,8 @@
 /**
  * One franking batch (docs/franking.md), computed with node:crypto: for every message the server frank
  * HMAC-SHA256(K_frank, franking_tag ‖ context) and its leaf, the RFC 9162 tree over the leaves, one
- * Ed25519 signature over (tree size, root), and each message's inclusion path. Pure: the franking worker
- * runs it, tests call it directly and compare it with @safelight/protocol's reference functions.
+ * Ed25519 signature over (tree size, root), and each message's inclusion path. Pure, so tests can compare
+ * it with @safelight/protocol's reference functions.
  */
 import { createHmac, createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { encodeFrankContext, frankBatchSignatureInput, frankLeaf, toB64, type FrankContext } from "@safelight/protocol";

@@ -17,7 +17,6 @@ import {
   type ServerFrank,
 } from "@safelight/protocol";
 import { FrankingService } from "../src/franking.js";
-import { FrankingSigner } from "../src/frankingSigner.js";
 import { merkleTreeWithPaths } from "../src/merkle.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
 
@@ -143,41 +142,5 @@ describe("FrankingService", () => {
     expect(new Set(stamps.map((f) => f.keyId)).size).toBe(1);
     expect(await fresh.listFrankingKeys()).toHaveLength(1);
     await fresh.close();
-  });
-});
-
-describe("FrankingSigner (the worker thread)", () => {
-  const key = async () => (await storage.listFrankingKeys())[0]!;
-  const item = (i: number) => ({ tag: message().tag, context: { senderAccountId: "a", groupId: "g", acceptedAt: 1_000, messageId: `w-${i}` } });
-
-  it("signs a batch the protocol reference verifies", async () => {
-    const signer = new FrankingSigner();
-    const k = await key();
-    const items = [item(0), item(1), item(2)];
-    const batch = await signer.sign(k, items);
-    items.forEach(({ tag, context }, i) => {
-      expect(fromB64(batch.serverFranks[i]!)).toEqual(computeServerFrank(k.hmacKey, tag, context));
-      const frank = { keyId: k.keyId, serverFrank: batch.serverFranks[i]!, signature: batch.signature, proof: { leafIndex: i, treeSize: 3, inclusionPath: batch.paths[i]! } };
-      expect(verifyServerFrank(k.publicKey, frank, context)).toBe(true);
-    });
-    await signer.close();
-  });
-
-  it("a batch the worker cannot sign is rejected, and the worker goes on serving", async () => {
-    const signer = new FrankingSigner();
-    const k = await key();
-    await expect(signer.sign({ ...k, keyId: "broken", signKey: new Uint8Array(3) }, [item(0)])).rejects.toThrow(/franking batch failed/);
-    await expect(signer.sign(k, [item(1)])).resolves.toHaveProperty("signature");
-    await signer.close();
-  });
-
-  it("closing rejects batches in flight; a later batch starts a new worker", async () => {
-    const signer = new FrankingSigner();
-    const k = await key();
-    const inFlight = expect(signer.sign(k, [item(0)])).rejects.toThrow(/closed/);
-    await signer.close();
-    await inFlight;
-    await expect(signer.sign(k, [item(1)])).resolves.toHaveProperty("signature");
-    await signer.close();
   });
 });

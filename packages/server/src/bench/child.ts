@@ -1,25 +1,38 @@
 // Child-process entry for `npm run bench:messaging`: runs either the Safelight server or the bare relay
 // so the server under test never shares an event loop with the 200-client harness. IPC protocol: the
 // child sends {url} once listening; the parent sends {cmd:"cpu"} (answered {cpu}), {cmd:"prof-start"} /
-// {cmd:"prof-stop", path} (V8 CPU profile of just the measured rounds, answered {done}) and
-// {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir>` or `bare`.
+// {cmd:"prof-stop", path} (V8 CPU profile of just the measured rounds, answered {done}),
+// {cmd:"franking", on} (Safelight only: franking on or off, see switchableFranking.ts; answered {done})
+// and {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir>` or `bare`.
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { startServer } from "../start.js";
+import { openSqliteStorage } from "../storage/sqlite.js";
 import { startBareRelay } from "./bareRelay.js";
 import { BENCH_LIMITS } from "./options.js";
+import { SwitchableFranking } from "./switchableFranking.js";
 
-export type ChildRequest = { cmd: "cpu" } | { cmd: "stop" } | { cmd: "prof-start" } | { cmd: "prof-stop"; path: string };
+export type ChildRequest =
+  | { cmd: "cpu" }
+  | { cmd: "stop" }
+  | { cmd: "prof-start" }
+  | { cmd: "prof-stop"; path: string }
+  | { cmd: "franking"; on: boolean };
 export type ChildReply = { url: string } | { cpu: NodeJS.CpuUsage } | { done: true };
 
 async function main(): Promise<void> {
   const [kind, dataDir] = process.argv.slice(2);
   const send = (msg: ChildReply) => process.send?.(msg);
   let close: () => Promise<void>;
+  let franking: SwitchableFranking | undefined;
   if (kind === "safelight" && dataDir !== undefined) {
     // Logging off: the timed phase would log nothing anyway (no per-frame logs on /v1/ws), and setup
     // requests would only fill a pipe nobody reads.
+    const storage = openSqliteStorage(dataDir);
+    franking = new SwitchableFranking(storage, 24 * 60 * 60 * 1000);
     const server = await startServer({
+      storage,
+      franking,
       dataDir,
       host: "127.0.0.1",
       port: 0,
@@ -44,6 +57,10 @@ async function main(): Promise<void> {
   process.on("message", (msg: ChildRequest) => {
     void (async () => {
       if (msg.cmd === "cpu") send({ cpu: process.cpuUsage() });
+      else if (msg.cmd === "franking" && franking !== undefined) {
+        await franking.setEnabled(msg.on);
+        send({ done: true });
+      }
       else if (msg.cmd === "stop") await stop();
       else if (msg.cmd === "prof-start") {
         session = new Session();

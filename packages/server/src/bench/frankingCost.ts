@@ -40,7 +40,6 @@ export async function frankingCost(iterations = 5000, batch = 1): Promise<Franki
     await run(iterations, "m");
     const loop = performance.eventLoopUtilization(loopBefore);
     const used = process.cpuUsage(before);
-    await service.close();
     return { cpuMs: (used.user + used.system) / 1000 / iterations, loopMs: loop.active / iterations };
   } finally {
     await storage.close();

@@ -72,14 +72,16 @@ interface RelayTotals {
   harnessCpuMs: number;
 }
 
-type RelayKind = "bareRelay" | "safelight";
+/** `unfranked`: the same Safelight server with franking switched off (SwitchableFranking), to measure
+ *  what franking costs in throughput in the same run. */
+type RelayKind = "bareRelay" | "safelight" | "unfranked";
 
 function harnessClients(kind: RelayKind, baseUrl: string, clients: BenchClient[]): HarnessClient[] {
   const ws = baseUrl.replace(/^http/, "ws");
   return clients.map((c, i) => {
     const peer = i % 2 === 0 ? i + 1 : i - 1;
     const peerClient = clients[peer] as BenchClient;
-    return kind === "safelight"
+    return kind !== "bareRelay"
       ? { url: `${ws}/v1/ws`, headers: { authorization: `Bearer ${c.token}` }, frames: c.frames, expected: peerClient.messages, peer }
       : { url: `${ws}/relay?pair=${i >> 1}&side=${i % 2}`, headers: {} as Record<string, string>, frames: c.frames, expected: peerClient.messages, peer };
   });
@@ -106,7 +108,7 @@ async function runPhase(
     window: opts.window,
     ackBatch: opts.ackBatch,
     ackDelayMs: opts.ackDelayMs,
-    expectSentReplies: kind === "safelight",
+    expectSentReplies: kind !== "bareRelay",
     stallMs: 30_000,
   });
   const { from, warmup, count } = phase;
@@ -212,11 +214,14 @@ async function main(): Promise<void> {
 
     // --- measured rounds -----------------------------------------------------------------------
     const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, harnessCpuMs: 0 });
-    const saturated: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals() };
-    const paced: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals() };
+    const saturated: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
+    const paced: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
     const offered: number[] = [];
     const perRound = opts.warmup + opts.messages + opts.paced;
     const servers = [["bareRelay", bare], ["safelight", safelight]] as const;
+    const setFranking = async (kind: RelayKind) => {
+      if (kind !== "bareRelay") await safelight.ask({ cmd: "franking", on: kind === "safelight" });
+    };
     const line = (r: number, what: string, res: RangeResult) => {
       const sorted = concatSorted([res.latenciesMs]);
       console.log(
@@ -228,9 +233,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < opts.rounds; r++) {
       const base = r * perRound;
       let bareRate = 0;
-      for (const [kind, child] of servers) {
+      // The franked and unfranked Safelight phases send the same frames; their order alternates by round.
+      const saturatedPhases: [RelayKind, Child][] = [
+        ["bareRelay", bare],
+        ...(r % 2 === 0 ? (["safelight", "unfranked"] as const) : (["unfranked", "safelight"] as const)).map((k): [RelayKind, Child] => [k, safelight]),
+      ];
+      for (const [kind, child] of saturatedPhases) {
+        await setFranking(kind);
         const profilePath =
-          kind === "safelight" && opts.profileDir !== undefined ? join(opts.profileDir, `safelight-saturated-r${r + 1}-${Date.now()}.cpuprofile`) : undefined;
+          kind !== "bareRelay" && opts.profileDir !== undefined ? join(opts.profileDir, `${kind}-saturated-r${r + 1}-${Date.now()}.cpuprofile`) : undefined;
         const res = await runPhase(kind, child, clients, opts, { from: base, warmup: opts.warmup, count: opts.messages }, saturated[kind], profilePath);
         if (kind === "bareRelay") bareRate = res.delivered / (res.elapsedMs / 1000);
         line(r, `${kind.padEnd(9)} saturated`, res);
@@ -239,12 +250,17 @@ async function main(): Promise<void> {
       const rate = opts.pacedFraction * bareRate;
       offered.push(rate);
       for (const [kind, child] of servers) {
+        await setFranking(kind);
         const phase = { from: base + opts.warmup + opts.messages, warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
         line(r, `${kind.padEnd(9)} paced at ${round(rate, 0)} msgs/s`, await runPhase(kind, child, clients, opts, phase, paced[kind]));
       }
     }
     const s = summarise(saturated.safelight);
     const b = summarise(saturated.bareRelay);
+    const u = summarise(saturated.unfranked);
+    // Franking's cost in relay throughput, same server and frames with franking on and off.
+    const frankingThroughputCost = round(1 - s.msgsPerSec / u.msgsPerSec, 3);
+    const frankingCpuUsPerMsg = round((s.serverCpuMsPerMsg - u.serverCpuMsPerMsg) * 1000, 1);
     const ps = paced.safelight.results.length > 0 ? summarise(paced.safelight) : undefined;
     const pb = paced.bareRelay.results.length > 0 ? summarise(paced.bareRelay) : undefined;
     const offeredMsgsPerSec = round(offered.reduce((x, y) => x + y, 0) / Math.max(1, offered.length), 0);
@@ -266,8 +282,8 @@ async function main(): Promise<void> {
     console.log("");
     const cpuNote = (x: ReturnType<typeof summarise>) =>
       `(server process ${x.serverCpuMsPerMsg} ms CPU/msg, ${x.serverCpuUtilisation} cores busy; clients ${x.harnessCpuUtilisation} cores)`;
-    for (const [name, x] of [["Safelight", s], ["bare relay", b]] as const) {
-      console.log(`saturated, ${name.padEnd(10)}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ${cpuNote(x)}`);
+    for (const [name, x] of [["Safelight", s], ["Safelight without franking", u], ["bare relay", b]] as const) {
+      console.log(`saturated, ${name}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ${cpuNote(x)}`);
     }
     for (const [name, x] of [["Safelight", ps], ["bare relay", pb]] as const) {
       if (x === undefined) continue;
@@ -283,7 +299,11 @@ async function main(): Promise<void> {
         `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
     );
     console.log(
-      `franking per message, as a share of the server's CPU per message (target < 10%): at the ${round(observedBatch, 1)} messages ` +
+      `franking, same run: Safelight delivers ${s.msgsPerSec} msgs/s with it and ${u.msgsPerSec} without = ` +
+        `${round(frankingThroughputCost * 100, 1)}% of relay throughput (target < 10%); server CPU ${frankingCpuUsPerMsg} µs per message more`,
+    );
+    console.log(
+      `franking per message, timed alone, as a share of the server's CPU per message: at the ${round(observedBatch, 1)} messages ` +
         `per signature seen in the saturated run, event loop ${us(batched.loopMs)} µs = ${round(share(batched.loopMs) * 100, 1)}%, ` +
         `all threads ${us(batched.cpuMs)} µs = ${round(share(batched.cpuMs) * 100, 1)}%; a message alone (its own signature): ` +
         `event loop ${us(alone.loopMs)} µs, all threads ${us(alone.cpuMs)} µs`,
@@ -306,7 +326,10 @@ async function main(): Promise<void> {
         bareRelay: { ...b, atTargetLoad: pb },
         ratio,
         serverCpuRatio,
+        unfranked: u,
         franking: {
+          throughputCost: frankingThroughputCost,
+          serverCpuUsPerMsgMore: frankingCpuUsPerMsg,
           observedMessagesPerSignature: round(observedBatch, 1),
           eventLoopUsPerMsg: us(batched.loopMs),
           eventLoopShareOfServerCpuPerMsg: share(batched.loopMs),
