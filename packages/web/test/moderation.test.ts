@@ -50,12 +50,21 @@ describe("moderator console", () => {
     await alice.conversation("bob").waitFor();
     await alice.open("bob");
     await alice.expectMessage("look at this offer");
+    // Bob is a stranger: his image is withheld until Alice accepts his request; then it is in her browser.
+    const request = alice.page.getByRole("region", { name: "Message request" });
+    await request.getByRole("button", { name: "Accept" }).click();
+    await request.waitFor({ state: "detached" });
+    await alice.log().getByRole("img", { name: "Image offer.png" }).waitFor();
     await alice.log().getByTestId("message").filter({ hasText: "look at this offer" }).getByRole("button", { name: "Report message from bob" }).click();
     const dialog = alice.page.getByRole("dialog", { name: "Report a message from bob" });
     await dialog.getByRole("radio", { name: "Spam or scam" }).check();
     await dialog.getByLabel(/Anything the moderators should know/).fill("he keeps sending these");
+    // The image goes with the report unless the reporter unticks it (checked for known images, kept as evidence).
+    const reveal = dialog.getByRole("checkbox", { name: /Also send the attachment \(offer\.png\)/ });
+    await expect(reveal.isChecked()).resolves.toBe(true);
     await dialog.getByRole("button", { name: "Send report" }).click();
     await dialog.getByText("The moderators can verify 2 messages").waitFor();
+    await dialog.getByText("1 attachment was sent to be checked and kept as evidence").waitFor();
     await dialog.getByRole("button", { name: "Close" }).click();
 
     // A non-moderator is refused by the server, and the console says so.
@@ -100,6 +109,9 @@ describe("moderator console", () => {
       return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
     });
     expect(shown).toBe(createHash("sha256").update(png).digest("hex"));
+    // The revealed image was checked (no list matches it here) and preserved as evidence.
+    const detection = page.getByRole("region", { name: "Known-image detection" });
+    await detection.getByText("1 file(s) kept as encrypted evidence").waitFor();
 
     // Account history and risk signals of the reported account.
     const account = page.getByRole("region", { name: "Account: bob" });

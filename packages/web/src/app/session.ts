@@ -237,8 +237,15 @@ export class Session {
     await this.refresh();
   }
 
-  report(messageId: string, reason: ReportReason, note: string): Promise<{ verified: number }> {
-    return this.client!.report(messageId, reason, note ? { note } : {});
+  /** With `revealFiles`, the message's decrypted attachments stored in this browser go with the report, so
+   *  the server can check them against known-image lists and keep them as evidence (docs/known-images.md). */
+  async report(message: StoredMessage, reason: ReportReason, note: string, revealFiles: boolean): Promise<{ verified: number; attachments?: number }> {
+    const attachments: { messageId: string; name: string; type: string; bytes: Uint8Array }[] = [];
+    for (const f of revealFiles ? message.files.filter((f) => !f.error) : []) {
+      const bytes = await this.file(message.id, f.name);
+      if (bytes) attachments.push({ messageId: message.id, name: f.name, type: f.type, bytes });
+    }
+    return this.client!.report(message.id, reason, { ...(note ? { note } : {}), ...(attachments.length ? { attachments } : {}) });
   }
 
   createLinkCode(): Promise<{ code: string; expiresAt: number }> {
