@@ -4,7 +4,7 @@
  * shown), the reported account's history, records a decision, and finds it in the audit trail.
  */
 import { createHash } from "node:crypto";
-import type { Browser } from "playwright-core";
+import type { Browser, Locator } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setAccountRole } from "@safelight/server";
 import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
@@ -41,6 +41,13 @@ afterAll(async () => {
   await server?.kill();
   cleanup(data);
 });
+
+/** SHA-256 (hex) of the bytes an <img> shows, read back in the page. */
+const shownSha256 = (img: Locator) =>
+  img.evaluate(async (el: HTMLImageElement) => {
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await (await fetch(el.src)).arrayBuffer()));
+    return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+  });
 
 describe("moderator console", () => {
   it("a user reports a message from the browser; a moderator sees the verified report and records a decision", async () => {
@@ -103,15 +110,18 @@ describe("moderator console", () => {
     await page.keyboard.press("Enter");
     await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("true");
     await expect(image.getAttribute("class")).resolves.not.toContain("blurred");
-    const shown = await image.evaluate(async (el: HTMLImageElement) => {
-      const bytes = new Uint8Array(await (await fetch(el.src)).arrayBuffer());
-      const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-      return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
-    });
-    expect(shown).toBe(createHash("sha256").update(png).digest("hex"));
+    expect(await shownSha256(image)).toBe(createHash("sha256").update(png).digest("hex"));
     // The revealed image was checked (no list matches it here) and preserved as evidence.
     const detection = page.getByRole("region", { name: "Known-image detection" });
     await detection.getByText("1 file(s) kept as encrypted evidence").waitFor();
+    // Its content is fetched only on request (an audited view) and shown blurred.
+    const evidence = detection.getByTestId("evidence").filter({ hasText: "offer.png" });
+    await expect(evidence.textContent()).resolves.toMatch(/report attachment.*no list match/);
+    await evidence.getByRole("button", { name: "View offer.png (recorded in the audit trail)" }).click();
+    const kept = evidence.getByRole("img", { name: "Evidence image offer.png" });
+    await kept.waitFor();
+    await expect(kept.getAttribute("class")).resolves.toContain("blurred");
+    expect(await shownSha256(kept)).toBe(createHash("sha256").update(png).digest("hex"));
 
     // Account history and risk signals of the reported account.
     const account = page.getByRole("region", { name: "Account: bob" });
@@ -140,6 +150,7 @@ describe("moderator console", () => {
     const entries = page.getByTestId("audit-entry");
     await entries.filter({ hasText: "report.decide" }).filter({ hasText: "warn" }).waitFor();
     await entries.filter({ hasText: "report.view" }).first().waitFor();
+    await entries.filter({ hasText: "evidence.view" }).first().waitFor();
 
     // On a phone-sized screen, one pane at a time.
     await page.setViewportSize(PHONE);

@@ -811,6 +811,8 @@ export class SafelightClient {
         this.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
       detections: () => this.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
       evidence: (reportId: string) => this.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
+      /** The preserved file itself (audited as `evidence.view`, docs/known-images.md). */
+      evidenceContent: (evidenceId: string) => this.authed((a) => a.getEvidenceContent(evidenceId)),
     };
   }
 

@@ -183,6 +183,10 @@ export class Api {
   getProfilePicture(accountId: string) {
     return this.http.download(`/v1/accounts/${encodeURIComponent(accountId)}/picture`);
   }
+  /** Moderators: a preserved evidence file's bytes; the server audits every such view. */
+  getEvidenceContent(evidenceId: string) {
+    return this.http.download(`/v1/mod/evidence/${encodeURIComponent(evidenceId)}/content`);
+  }
   /** Admin and moderator endpoints of known-image detection, as JSON. */
   json<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown) {
     return this.http.request<T>(method, path, body);

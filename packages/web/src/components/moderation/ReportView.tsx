@@ -7,6 +7,7 @@ import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { AccountPanel } from "./AccountPanel.js";
 import { DecisionForm } from "./DecisionForm.js";
+import { EvidenceList } from "./EvidenceList.js";
 import { PaneHead } from "./PaneHead.js";
 import { ReportedFile } from "./ReportedFile.js";
 import { highPriority, REASON_LABELS, when, type Detail } from "./types.js";
@@ -84,7 +85,10 @@ export function ReportView({ reportId, onBack, onDecided }: { reportId: string; 
                 </p>
               )}
               {(report.evidence?.length ?? 0) > 0 && (
-                <p className="hint">{report.evidence!.length} file(s) kept as encrypted evidence (docs/known-images.md).</p>
+                <>
+                  <p className="hint">{report.evidence!.length} file(s) kept as encrypted evidence (docs/known-images.md).</p>
+                  <EvidenceList items={report.evidence!} />
+                </>
               )}
             </section>
           )}

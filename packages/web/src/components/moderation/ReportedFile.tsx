@@ -1,15 +1,15 @@
 /** An attachment of a reported message. Decrypted in this page with the key from the verified content;
- *  images stay blurred until the moderator chooses to look (click, Enter or Space). */
+ *  images stay blurred until the moderator chooses to look. */
 import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
+import { BlurredImage } from "./BlurredImage.js";
 import type { ReportFileRef } from "./types.js";
 
 export function ReportedFile({ file }: { file: ReportFileRef }) {
   const session = useSession();
   const [url, setUrl] = useState<string>();
   const [error, setError] = useState("");
-  const [revealed, setRevealed] = useState(false);
   useEffect(() => {
     let gone = false;
     let objectUrl: string | undefined;
@@ -36,13 +36,5 @@ export function ReportedFile({ file }: { file: ReportFileRef }) {
       </a>
     );
   }
-  // The button covers the blurred picture, so a click anywhere on it (or Enter/Space) shows it.
-  return (
-    <figure className={revealed ? "reported-image" : "reported-image is-blurred"}>
-      <img src={url} alt={`Reported image ${file.name}`} className={revealed ? "image-preview" : "image-preview blurred"} />
-      <button type="button" className="blur-toggle" aria-pressed={revealed} aria-label={`Show image ${file.name}`} onClick={() => setRevealed((r) => !r)}>
-        {revealed ? "Blur again" : "Blurred: click or press Enter to show"}
-      </button>
-    </figure>
-  );
+  return <BlurredImage url={url} name={file.name} label="Reported image" />;
 }

@@ -13,10 +13,24 @@ export interface ReportFileRef {
 
 export type Summary = ReportSummary & { priority?: string };
 
+/** A preserved evidence file's record (`evidenceJson` in packages/server/src/detection/service.ts). */
+export interface EvidenceItem {
+  evidenceId: string;
+  kind: "profile-picture" | "group-picture" | "report-attachment";
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  matches: unknown[];
+  createdAt: number;
+  expiresAt: number;
+  viewedByEsp: boolean;
+}
+
 export type Detail = Omit<ReportDetail, "messages"> & {
   priority?: string;
   detection?: { priority: string; source: string; flagged: boolean; createdAt: number } | null;
-  evidence?: Record<string, unknown>[];
+  evidence?: EvidenceItem[];
   messages: (Omit<ReportDetail["messages"][number], "files"> & { files: ReportFileRef[] })[];
 };
 

@@ -1,0 +1,64 @@
+/** Files the server preserved as evidence for a report (docs/known-images.md): what they are and whether
+ *  they matched a list. Their content is fetched only when the moderator asks, because every view is
+ *  written to the audit trail (`evidence.view`); pictures then stay blurred until shown. */
+import { useEffect, useState } from "react";
+import { useSession } from "../../app/context.js";
+import { describeError } from "../../app/errors.js";
+import { BlurredImage } from "./BlurredImage.js";
+import { when, type EvidenceItem } from "./types.js";
+
+const KIND_LABELS: Record<EvidenceItem["kind"], string> = {
+  "report-attachment": "report attachment",
+  "profile-picture": "profile picture",
+  "group-picture": "group picture",
+};
+
+function EvidenceFile({ item }: { item: EvidenceItem }) {
+  const session = useSession();
+  const [url, setUrl] = useState<string>();
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url]);
+  const open = () => {
+    setBusy(true);
+    setError("");
+    session.knownImages.evidenceContent(item.evidenceId).then(
+      (bytes) => setUrl(URL.createObjectURL(new Blob([bytes as BlobPart], { type: item.contentType || "application/octet-stream" }))),
+      (err) => setError(describeError(err)),
+    ).finally(() => setBusy(false));
+  };
+  if (url) {
+    return item.contentType.startsWith("image/") ? (
+      <BlurredImage url={url} name={item.name} label="Evidence image" />
+    ) : (
+      <a href={url} download={item.name} className="file-link">
+        Download {item.name} ({item.size} bytes)
+      </a>
+    );
+  }
+  return (
+    <>
+      <button type="button" onClick={open} disabled={busy}>
+        {busy ? `Opening ${item.name}…` : `View ${item.name} (recorded in the audit trail)`}
+      </button>
+      {error && <p className="file-error">Evidence {item.name} unavailable: {error}</p>}
+    </>
+  );
+}
+
+export function EvidenceList({ items }: { items: EvidenceItem[] }) {
+  return (
+    <ul className="evidence" aria-label="Evidence files">
+      {items.map((e) => (
+        <li key={e.evidenceId} data-testid="evidence">
+          <p>
+            <strong>{e.name}</strong> ({KIND_LABELS[e.kind]}, {e.size} bytes, kept until {when(e.expiresAt)}):{" "}
+            {e.matches.length > 0 ? `matched ${e.matches.length} known-image list entr${e.matches.length === 1 ? "y" : "ies"}` : "no list match"}
+            {e.viewedByEsp ? "; viewed by staff before" : ""}
+          </p>
+          <EvidenceFile item={e} />
+        </li>
+      ))}
+    </ul>
+  );
+}
