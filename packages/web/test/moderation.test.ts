@@ -4,11 +4,13 @@
  * shown), the reported account's history, records a decision, and finds it in the audit trail.
  */
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, Locator } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setAccountRole } from "@safelight/server";
-import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
-import { captureScreens, launchBrowser, PHONE, WebUser } from "./browser.js";
+import { cleanup, ok, ServerProcess, tempDir } from "../../cli/test/harness.js";
+import { captureScreens, DESKTOP, launchBrowser, PHONE, WebUser } from "./browser.js";
 import { makePng } from "./png.js";
 
 let data: string;
@@ -21,6 +23,10 @@ const png = makePng(96, 64, "moderation-test-image", 200);
 
 beforeAll(async () => {
   data = tempDir("web-mod-data");
+  // Two refused requests are enough for this server's rule to act (the default needs more than five), so
+  // the second test can show the console's list of safety actions.
+  const refused = { name: "requests-mostly-refused", signal: "requests-declined-or-blocked", windowHours: 24, threshold: 1, minRate: 0.5, actions: ["rate-limit", "review"] };
+  writeFileSync(join(data, "safety-policy.json"), JSON.stringify({ rules: [refused] }));
   server = new ServerProcess(data);
   await server.start();
   browser = await launchBrowser();
@@ -161,6 +167,43 @@ describe("moderator console", () => {
     await page.getByRole("button", { name: "Back to reports" }).click();
     await item.waitFor();
 
+    expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
+  });
+
+  it("a moderator reviews the safety actions the automatic rules took, and lifts them", async () => {
+    // Carl, a stranger, writes to Alice and Bob from the CLI; she blocks him, he declines: two refused
+    // requests, over this server's threshold of one, and the rule rate-limits Carl for review.
+    const carl = tempDir("web-mod-carl");
+    await ok(["--profile", carl, "register", "--server", server.url, "--name", "carl", "--birthdate", "1985-05-05"]);
+    await ok(["--profile", carl, "send", "alice", "hello stranger"]);
+    await ok(["--profile", carl, "send", "bob", "hello stranger"]);
+    await alice.page.evaluate(() => (location.hash = "#/")); // back from the console she was refused
+    for (const [user, button] of [[alice, "Block carl"], [bob, "Decline"]] as const) {
+      await user.conversation("carl").waitFor();
+      await user.open("carl");
+      const request = user.page.getByRole("region", { name: "Message request" });
+      await request.getByRole("button", { name: button }).click();
+      await request.waitFor({ state: "detached" });
+    }
+
+    const { page } = mod;
+    await page.setViewportSize(DESKTOP);
+    await page.getByRole("link", { name: "Safety actions" }).click();
+    const actions = page.getByRole("article", { name: "Safety actions" });
+    const carlsActions = actions.getByTestId("safety-action").filter({ hasText: "carl" });
+    await carlsActions.filter({ hasText: "rate-limit" }).waitFor();
+    await expect(carlsActions.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/carl.*rate-limit.*requests-mostly-refused.*automatic rule/),
+      expect.stringMatching(/carl.*review.*requests-mostly-refused.*automatic rule/),
+    ]);
+    await carlsActions.first().getByRole("button", { name: "Lift carl's active actions" }).click();
+    await actions.getByText("No active safety actions.").waitFor();
+    await actions.getByLabel("Include lifted actions").check();
+    await expect(carlsActions.filter({ hasText: "lifted" }).count()).resolves.toBe(2);
+
+    await page.getByRole("link", { name: "Audit trail" }).click();
+    await page.getByTestId("audit-entry").filter({ hasText: "safety.lift" }).waitFor();
+    cleanup(carl);
     expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
   });
 });

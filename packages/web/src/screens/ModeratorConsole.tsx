@@ -1,5 +1,5 @@
-/** The moderator console (#/moderation): report queue with filters beside the open report or the audit
- *  trail; one pane at a time on a phone. The server decides who is a moderator (403 otherwise). */
+/** The moderator console (#/moderation): report queue with filters beside the open report, the safety
+ *  actions on accounts or the audit trail; one pane at a time on a phone. The server decides who is a moderator (403 otherwise). */
 import type { ReportReason } from "@safelight/client";
 import { useCallback, useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
@@ -8,15 +8,17 @@ import { FormError } from "../components/FormError.js";
 import { AuditTrail } from "../components/moderation/AuditTrail.js";
 import { ReportQueue, type StatusFilter } from "../components/moderation/ReportQueue.js";
 import { ReportView } from "../components/moderation/ReportView.js";
+import { SafetyActions } from "../components/moderation/SafetyActions.js";
 import { TopBar } from "../components/TopBar.js";
 import type { Summary } from "../components/moderation/types.js";
 
-type Route = { view: "queue" } | { view: "report"; reportId: string } | { view: "audit" };
+type Route = { view: "queue" } | { view: "report"; reportId: string } | { view: "audit" } | { view: "actions" };
 
 function fromHash(): Route {
   const report = /^#\/moderation\/r\/(.+)$/.exec(location.hash)?.[1];
   if (report) return { view: "report", reportId: decodeURIComponent(report) };
-  return location.hash === "#/moderation/audit" ? { view: "audit" } : { view: "queue" };
+  if (location.hash === "#/moderation/audit") return { view: "audit" };
+  return location.hash === "#/moderation/actions" ? { view: "actions" } : { view: "queue" };
 }
 
 export function ModeratorConsole() {
@@ -74,8 +76,11 @@ export function ModeratorConsole() {
     <div className="messenger console" data-view={route.view === "queue" ? "list" : "chat"}>
       <TopBar title="Moderation">
         <nav aria-label="Console" className="console-nav">
-          <a className="button" href="#/moderation" aria-current={route.view !== "audit" ? "page" : undefined}>
+          <a className="button" href="#/moderation" aria-current={route.view === "queue" || route.view === "report" ? "page" : undefined}>
             Reports
+          </a>
+          <a className="button" href="#/moderation/actions" aria-current={route.view === "actions" ? "page" : undefined}>
+            Safety actions
           </a>
           <a className="button" href="#/moderation/audit" aria-current={route.view === "audit" ? "page" : undefined}>
             Audit trail
@@ -102,6 +107,8 @@ export function ModeratorConsole() {
           <ReportView key={route.reportId} reportId={route.reportId} onBack={() => go("#/moderation")} onDecided={() => void load()} />
         ) : route.view === "audit" ? (
           <AuditTrail onBack={() => go("#/moderation")} />
+        ) : route.view === "actions" ? (
+          <SafetyActions onBack={() => go("#/moderation")} />
         ) : (
           <p className="empty center">Choose a report from the queue.</p>
         )}

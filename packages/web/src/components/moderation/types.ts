@@ -64,3 +64,6 @@ export const REASON_LABELS: Record<ReportReason, string> = {
 export const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
 
 export const highPriority = (r: { priority?: string }) => r.priority !== undefined && r.priority !== "normal";
+
+/** Who took a safety action: the automatic rules record `auto` (docs/safety.md). */
+export const actionBy = (createdBy: string) => (createdBy === "auto" ? "automatic rule" : createdBy);
