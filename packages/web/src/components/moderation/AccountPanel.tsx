@@ -6,7 +6,7 @@ import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { useAction } from "../useAction.js";
-import { actionBy, REASON_LABELS, when, type AccountFile } from "./types.js";
+import { actionBy, actionDetail, REASON_LABELS, when, type AccountFile } from "./types.js";
 
 export function AccountPanel({ name, revision }: { name: string; revision: number }) {
   const session = useSession();
@@ -65,7 +65,7 @@ export function AccountPanel({ name, revision }: { name: string; revision: numbe
             {actions.map((a) => (
               <li key={a.actionId} className={a.liftedAt ? "signal-low" : "signal-high"}>
                 Safety action {a.action} by {actionBy(a.createdBy)} ({a.rule}
-                {a.detail ? `: ${a.detail}` : ""}), {when(a.createdAt)}
+                {a.detail ? `: ${actionDetail(a.detail)}` : ""}), {when(a.createdAt)}
                 {a.liftedAt ? `, lifted ${when(a.liftedAt)}` : ", active"}
               </li>
             ))}

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
+import { ColumnHeads } from "./ColumnHeads.js";
 import { PaneHead } from "./PaneHead.js";
 import { when, type AuditEntry } from "./types.js";
 
@@ -42,16 +43,7 @@ export function AuditTrail({ onBack }: { onBack: () => void }) {
         <div className="report-body">
           <table className="audit">
             <caption className="hint">Newest first; each entry is hash-chained to all before it.</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When</th>
-                <th scope="col">Moderator</th>
-                <th scope="col">Action</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={["#", "When", "Moderator", "Action", "Subject", "Detail"]} />
             <tbody>
               {audit.entries.map((e) => (
                 <tr key={e.seq} data-testid="audit-entry">

@@ -7,8 +7,9 @@ import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { useAction } from "../useAction.js";
+import { ColumnHeads } from "./ColumnHeads.js";
 import { PaneHead } from "./PaneHead.js";
-import { actionBy, when } from "./types.js";
+import { actionBy, actionDetail, when } from "./types.js";
 
 export function SafetyActions({ onBack }: { onBack: () => void }) {
   const session = useSession();
@@ -39,24 +40,14 @@ export function SafetyActions({ onBack }: { onBack: () => void }) {
         {actions?.length === 0 && <p className="empty">{all ? "No safety actions yet." : "No active safety actions."}</p>}
         {actions && actions.length > 0 && (
           <table className="audit">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Action</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Why</th>
-                <th scope="col">Since</th>
-                <th scope="col">By</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={["Account", "Action", "Rule", "Why", "Since", "By", "State"]} />
             <tbody>
               {actions.map((a) => (
                 <tr key={a.actionId} data-testid="safety-action">
                   <td>{a.name}</td>
                   <td>{a.action}</td>
                   <td>{a.rule}</td>
-                  <td>{a.detail}</td>
+                  <td>{actionDetail(a.detail)}</td>
                   <td className="nowrap">{when(a.createdAt)}</td>
                   <td>{actionBy(a.createdBy)}</td>
                   <td>

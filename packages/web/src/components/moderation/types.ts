@@ -67,3 +67,15 @@ export const highPriority = (r: { priority?: string }) => r.priority !== undefin
 
 /** Who took a safety action: the automatic rules record `auto` (docs/safety.md). */
 export const actionBy = (createdBy: string) => (createdBy === "auto" ? "automatic rule" : createdBy);
+
+/** An automatic action's detail (`{signal, count, threshold, windowHours}`, docs/safety.md) in words;
+ *  anything else as it is. */
+export function actionDetail(detail: string): string {
+  try {
+    const d = JSON.parse(detail) as { signal?: unknown; count?: unknown; threshold?: unknown; windowHours?: unknown };
+    if (typeof d.signal === "string" && typeof d.count === "number") return `${d.count} × ${d.signal} in ${d.windowHours} h (over ${d.threshold})`;
+  } catch {
+    // not JSON: a moderator's own words
+  }
+  return detail;
+}
