@@ -200,7 +200,9 @@ describe("moderator console", () => {
     await carlsActions.first().getByRole("button", { name: "Lift carl's active actions" }).click();
     await actions.getByText("No active safety actions.").waitFor();
     await actions.getByLabel("Include lifted actions").check();
-    await expect(carlsActions.filter({ hasText: "lifted" }).count()).resolves.toBe(2);
+    const lifted = carlsActions.filter({ hasText: "lifted" });
+    await lifted.nth(1).waitFor(); // the list reloads after the box is ticked
+    await expect(lifted.count()).resolves.toBe(2);
 
     await page.getByRole("link", { name: "Audit trail" }).click();
     await page.getByTestId("audit-entry").filter({ hasText: "safety.lift" }).waitFor();
