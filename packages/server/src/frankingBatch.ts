@@ -4,9 +4,9 @@
  * Ed25519 signature over (tree size, root), and each message's inclusion path. Pure, so tests can compare
  * it with @safelight/protocol's reference functions.
  */
-import { createHmac, createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createHmac, createPrivateKey, hash, sign, type KeyObject } from "node:crypto";
 import { encodeFrankContext, frankBatchSignatureInput, frankLeaf, toB64, type FrankContext } from "@safelight/protocol";
-import { merkleTreeWithPaths } from "./merkle.js";
+import { inclusionPath, merkleLevels } from "./merkle.js";
 
 export interface BatchItem {
   tag: Uint8Array;
@@ -26,23 +26,22 @@ export function ed25519SigningKey(seed: Uint8Array): KeyObject {
   return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
 }
 
+// 0x00 ‖ the leaf label: an RFC 9162 leaf hash of frankLeaf(frank, context) is SHA-256 of this ‖ frank ‖
+// context, hashed straight from the parts (one buffer, no intermediate leaf).
+const LEAF_PREFIX = Buffer.concat([Buffer.from([0]), frankLeaf(new Uint8Array(0), new Uint8Array(0))]);
+
 export function signFrankBatch(hmacKey: Uint8Array, signingKey: KeyObject, items: readonly BatchItem[]): SignedBatch {
-  const franks: Buffer[] = [];
-  const leaves: Uint8Array[] = [];
+  const serverFranks: string[] = [];
+  const leafHashes: Buffer[] = [];
   for (const { tag, context } of items) {
     const encoded = encodeFrankContext(context);
     const frank = createHmac("sha256", hmacKey).update(tag).update(encoded).digest();
-    franks.push(frank);
-    leaves.push(frankLeaf(frank, encoded));
+    serverFranks.push(frank.toString("base64url"));
+    leafHashes.push(hash("sha256", Buffer.concat([LEAF_PREFIX, frank, encoded]), "buffer"));
   }
-  const tree = merkleTreeWithPaths(leaves);
-  const signature = toB64(sign(null, frankBatchSignatureInput(items.length, tree.root), signingKey));
-  // Paths share their nodes (the same Buffer objects): encode each node once, not once per path.
-  const encodedNodes = new Map<Buffer, string>();
-  const b64 = (node: Buffer): string => {
-    let text = encodedNodes.get(node);
-    if (text === undefined) encodedNodes.set(node, (text = toB64(node)));
-    return text;
-  };
-  return { signature, serverFranks: franks.map(toB64), paths: tree.paths.map((path) => path.map(b64)) };
+  const levels = merkleLevels(leafHashes);
+  const signature = toB64(sign(null, frankBatchSignatureInput(items.length, levels.at(-1)![0]!), signingKey));
+  // Paths share their nodes: encode each node once (about 2n), then pick the siblings.
+  const encodedLevels = levels.map((level) => level.map((node) => node.toString("base64url")));
+  return { signature, serverFranks, paths: items.map((_, i) => inclusionPath(encodedLevels, i)) };
 }

@@ -25,35 +25,37 @@ export function sortedDistinct(hashes: Iterable<Uint8Array>): Buffer[] {
 /** RFC 6962 Merkle tree hash of already sorted leaves, iteratively (level by level, odd node carried up). */
 export function merkleRoot(sorted: readonly Uint8Array[]): Buffer {
   if (sorted.length === 0) return createHash("sha256").digest();
-  return build(sorted);
-}
-
-/** The tree hash of `leaves` and every leaf's inclusion path (RFC 9162 §2.1.3.1 PATH: siblings from the
- *  leaf up). A batch is never empty, so an empty list is refused. */
-export function merkleTreeWithPaths(leaves: readonly Uint8Array[]): { root: Buffer; paths: Buffer[][] } {
-  if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
-  const paths: Buffer[][] = leaves.map(() => []);
-  return { root: build(leaves, paths), paths };
-}
-
-/** n − 1 node hashes for n leaves; with `paths`, appends each leaf's sibling at every level it has one. */
-function build(leaves: readonly Uint8Array[], paths?: Buffer[][]): Buffer {
-  let level = leaves.map(leafHash);
-  // Pairing left to right and carrying the odd last node up gives exactly RFC 6962's split at the
-  // largest power of two below n.
-  for (let depth = 0; level.length > 1; depth++) {
-    if (paths) {
-      for (let m = 0; m < leaves.length; m++) {
-        const sibling = level[(m >> depth) ^ 1];
-        if (sibling) paths[m]!.push(sibling);
-      }
-    }
-    const next: Buffer[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-  }
+  // Lists have millions of leaves: keep one level at a time.
+  let level = sorted.map(leafHash);
+  while (level.length > 1) level = parentLevel(level);
   return level[0]!;
+}
+
+/** The level above: nodes paired left to right, an odd last node carried up unchanged, which gives exactly
+ *  RFC 6962's split at the largest power of two below n. */
+function parentLevel(level: readonly Buffer[]): Buffer[] {
+  const next: Buffer[] = [];
+  for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
+  if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+  return next;
+}
+
+/** Every level of the tree over these leaf hashes (RFC 9162 leaf hashes, `0x00`-prefixed), from the
+ *  leaves up to `[root]`: n − 1 node hashes for n leaves. */
+export function merkleLevels(leafHashes: Buffer[]): Buffer[][] {
+  const levels = [leafHashes];
+  while (levels.at(-1)!.length > 1) levels.push(parentLevel(levels.at(-1)!));
+  return levels;
+}
+
+/** Leaf m's siblings from the bottom level up, where it has one (a carried-up node has none). */
+export function inclusionPath<T>(levels: readonly (readonly T[])[], m: number): T[] {
+  const path: T[] = [];
+  for (let depth = 0; depth < levels.length - 1; depth++) {
+    const sibling = levels[depth]![(m >> depth) ^ 1];
+    if (sibling !== undefined) path.push(sibling);
+  }
+  return path;
 }
 
 /** The recursive definition straight from RFC 6962, for tests. */
