@@ -1,5 +1,5 @@
 /**
- * For `npm run bench:messaging` only: the real FrankingService, plus a switch that makes `stamp` hand
+ * For `npm run bench:messaging` only: the real FrankingService, plus a switch that makes `reserve` hand
  * back one stamp made earlier instead of computing one, so the same server, data and clients can be
  * measured with and without franking in the same run. The stored stamp is a real one from a batch of
  * the size the server sees under load, so everything downstream (storage, frames) handles the same
@@ -10,6 +10,7 @@ import { FrankingService, type FrankTicket } from "../franking.js";
 
 export class SwitchableFranking extends FrankingService {
   private canned: ServerFrank | undefined;
+  private enabled = true;
 
   /** Makes the canned stamp (a batch of `batch` messages) and turns franking off or on. */
   async setEnabled(enabled: boolean, batch = 144): Promise<void> {
@@ -20,8 +21,6 @@ export class SwitchableFranking extends FrankingService {
     }
     this.enabled = enabled;
   }
-
-  private enabled = true;
 
   override reserve(tag: Uint8Array, context: FrankContext): Promise<FrankTicket> {
     const canned = this.canned;
