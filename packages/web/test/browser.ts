@@ -128,8 +128,8 @@ export class WebUser {
     await this.expectMessage(text);
   }
 
-  async sendImage(name: string, bytes: Uint8Array, caption: string): Promise<void> {
-    await this.page.getByLabel("Attach an image").setInputFiles({ name, mimeType: "image/png", buffer: Buffer.from(bytes) });
+  async sendImage(name: string, bytes: Uint8Array, caption: string, mimeType = "image/png"): Promise<void> {
+    await this.page.getByLabel("Attach an image").setInputFiles({ name, mimeType, buffer: Buffer.from(bytes) });
     await this.page.getByRole("img", { name: `Preview of ${name}` }).waitFor();
     await this.send(caption);
     await this.page.getByRole("log").getByRole("img", { name: `Image ${name}` }).waitFor();

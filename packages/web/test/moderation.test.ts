@@ -4,12 +4,14 @@
  * shown), the reported account's history, records a decision, and finds it in the audit trail.
  */
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Locator } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { hashFile, hashToHex } from "@safelight/pdq";
 import { setAccountRole } from "@safelight/server";
 import { cleanup, ok, ServerProcess, tempDir } from "../../cli/test/harness.js";
+import { vectorFile } from "../../pdq/test/vectors.js";
 import { captureScreens, DESKTOP, launchBrowser, PHONE, WebUser } from "./browser.js";
 import { makePng } from "./png.js";
 
@@ -207,6 +209,46 @@ describe("moderator console", () => {
     await page.getByRole("link", { name: "Audit trail" }).click();
     await page.getByTestId("audit-entry").filter({ hasText: "safety.lift" }).waitFor();
     cleanup(carl);
+    expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
+  });
+
+  it("a known image reported from the browser matches a hash list and tops the queue as high priority", async () => {
+    // An admin (from the CLI) imports a list holding the PDQ hash of a reference image.
+    const known = vectorFile("images", "bridge-mods", "aaa-orig.jpg");
+    const ada = tempDir("web-mod-ada");
+    const csv = join(ada, "list.csv");
+    writeFileSync(csv, `hash,id,label\n${hashToHex((await hashFile(known)).hash)},t-1,test\n`);
+    await ok(["--profile", ada, "register", "--server", server.url, "--name", "ada", "--birthdate", "1980-01-01"]);
+    await ok(["admin", "grant-admin", "ada", "--data", data]);
+    await ok(["--profile", ada, "admin", "hashlist", "import", csv, "--name", "test list", "--source", "Test Org", "--threshold", "31"]);
+
+    // Bob (a contact of Alice's since the first test) sends that image; Alice reports it with the image.
+    await bob.open("alice");
+    await bob.sendImage("bridge.jpg", readFileSync(known), "remember this one?", "image/jpeg");
+    await alice.open("bob");
+    await alice.expectMessage("remember this one?");
+    await alice.log().getByRole("img", { name: "Image bridge.jpg" }).waitFor();
+    await alice.log().getByTestId("message").filter({ hasText: "remember this one?" }).getByRole("button", { name: "Report message from bob" }).click();
+    const dialog = alice.page.getByRole("dialog", { name: "Report a message from bob" });
+    await dialog.getByRole("radio", { name: "Sexual content involving a child" }).check();
+    await dialog.getByRole("button", { name: "Send report" }).click();
+    await dialog.getByText("1 attachment was sent to be checked and kept as evidence").waitFor();
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    // The moderator filters the queue to high priority: only this report, flagged by the match.
+    const { page } = mod;
+    await page.getByRole("link", { name: "Reports" }).click();
+    const queue = page.getByRole("navigation", { name: "Report queue" });
+    await queue.getByLabel("Status").selectOption("all");
+    await queue.getByLabel("Priority").selectOption("high");
+    const items = queue.getByTestId("report");
+    await items.filter({ hasText: "Child sexual exploitation: bob" }).waitFor();
+    await expect(items.allTextContents()).resolves.toEqual([expect.stringMatching(/^High priorityChild sexual exploitation: bob/)]);
+    await items.first().click();
+    const detection = page.getByRole("region", { name: "Known-image detection" });
+    await detection.getByText("Matched a known-image list (report-attachment), priority high.").waitFor();
+    await detection.getByTestId("evidence").filter({ hasText: "matched 1 known-image list entry" }).waitFor();
+    cleanup(ada);
     expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
   });
 });

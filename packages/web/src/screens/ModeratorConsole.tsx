@@ -26,6 +26,7 @@ export function ModeratorConsole() {
   const [route, setRoute] = useState<Route>(fromHash);
   const [status, setStatus] = useState<StatusFilter>("open");
   const [reason, setReason] = useState<ReportReason | "">("");
+  const [highOnly, setHighOnly] = useState(false);
   const [reports, setReports] = useState<Summary[]>();
   const [error, setError] = useState("");
   const [forbidden, setForbidden] = useState(false);
@@ -96,9 +97,11 @@ export function ModeratorConsole() {
           reports={reports}
           status={status}
           reason={reason}
+          highOnly={highOnly}
           selected={selected}
           onStatus={setStatus}
           onReason={setReason}
+          onHighOnly={setHighOnly}
           onSelect={(id) => go(`#/moderation/r/${encodeURIComponent(id)}`)}
         />
       </nav>

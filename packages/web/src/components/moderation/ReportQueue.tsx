@@ -1,4 +1,5 @@
-/** The report queue: status and reason filters, newest first, high-priority (known-image) items marked. */
+/** The report queue: status, reason and priority filters, newest first, high-priority (known-image
+ *  matches) items marked. */
 import type { ReportReason } from "@safelight/client";
 import { useId } from "react";
 import { highPriority, REASON_LABELS, when, type Summary } from "./types.js";
@@ -9,13 +10,15 @@ export function ReportQueue(props: {
   reports: Summary[] | undefined;
   status: StatusFilter;
   reason: ReportReason | "";
+  highOnly: boolean;
   selected: string | undefined;
   onStatus: (s: StatusFilter) => void;
   onReason: (r: ReportReason | "") => void;
+  onHighOnly: (highOnly: boolean) => void;
   onSelect: (reportId: string) => void;
 }) {
   const id = useId();
-  const shown = props.reports?.filter((r) => !props.reason || r.reason === props.reason);
+  const shown = props.reports?.filter((r) => (!props.reason || r.reason === props.reason) && (!props.highOnly || highPriority(r)));
   return (
     <>
       <form className="filters" aria-label="Filter reports" onSubmit={(e) => e.preventDefault()}>
@@ -36,6 +39,13 @@ export function ReportQueue(props: {
                 {label}
               </option>
             ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={`${id}-priority`}>Priority</label>
+          <select id={`${id}-priority`} value={props.highOnly ? "high" : ""} onChange={(e) => props.onHighOnly(e.target.value === "high")}>
+            <option value="">Any priority</option>
+            <option value="high">High (known-image match)</option>
           </select>
         </div>
       </form>
