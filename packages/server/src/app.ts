@@ -89,6 +89,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
         moderationKeyFile: config.moderationKeyFile,
         evidenceRetentionMs: config.evidenceRetentionMs,
         maxPicturePixels: config.maxPicturePixels,
+        matchDihedral: config.matchDihedral,
         checkConcurrency: 2,
         espName: "Safelight",
       },

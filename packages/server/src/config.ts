@@ -37,6 +37,9 @@ export interface ServerConfig {
   maxPictureBytes: number;
   maxPicturePixels: number;
   pictureCheckWaitMs: number;
+  /** Known-image checks also match the image's 3 rotations and 4 mirror images (PDQ's dihedral hashes,
+   *  from the same DCT), so a flipped or rotated copy is caught; false = the image as it is only. */
+  matchDihedral: boolean;
   limits: LimitsConfig;
 }
 
@@ -62,6 +65,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxPictureBytes: 5 * 1024 * 1024,
   maxPicturePixels: 40_000_000,
   pictureCheckWaitMs: 10_000,
+  matchDihedral: true,
   limits: {
     maxJsonBytes: 1024 * 1024,
     maxBlobBytes: 25 * 1024 * 1024,

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import Ajv from "ajv";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashFile, hashToHex } from "@safelight/pdq";
 import { SafelightClient } from "@safelight/client";
@@ -332,6 +333,62 @@ describe("known-image detection", () => {
     expect(total("escalations")).toBe(1);
     expect(total("authorityReports")).toBe(1);
     expect(t.json.hashLists).toMatchObject({ active: 0, retired: 2 });
+  });
+});
+
+describe("dihedral matching", () => {
+  // A mirrored and a rotated copy of the listed image: PDQ hashes them far from the original, but one of
+  // their 8 dihedral hashes is the original's.
+  const copies = async () => ({
+    mirrored: new Uint8Array(await sharp(ORIG).flop().jpeg().toBuffer()),
+    rotated: new Uint8Array(await sharp(ORIG).rotate(90).jpeg().toBuffer()),
+  });
+
+  async function serverWithList(options: Record<string, unknown>): Promise<Env> {
+    const env = await boot(options);
+    await Promise.all(["alice", "ada", "mo"].map((n) => client(env, n)));
+    expect(await setAccountRole(join(env.dir, "server"), "ada", "admin")).toBe(true);
+    expect(await setAccountRole(join(env.dir, "server"), "mo", "moderator")).toBe(true);
+    const csv = `hash,id,label\n${origHex},test-0001,test-image\n`;
+    expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "test list", sourceOrg: "Test Org", threshold: 31, csv })).status).toBe(201);
+    return env;
+  }
+
+  async function close(env: Env): Promise<void> {
+    await env.server.close();
+    for (const s of env.stores.values()) await s.close?.();
+    rmSync(env.dir, { recursive: true, force: true });
+  }
+
+  it("refuses mirrored and rotated copies of a listed image, and the evidence names the symmetry", async () => {
+    const env = await serverWithList({});
+    for (const [what, bytes] of Object.entries(await copies())) {
+      const r = await http(env, "alice", "PUT", "/v1/profile/picture", bytes, "image/jpeg");
+      expect(r.status, what).toBe(422);
+    }
+    const reports = (await http(env, "mo", "GET", "/v1/mod/reports")).json.reports;
+    expect(reports).toHaveLength(2);
+    const transforms = [];
+    for (const report of reports) {
+      const detail = await http(env, "mo", "GET", `/v1/mod/reports/${report.reportId}`);
+      const match = detail.json.evidence[0].matches[0];
+      expect(match).toMatchObject({ entryId: "test-0001" });
+      expect(match.distance).toBeLessThanOrEqual(31);
+      transforms.push(match.transform);
+    }
+    // The mirror and the quarter turn are different symmetries, neither the image as it is.
+    expect(new Set(transforms).size).toBe(2);
+    for (const t of transforms) expect(["rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"]).toContain(t);
+    await close(env);
+  });
+
+  it("with matchDihedral off, the same copies pass (only the image as it is is matched)", async () => {
+    const env = await serverWithList({ matchDihedral: false });
+    for (const [what, bytes] of Object.entries(await copies())) {
+      expect((await http(env, "alice", "PUT", "/v1/profile/picture", bytes, "image/jpeg")).status, what).toBe(200);
+    }
+    expect((await http(env, "alice", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(ORIG)), "image/jpeg")).status).toBe(422);
+    await close(env);
   });
 });
 

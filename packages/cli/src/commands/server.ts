@@ -16,7 +16,8 @@ export function registerServerCommand(program: Command): void {
       if (!(n > 0)) throw new Error("--evidence-retention-days must be a positive number");
       return n;
     })
-    .action(async (opts: { data: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number }) => {
+    .option("--no-dihedral", "known-image checks match an image as it is only, not also its rotations and mirror images")
+    .action(async (opts: { data: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
       const server = await startServer({
@@ -27,6 +28,7 @@ export function registerServerCommand(program: Command): void {
         ...(opts.policy ? { policyFile: resolve(opts.policy) } : {}),
         ...(opts.moderationKey ? { moderationKeyFile: resolve(opts.moderationKey) } : {}),
         ...(opts.evidenceRetentionDays ? { evidenceRetentionMs: opts.evidenceRetentionDays * 24 * 3600 * 1000 } : {}),
+        matchDihedral: opts.dihedral,
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((done) => {

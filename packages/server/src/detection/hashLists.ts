@@ -3,7 +3,7 @@
  * rebuilt for a list when it is imported and dropped when it is retired. Matching asks every active list
  * for entries within that list's own distance threshold.
  */
-import { DEFAULT_MATCH_DISTANCE, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
+import { DEFAULT_MATCH_DISTANCE, type DihedralName, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
 import { randomId } from "../crypto.js";
 import { merkleRoot } from "../merkle.js";
 import type { DetectionStore, HashListRecord, ListEntryRow } from "./store.js";
@@ -18,6 +18,8 @@ export interface ListMatch {
   hash: string;
   entryId: string | undefined;
   label: string | undefined;
+  /** Set when the image matched rotated or mirrored (PDQ's dihedral names); absent for the image as is. */
+  transform?: DihedralName;
 }
 
 export interface ImportInput {

@@ -1,10 +1,11 @@
 /**
  * Checking an image the server can see (docs/known-images.md): SHA-256 for exact copies of material
- * already matched, then decode + PDQ (@safelight/pdq) and every active list within its threshold.
+ * already matched, then decode + PDQ (@safelight/pdq; with its 8 dihedral hashes unless turned off) and
+ * every active list within its threshold.
  * Checks run through a small queue (bounded concurrency) so a burst of uploads cannot starve requests.
  */
 import { createHash } from "node:crypto";
-import { type Hash256, ImageInputError, decodeImage, hashImage, hashToHex } from "@safelight/pdq";
+import { DIHEDRAL_NAMES, type DihedralHashes, type Hash256, ImageInputError, decodeImage, hashImage, hashToHex } from "@safelight/pdq";
 import type { HashListService, ListMatch } from "./hashLists.js";
 
 export interface ImageCheck {
@@ -22,6 +23,8 @@ export interface ImageCheck {
 export interface MatcherOptions {
   maxPixels: number;
   concurrency: number;
+  /** Also match the 7 rotations and mirror images (docs/known-images.md). */
+  dihedral: boolean;
 }
 
 export class ImageMatcher {
@@ -41,6 +44,20 @@ export class ImageMatcher {
 
   matchHash(hash: Hash256): ListMatch[] {
     return this.lists.match(hash);
+  }
+
+  /** Every list entry near any of the 8 symmetries, each entry once at its nearest (the image as it is
+   *  wins a tie: a symmetric picture matches untransformed). */
+  private matchDihedral(hashes: DihedralHashes): ListMatch[] {
+    const best = new Map<string, ListMatch>();
+    for (const name of DIHEDRAL_NAMES) {
+      for (const m of this.lists.match(hashes[name])) {
+        const key = `${m.listId}:${m.hash}`;
+        const seen = best.get(key);
+        if (seen === undefined || m.distance < seen.distance) best.set(key, name === "orig" ? m : { ...m, transform: name });
+      }
+    }
+    return [...best.values()].sort((a, b) => a.distance - b.distance);
   }
 
   /** Runs the check in the queue; resolves with the verdict. */
@@ -69,8 +86,8 @@ export class ImageMatcher {
       if (err instanceof ImageInputError) return { sha256, pdq: undefined, quality: undefined, matches: [], exact: false, invalid: err.message };
       throw err;
     }
-    const { hash, quality } = hashImage(image);
-    const matches = this.lists.match(hash);
+    const { hash, quality, dihedral } = hashImage(image, { dihedral: this.options.dihedral });
+    const matches = dihedral ? this.matchDihedral(dihedral) : this.lists.match(hash);
     const pdq = hashToHex(hash);
     this.rememberMatch(sha256, matches, pdq, quality);
     return { sha256, pdq, quality, matches, exact: false, invalid: undefined };

@@ -22,6 +22,7 @@ export interface DetectionConfig {
   moderationKeyFile?: string | undefined;
   evidenceRetentionMs: number;
   maxPicturePixels: number;
+  matchDihedral: boolean;
   checkConcurrency: number;
   espName: string;
 }
@@ -42,7 +43,15 @@ export interface AttachmentVerdict {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const publicMatch = (m: ListMatch) => ({ listId: m.listId, listName: m.listName, sourceOrg: m.sourceOrg, distance: m.distance, entryId: m.entryId, label: m.label });
+const publicMatch = (m: ListMatch) => ({
+  listId: m.listId,
+  listName: m.listName,
+  sourceOrg: m.sourceOrg,
+  distance: m.distance,
+  entryId: m.entryId,
+  label: m.label,
+  ...(m.transform !== undefined ? { transform: m.transform } : {}),
+});
 
 export class DetectionService {
   readonly lists: HashListService;
@@ -58,7 +67,7 @@ export class DetectionService {
   ) {
     this.lists = new HashListService(store);
     this.lists.loadAll();
-    this.matcher = new ImageMatcher(this.lists, { maxPixels: config.maxPicturePixels, concurrency: config.checkConcurrency });
+    this.matcher = new ImageMatcher(this.lists, { maxPixels: config.maxPicturePixels, concurrency: config.checkConcurrency, dihedral: config.matchDihedral });
     const key = loadModerationKey(config.moderationKeyFile || join(config.dataDir, "moderation.key"));
     this.vault = new EvidenceVault(store, key, config.evidenceRetentionMs, (action, actor, subject, detail) => this.audit(action, actor, subject, detail));
   }

@@ -46,6 +46,8 @@ function EvidenceFile({ item }: { item: EvidenceItem }) {
   );
 }
 
+const transforms = (e: EvidenceItem) => [...new Set(e.matches.flatMap((m) => (m.transform ? [m.transform] : [])))];
+
 export function EvidenceList({ items }: { items: EvidenceItem[] }) {
   return (
     <ul className="evidence" aria-label="Evidence files">
@@ -54,6 +56,7 @@ export function EvidenceList({ items }: { items: EvidenceItem[] }) {
           <p>
             <strong>{e.name}</strong> ({KIND_LABELS[e.kind]}, {e.size} bytes, kept until {when(e.expiresAt)}):{" "}
             {e.matches.length > 0 ? `matched ${e.matches.length} known-image list entr${e.matches.length === 1 ? "y" : "ies"}` : "no list match"}
+            {transforms(e).length > 0 && ` (rotated or mirrored: ${transforms(e).join(", ")})`}
             {e.viewedByEsp ? "; viewed by staff before" : ""}
           </p>
           <EvidenceFile item={e} />

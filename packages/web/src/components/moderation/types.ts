@@ -21,7 +21,8 @@ export interface EvidenceItem {
   contentType: string;
   size: number;
   sha256: string;
-  matches: unknown[];
+  /** List entries it matched; `transform` when only a rotation or mirror image matched (docs/known-images.md). */
+  matches: { listName: string; distance: number; transform?: string }[];
   createdAt: number;
   expiresAt: number;
   viewedByEsp: boolean;
