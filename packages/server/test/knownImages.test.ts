@@ -379,6 +379,13 @@ describe("dihedral matching", () => {
     // The mirror and the quarter turn are different symmetries, neither the image as it is.
     expect(new Set(transforms).size).toBe(2);
     for (const t of transforms) expect(["rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"]).toContain(t);
+    // Escalated, the authority report says so too, and still validates against the published schema.
+    expect((await http(env, "mo", "POST", `/v1/mod/reports/${reports[0].reportId}/decision`, { action: "escalate", note: "mirrored copy" })).status).toBe(200);
+    const doc = JSON.parse(readFileSync(join(env.dir, "server", "cybertip", `${reports[0].reportId}.json`), "utf8"));
+    const schema = JSON.parse(readFileSync(join(repo, "docs", "cybertip-report.schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(transforms).toContain(doc.uploadedFiles[0].matches[0].transform);
     await close(env);
   });
 

@@ -18,7 +18,8 @@ export interface CyberTipFile {
   pdqQuality?: number;
   fileViewedByEsp: boolean;
   publiclyAvailable: boolean;
-  matches: { listName: string; sourceOrg: string; distance: number; entryId?: string; label?: string }[];
+  /** `transform`: the image matched rotated or mirrored (PDQ's dihedral names, docs/known-images.md). */
+  matches: { listName: string; sourceOrg: string; distance: number; entryId?: string; label?: string; transform?: string }[];
   preservedAt: string;
 }
 
@@ -139,7 +140,10 @@ export function cyberTipXml(r: CyberTipReport): string {
         el("publiclyAvailable", String(f.publiclyAvailable)),
         el("originalFileHash", f.hashes.sha256, ' hashType="SHA256"'),
         f.hashes.pdq ? el("originalFileHash", f.hashes.pdq, ' hashType="PDQ"') : "",
-        el("additionalInfo", f.matches.map((m) => `matched ${m.listName} (${m.sourceOrg}) at distance ${m.distance}`).join("; ") || "no list match"),
+        el(
+          "additionalInfo",
+          f.matches.map((m) => `matched ${m.listName} (${m.sourceOrg}) at distance ${m.distance}${m.transform ? `, as ${m.transform}` : ""}`).join("; ") || "no list match",
+        ),
       ]),
     )),
     el("additionalInfo", r.additionalInfo),

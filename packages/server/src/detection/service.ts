@@ -229,6 +229,7 @@ export class DetectionService {
           distance: m.distance,
           ...(m.entryId ? { entryId: m.entryId } : {}),
           ...(m.label ? { label: m.label } : {}),
+          ...(m.transform ? { transform: m.transform } : {}),
         }));
         return {
           fileId: e.evidenceId,
