@@ -292,7 +292,7 @@ class SqliteStorage implements Storage {
       }
       return { result: { epoch: newEpoch, deliveries }, state: { epoch: newEpoch, members: next.members } };
     })();
-    this.groupStates.set(groupKey(input.groupId), state);
+    this.cacheGroup(groupKey(input.groupId), state);
     return result;
   }
 
@@ -497,6 +497,12 @@ class SqliteStorage implements Storage {
     return row.n;
   }
 
+  /** Bounded: past GROUP_CACHE_MAX groups the cache starts over (entries are cheap to read again). */
+  private cacheGroup(key: string, state: GroupState): void {
+    if (this.groupStates.size >= GROUP_CACHE_MAX && !this.groupStates.has(key)) this.groupStates.clear();
+    this.groupStates.set(key, state);
+  }
+
   /** From the cache, or read once from the tables. */
   private groupState(groupId: Uint8Array): GroupState | undefined {
     const key = groupKey(groupId);
@@ -508,7 +514,7 @@ class SqliteStorage implements Storage {
       .stmt("SELECT leaf, account_id, device_id FROM group_members WHERE group_id = ? ORDER BY leaf")
       .all(groupId) as { leaf: number; account_id: string; device_id: string }[];
     const state = { epoch: row.epoch, members: rows.map((r) => ({ leaf: r.leaf, accountId: r.account_id, deviceId: r.device_id })) };
-    this.groupStates.set(key, state);
+    this.cacheGroup(key, state);
     return state;
   }
 
@@ -564,6 +570,8 @@ class SqliteStorage implements Storage {
     });
   }
 }
+
+const GROUP_CACHE_MAX = 100_000;
 
 interface GroupState {
   readonly epoch: number;
