@@ -100,9 +100,20 @@ export function decodeFrankingAad(aad: Uint8Array): Uint8Array | undefined {
   return aad.slice(AAD_MAGIC.length);
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
 /** Unambiguous encoding of the context: a JSON array of fixed shape (JSON escaping keeps fields apart). */
 export function encodeFrankContext(c: FrankContext): Uint8Array {
-  return utf8(JSON.stringify(["safelight-frank-context-v1", c.senderAccountId, c.groupId, c.acceptedAt, c.messageId]));
+  // Server-made ids are base64url and times are integers, which JSON writes as they are: building that
+  // text directly gives JSON.stringify's exact output at under half its cost (the server encodes one
+  // context per message). Anything else goes through JSON.stringify.
+  const direct =
+    BASE64URL.test(c.senderAccountId) && BASE64URL.test(c.groupId) && BASE64URL.test(c.messageId) && Number.isSafeInteger(c.acceptedAt);
+  return utf8(
+    direct
+      ? `["safelight-frank-context-v1","${c.senderAccountId}","${c.groupId}",${c.acceptedAt},"${c.messageId}"]`
+      : JSON.stringify(["safelight-frank-context-v1", c.senderAccountId, c.groupId, c.acceptedAt, c.messageId]),
+  );
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

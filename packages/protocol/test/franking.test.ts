@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -193,5 +194,17 @@ describe("batch-signed server franks", () => {
     expect(verifyServerFrank(signer.publicKey, { ...f, proof: { ...f.proof, treeSize: 6 } }, contexts[1]!, cache)).toBe(false);
     expect(verifyServerFrank(generateDeviceKeys().publicKey, f, contexts[1]!, cache)).toBe(false);
     expect(cache.size).toBe(1);
+  });
+
+  it("the context encoding is exactly JSON.stringify of the array, for ids of any characters and any times", () => {
+    const id = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{0,30}$/), fc.string({ unit: "binary" }));
+    const time = fc.oneof(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer(), fc.double());
+    fc.assert(
+      fc.property(id, id, time, id, (senderAccountId, groupId, acceptedAt, messageId) => {
+        const expected = JSON.stringify(["safelight-frank-context-v1", senderAccountId, groupId, acceptedAt, messageId]);
+        expect(new TextDecoder().decode(encodeFrankContext({ senderAccountId, groupId, acceptedAt, messageId }))).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
