@@ -2,6 +2,7 @@
  * Storage for known-image detection (docs/known-images.md), on the server's SQLite file (schema v5 in
  * storage/migrations.ts). Its own connection, like the safety store: the tables are this feature's.
  */
+import { bytes } from "../storage/bytes.js";
 import { FeatureStore, openFeatureDb } from "../storage/featureDb.js";
 
 export type ListStatus = "active" | "retired";
@@ -61,7 +62,6 @@ export interface EvidenceRecord {
   viewedByEsp: boolean;
 }
 
-const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
