@@ -71,19 +71,36 @@ export class FrankingService {
   /** Ed25519 keys imported once per key id. */
   private readonly signingKeys = new Map<string, KeyObject>();
 
-  /** On the hot path of every message: joins this turn's batch, which is signed on the next
-   *  `setImmediate` and computed by frankingBatch.ts with node:crypto (the same HMAC, SHA-256 tree and
-   *  Ed25519 as @safelight/protocol's reference functions; a test checks they agree). */
-  async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
+  /**
+   * On the hot path of every message: joins this turn's batch and returns a ticket. The batch is signed
+   * when the first ticket of it is settled (the storage does that as it checks the message for its group
+   * commit, in the same turn) or else on the next `setImmediate`, so franking adds no event-loop turn.
+   * The batch is computed by frankingBatch.ts with node:crypto (the same HMAC, SHA-256 tree and Ed25519
+   * as @safelight/protocol's reference functions; a test checks they agree).
+   */
+  async reserve(tag: Uint8Array, context: FrankContext): Promise<FrankTicket> {
     const key = this.usable(context.acceptedAt) ?? (await this.current(context.acceptedAt));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ key, item: { tag, context }, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.signBatch());
-    });
+    const entry: PendingStamp = { key, item: { tag, context } };
+    this.pending.push(entry);
+    if (this.pending.length === 1) setImmediate(() => this.signBatch());
+    return {
+      settle: () => {
+        if (entry.frank === undefined && entry.error === undefined) this.signBatch();
+        if (entry.frank === undefined) throw entry.error;
+        return entry.frank;
+      },
+    };
+  }
+
+  /** The stamp itself, once its batch is signed. */
+  async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
+    const ticket = await this.reserve(tag, context);
+    await new Promise((resolve) => setImmediate(resolve));
+    return ticket.settle();
   }
 
   /** Signs everything pending, one batch per franking key (a turn spanning a rotation is signed once per
-   *  key). */
+   *  key); each entry gets its stamp or the error. */
   private signBatch(): void {
     const batch = this.pending;
     this.pending = [];
@@ -99,11 +116,11 @@ export class FrankingService {
         let signingKey = this.signingKeys.get(keyId);
         if (signingKey === undefined) this.signingKeys.set(keyId, (signingKey = ed25519SigningKey(key.signKey)));
         const { signature, serverFranks, paths } = signFrankBatch(key.hmacKey, signingKey, group.map((p) => p.item));
-        group.forEach((p, i) =>
-          p.resolve({ keyId, serverFrank: serverFranks[i]!, signature, proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! } }),
-        );
+        group.forEach((p, i) => {
+          p.frank = { keyId, serverFrank: serverFranks[i]!, signature, proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! } };
+        });
       } catch (error) {
-        for (const p of group) p.reject(error);
+        for (const p of group) p.error = error ?? new Error("franking batch failed");
       }
     }
   }
@@ -136,6 +153,11 @@ export class FrankingService {
 interface PendingStamp {
   key: FrankingKeyRecord;
   item: BatchItem;
-  resolve: (frank: ServerFrank) => void;
-  reject: (error: unknown) => void;
+  frank?: ServerFrank;
+  error?: unknown;
+}
+
+/** A stamp of the current batch; `settle` signs the batch if it is not signed yet. */
+export interface FrankTicket {
+  settle(): ServerFrank;
 }
