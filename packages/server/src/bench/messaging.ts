@@ -7,7 +7,7 @@
 // process; the clients run in this one. Everything is on 127.0.0.1. The last line printed is one JSON object.
 // Options: see options.ts (argv `--messages=50` or env `BENCH_MESSAGES=50`). Method: docs/benchmarks.md.
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -43,9 +43,16 @@ async function spawnChild(args: string[]): Promise<Child> {
   return {
     url: hello.url,
     proc,
+    // A child that dies mid-question (say, it could not write a profile) fails the bench instead of hanging it.
     ask: (req) =>
-      new Promise<ChildReply>((resolve) => {
-        replies.push(resolve);
+      new Promise<ChildReply>((resolve, reject) => {
+        if (proc.exitCode !== null) return reject(new Error(`${args[0]} child exited with ${proc.exitCode}`));
+        const died = (code: number | null) => reject(new Error(`${args[0]} child exited with ${code} while asked ${req.cmd}`));
+        proc.once("exit", died);
+        replies.push((reply) => {
+          proc.off("exit", died);
+          resolve(reply);
+        });
         proc.send(req);
       }),
     stop: () =>
@@ -167,6 +174,7 @@ async function dirBytes(dir: string): Promise<number> {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2), process.env);
+  if (opts.profileDir !== undefined) await mkdir(opts.profileDir, { recursive: true });
   const nClients = opts.pairs * 2;
   const perClient = opts.rounds * (opts.warmup + opts.messages + opts.paced);
   const cpu = cpus();

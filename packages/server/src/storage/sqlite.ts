@@ -296,17 +296,16 @@ class SqliteStorage implements Storage {
     return result;
   }
 
-  /** Group-committed (storage/groupCommit.ts): one transaction per event-loop turn under load. */
-  /** Checked and written in the group commit's shared transaction. */
+  /** Group-committed (storage/groupCommit.ts): checked and written in one shared transaction per
+   *  event-loop turn under load. */
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
     return this.hotWrites.submit(() => {
       const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
-      const frank = input.frank();
-      return () => this.writeApplication(input, members, frank);
+      return () => this.writeApplication(input, members);
     });
   }
 
-  private writeApplication(input: AppendApplicationInput, members: readonly MemberRecord[], frank: ServerFrank): Delivery[] {
+  private writeApplication(input: AppendApplicationInput, members: readonly MemberRecord[]): Delivery[] {
     const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId && !input.withheldFrom?.has(m.accountId));
     // Who received it, kept for the report window: a report is accepted only from a recipient.
     const record = this.stmt(
@@ -322,7 +321,7 @@ class SqliteStorage implements Storage {
         sender: input.sender,
         sentAt: input.now,
         data: input.message,
-        frank,
+        frank: input.frank,
       },
       recipients.map((m) => m.deviceId),
     );
