@@ -17,10 +17,13 @@ function pooled(byteLength: number): Buffer {
   return bytes;
 }
 
-/** Random unguessable id/secret, base64url (16 bytes for ids, 32 for secrets). */
+/** Random unguessable id/secret, base64url (16 bytes for ids, 32 for secrets). Never starts with "-",
+ *  so the CLI can take it as an argument (it would read as an option); that costs 0.02 bits. */
 export function randomId(byteLength = 16): string {
-  if (byteLength > POOL_BYTES) return toB64(new Uint8Array(randomBytes(byteLength)));
-  return pooled(byteLength).toString("base64url");
+  for (;;) {
+    const id = byteLength > POOL_BYTES ? toB64(new Uint8Array(randomBytes(byteLength))) : pooled(byteLength).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /**

@@ -431,7 +431,10 @@ export class SafelightClient {
   private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
     const profile = this.requireProfile();
     const engine = this.mls;
-    const groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+    let groupId: string;
+    // Not starting with "-", so the CLI can take it as an argument (it would read as an option).
+    do groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+    while (groupId.startsWith("-"));
     const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
     const state = await newGroup(engine, fromB64(groupId)!, own);
     await this.authed((a) => a.createGroup(groupId));
