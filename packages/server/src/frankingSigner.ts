@@ -29,6 +29,8 @@ interface InFlight {
 export class FrankingSigner {
   private worker: Worker | undefined;
   private readonly inFlight = new Map<number, InFlight>();
+  /** Key ids the current worker has been given. */
+  private keysSent = new Set<string>();
   private seq = 0;
 
   /** Async so that a batch it cannot pack rejects like one the worker failed. */
@@ -38,7 +40,12 @@ export class FrankingSigner {
     const seq = this.seq++;
     return new Promise<SignedBatch>((resolve, reject) => {
       this.inFlight.set(seq, { size: items.length, resolve, reject });
-      const req: BatchRequest = { seq, keyId: key.keyId, hmacKey: key.hmacKey, signKey: key.signKey, packed };
+      const req: BatchRequest = { seq, keyId: key.keyId, packed };
+      if (!this.keysSent.has(key.keyId)) {
+        // Copies of just the key bytes: a structured clone copies a view's whole underlying buffer.
+        req.key = { hmacKey: key.hmacKey.slice(), signKey: key.signKey.slice() };
+        this.keysSent.add(key.keyId);
+      }
       worker.postMessage(req, [packed]);
     });
   }
@@ -55,6 +62,7 @@ export class FrankingSigner {
     // stop it from loading its file.
     const worker = new Worker(workerUrl(), { execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")) });
     worker.unref();
+    this.keysSent = new Set();
     worker.on("message", (reply: BatchReply) => {
       const waiting = this.inFlight.get(reply.seq);
       if (waiting === undefined) return;
