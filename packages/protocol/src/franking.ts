@@ -29,7 +29,7 @@ import { merkleLeafHash, merkleRootFromInclusionProof } from "./merkle.js";
 import { utf8 } from "./utf8.js";
 
 export const FRANKING_SALT_BYTES = 32;
-export const FRANKING_TAG_BYTES = 32;
+const TAG_BYTES = 32;
 const AAD_MAGIC = new TextEncoder().encode("SLF1");
 /** Starts every batch leaf (the per-message signature input before batch signing, kept as the leaf). */
 const LEAF_LABEL = new TextEncoder().encode("safelight-frank-sig-v1");
@@ -87,7 +87,7 @@ export function frankingTag(salt: Uint8Array, content: Uint8Array): Uint8Array {
 }
 
 export function encodeFrankingAad(tag: Uint8Array): Uint8Array {
-  const out = new Uint8Array(AAD_MAGIC.length + FRANKING_TAG_BYTES);
+  const out = new Uint8Array(AAD_MAGIC.length + TAG_BYTES);
   out.set(AAD_MAGIC, 0);
   out.set(tag, AAD_MAGIC.length);
   return out;
@@ -95,7 +95,7 @@ export function encodeFrankingAad(tag: Uint8Array): Uint8Array {
 
 /** The franking tag in a PrivateMessage's authenticated_data, or undefined if it carries none. */
 export function decodeFrankingAad(aad: Uint8Array): Uint8Array | undefined {
-  if (aad.length !== AAD_MAGIC.length + FRANKING_TAG_BYTES) return undefined;
+  if (aad.length !== AAD_MAGIC.length + TAG_BYTES) return undefined;
   if (!constantTimeEqual(aad.subarray(0, AAD_MAGIC.length), AAD_MAGIC)) return undefined;
   return aad.slice(AAD_MAGIC.length);
 }

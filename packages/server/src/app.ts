@@ -148,7 +148,6 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     await storage.close();
     ctx.safety.store.close();
     ctx.detection.close();
-    await ctx.franking.close();
   });
   return app;
 }

@@ -54,7 +54,7 @@ export async function acceptApplication(
   if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
   const now = Date.now();
   const id = messageId(now);
-  const frank = await ctx.franking.stamp(tag, {
+  const ticket = await ctx.franking.reserve(tag, {
     senderAccountId: sender.accountId,
     groupId: toB64(groupId),
     acceptedAt: now,
@@ -62,7 +62,7 @@ export async function acceptApplication(
   });
   // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
   const withheldFrom = ctx.safety.withheldFor(sender.accountId, groupId);
-  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank, withheldFrom });
+  const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank: ticket.settle, withheldFrom });
   ctx.notifier.publish(ctx.safety.markRequests(groupId, deliveries));
   return { id };
 }

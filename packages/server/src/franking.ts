@@ -4,7 +4,7 @@
  * signature over the root of an RFC 9162 Merkle tree of their leaves; each message gets its inclusion
  * proof. Keys rotate; retired keys stay usable for verification for the report window.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import {
   computeServerFrank,
   constantTimeEqual,
@@ -18,7 +18,7 @@ import {
   type ServerFrank,
 } from "@safelight/protocol";
 import { randomId } from "./crypto.js";
-import { FrankingSigner } from "./frankingSigner.js";
+import { ed25519SigningKey, signFrankBatch, type BatchItem } from "./frankingBatch.js";
 import type { FrankingKeyRecord, Storage } from "./storage/types.js";
 
 export class FrankingService {
@@ -68,24 +68,40 @@ export class FrankingService {
 
   /** Stamps waiting for this turn's batch. */
   private pending: PendingStamp[] = [];
-  private readonly signer = new FrankingSigner();
+  /** Ed25519 keys imported once per key id. */
+  private readonly signingKeys = new Map<string, KeyObject>();
 
   /**
-   * On the hot path of every message: collects the stamps of one event-loop turn and has the franking
-   * worker compute them as one batch (frankingBatch.ts: node:crypto HMAC, SHA-256 tree and Ed25519, the
-   * same as @safelight/protocol's reference functions; a test checks they agree). Resolves once the batch
-   * this call joined has been signed.
+   * On the hot path of every message: joins this turn's batch and returns a ticket. The batch is signed
+   * when the first ticket of it is settled (the storage does that as it checks the message for its group
+   * commit, in the same turn) or else on the next `setImmediate`, so franking adds no event-loop turn.
+   * The batch is computed by frankingBatch.ts with node:crypto (the same HMAC, SHA-256 tree and Ed25519
+   * as @safelight/protocol's reference functions; a test checks they agree).
    */
-  async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
+  async reserve(tag: Uint8Array, context: FrankContext): Promise<FrankTicket> {
     const key = this.usable(context.acceptedAt) ?? (await this.current(context.acceptedAt));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ key, tag, context, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.sendBatch());
-    });
+    const entry: PendingStamp = { key, item: { tag, context } };
+    this.pending.push(entry);
+    if (this.pending.length === 1) setImmediate(() => this.signBatch());
+    return {
+      settle: () => {
+        if (entry.frank === undefined && entry.error === undefined) this.signBatch();
+        if (entry.frank === undefined) throw entry.error;
+        return entry.frank;
+      },
+    };
   }
 
-  /** One batch per franking key (a turn spanning a rotation is signed once per key). */
-  private sendBatch(): void {
+  /** The stamp itself, once its batch is signed. */
+  async stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
+    const ticket = await this.reserve(tag, context);
+    await new Promise((resolve) => setImmediate(resolve));
+    return ticket.settle();
+  }
+
+  /** Signs everything pending, one batch per franking key (a turn spanning a rotation is signed once per
+   *  key); each entry gets its stamp or the error. */
+  private signBatch(): void {
     const batch = this.pending;
     this.pending = [];
     const byKey = new Map<string, PendingStamp[]>();
@@ -95,21 +111,18 @@ export class FrankingService {
       else byKey.set(p.key.keyId, [p]);
     }
     for (const [keyId, group] of byKey) {
-      this.signer.sign(group[0]!.key, group).then(
-        ({ signature, serverFranks, paths }) =>
-          group.forEach((p, i) =>
-            p.resolve({ keyId, serverFrank: serverFranks[i]!, signature, proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! } }),
-          ),
-        (error: unknown) => {
-          for (const p of group) p.reject(error);
-        },
-      );
+      try {
+        const key = group[0]!.key;
+        let signingKey = this.signingKeys.get(keyId);
+        if (signingKey === undefined) this.signingKeys.set(keyId, (signingKey = ed25519SigningKey(key.signKey)));
+        const { signature, serverFranks, paths } = signFrankBatch(key.hmacKey, signingKey, group.map((p) => p.item));
+        group.forEach((p, i) => {
+          p.frank = { keyId, serverFrank: serverFranks[i]!, signature, proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! } };
+        });
+      } catch (error) {
+        for (const p of group) p.error = error ?? new Error("franking batch failed");
+      }
     }
-  }
-
-  /** Stops the franking worker; stamps still waiting are rejected. */
-  close(): Promise<void> {
-    return this.signer.close();
   }
 
   async publicKeys(now: number): Promise<{ keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[]> {
@@ -139,8 +152,12 @@ export class FrankingService {
 
 interface PendingStamp {
   key: FrankingKeyRecord;
-  tag: Uint8Array;
-  context: FrankContext;
-  resolve: (frank: ServerFrank) => void;
-  reject: (error: unknown) => void;
+  item: BatchItem;
+  frank?: ServerFrank;
+  error?: unknown;
+}
+
+/** A stamp of the current batch; `settle` signs the batch if it is not signed yet. */
+export interface FrankTicket {
+  settle(): ServerFrank;
 }

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   computeServerFrank,
   encodeContent,
-  encodeFrankContext,
   frankingTag,
   fromB64,
   merkleLeafHash,
@@ -20,21 +19,11 @@ import {
 } from "@safelight/protocol";
 import { FrankingService } from "../src/franking.js";
 import { inclusionPath, merkleLevels } from "../src/merkle.js";
-import { packBatch, readSignedBatch, unpackBatch } from "../src/frankingBatch.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
-import type { Storage } from "../src/storage/types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "safelight-franking-"));
 const storage = openSqliteStorage(dir);
-// Each service starts its own franking worker on first use.
-const services: FrankingService[] = [];
-const newService = (s: Storage, rotationMs: number) => {
-  const service = new FrankingService(s, rotationMs);
-  services.push(service);
-  return service;
-};
 afterAll(async () => {
-  await Promise.all(services.map((s) => s.close()));
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -47,7 +36,7 @@ function message() {
 
 describe("FrankingService", () => {
   it("stamps exactly what the protocol reference computes, and the published key verifies it", async () => {
-    const service = newService(storage, 60_000);
+    const service = new FrankingService(storage, 60_000);
     const { content, tag } = message();
     const context: FrankContext = { senderAccountId: "a", groupId: "g", acceptedAt: 1_000, messageId: "m" };
     const stamp = await service.stamp(tag, context);
@@ -70,7 +59,7 @@ describe("FrankingService", () => {
   });
 
   it("stamps requested in one event-loop turn share one signature; each carries its own proof and verifies", async () => {
-    const service = newService(storage, 60_000);
+    const service = new FrankingService(storage, 60_000);
     await service.stamp(message().tag, { senderAccountId: "a", groupId: "g", acceptedAt: 3_000, messageId: "warm" });
     const messages = Array.from({ length: 50 }, (_, i) => ({
       ...message(),
@@ -96,7 +85,7 @@ describe("FrankingService", () => {
   });
 
   it("stamps in different turns get different batches", async () => {
-    const service = newService(storage, 60_000);
+    const service = new FrankingService(storage, 60_000);
     const context = (i: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: 4_000 + i, messageId: `turn-${i}` });
     const first = await Promise.all([0, 1, 2].map((i) => service.stamp(message().tag, context(i))));
     const second = await service.stamp(message().tag, context(3));
@@ -109,7 +98,7 @@ describe("FrankingService", () => {
   });
 
   it("rotates keys; messages stamped under a retired key still verify until the window ends", async () => {
-    const service = newService(storage, 60_000);
+    const service = new FrankingService(storage, 60_000);
     const { content, tag } = message();
     const context: FrankContext = { senderAccountId: "a", groupId: "g", acceptedAt: 2_000, messageId: "m2" };
     const old = await service.stamp(tag, context);
@@ -126,7 +115,7 @@ describe("FrankingService", () => {
   });
 
   it("a turn that spans a key rotation is signed once per key", async () => {
-    const service = newService(storage, 60_000);
+    const service = new FrankingService(storage, 60_000);
     const base = 20_000_000; // later than every clock above: the service rotates by time
     const context = (i: number, at: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: at, messageId: `rot-${i}` });
     await service.stamp(message().tag, context(0, base));
@@ -148,40 +137,11 @@ describe("FrankingService", () => {
 
   it("stamps that arrive together when a rotation is due make one new key, not one each", async () => {
     const fresh = openSqliteStorage(mkdtempSync(join(tmpdir(), "safelight-franking-rotate-")));
-    const service = newService(fresh, 60_000);
+    const service = new FrankingService(fresh, 60_000);
     const context = (i: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: 5_000, messageId: `r-${i}` });
     const stamps = await Promise.all(Array.from({ length: 20 }, (_, i) => service.stamp(message().tag, context(i))));
     expect(new Set(stamps.map((f) => f.keyId)).size).toBe(1);
     expect(await fresh.listFrankingKeys()).toHaveLength(1);
     await fresh.close();
-  });
-
-  it("fails the stamps a lost worker held, and the next batch starts a new worker", async () => {
-    const service = newService(storage, 60_000);
-    const context = (i: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: 6_000, messageId: `lost-${i}` });
-    await service.stamp(message().tag, context(0));
-    const held = service.stamp(message().tag, context(1)).then(() => "stamped", (e: Error) => e.message);
-    await new Promise((resolve) => setImmediate(resolve)); // the batch is with the worker now
-    await service.close();
-    expect(await held).toMatch(/closed/);
-    const { tag } = message();
-    const after = await service.stamp(tag, context(2));
-    const key = (await storage.listFrankingKeys()).find((k) => k.keyId === after.keyId)!;
-    expect(fromB64(after.serverFrank)).toEqual(computeServerFrank(key.hmacKey, tag, context(2)));
-    expect(verifyServerFrank(key.publicKey, after, context(2))).toBe(true);
-  });
-
-  it("hands batches over in the documented formats and refuses a reply of the wrong length", () => {
-    const items = [0, 1, 2].map((i) => ({ tag: message().tag, context: { senderAccountId: "a", groupId: "g", acceptedAt: i, messageId: `f-${i}` } }));
-    const unpacked = unpackBatch(packBatch(items));
-    expect(unpacked.map((u) => Buffer.from(u.tag))).toEqual(items.map((i) => Buffer.from(i.tag)));
-    expect(unpacked.map((u) => Buffer.from(u.context).toString())).toEqual(items.map((i) => Buffer.from(encodeFrankContext(i.context)).toString()));
-    expect(() => packBatch([{ tag: new Uint8Array(31), context: items[0]!.context }])).toThrow(/32 bytes/);
-    expect(() => unpackBatch(packBatch(items).slice(0, 60))).toThrow(/truncated/);
-    // 3 franks, a signature, and 3 + 2 + 1 tree nodes.
-    const text = "A".repeat(3 * 43 + 86 + 6 * 43);
-    expect(readSignedBatch(text, 3).paths.map((p) => p.length)).toEqual([2, 2, 1]);
-    expect(() => readSignedBatch(text + "A", 3)).toThrow(/expected/);
-    expect(() => readSignedBatch(text, 4)).toThrow(/expected/);
   });
 });

@@ -85,7 +85,7 @@ export function describeStorageContract(label: string, open: () => Promise<Stora
       for (let i = 0; i < 3; i++) {
         const id = uid("app");
         ids.push(id);
-        await s.appendApplication({ groupId, epoch: 1, sender: a, message: bytes(i), id, now, frank: frank(i) });
+        await s.appendApplication({ groupId, epoch: 1, sender: a, message: bytes(i), id, now, frank: () => frank(i) });
       }
       const q = await s.listQueue(b.deviceId, 100);
       expect(q.map((i) => i.kind)).toEqual(["welcome", "application", "application", "application"]);
@@ -96,6 +96,18 @@ export function describeStorageContract(label: string, open: () => Promise<Stora
       expect(await s.listQueue(b.deviceId, 100)).toHaveLength(4);
       expect(await s.ackQueue(b.deviceId, [ids[0]!, ids[0]!, "nope"])).toBe(1);
       expect((await s.listQueue(b.deviceId, 100)).map((i) => i.id)).not.toContain(ids[0]);
+      // A stamp that cannot be made refuses that message alone: nothing of it is stored.
+      const refused = uid("app");
+      const failing = () => {
+        throw new Error("franking batch failed");
+      };
+      const sent = uid("app");
+      const results = await Promise.allSettled([
+        s.appendApplication({ groupId, epoch: 1, sender: a, message: bytes(9), id: refused, now, frank: failing }),
+        s.appendApplication({ groupId, epoch: 1, sender: a, message: bytes(8), id: sent, now, frank: () => frank(3) }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+      expect((await s.listQueue(c.deviceId, 100)).filter((i) => i.kind === "application").map((i) => i.id)).toEqual([...ids.slice(1), sent]);
       await s.close();
     });
 

@@ -15,8 +15,8 @@ import { openSqliteStorage } from "../storage/sqlite.js";
 export async function frankingCpuMs(iterations = 5000, batch = 1): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "safelight-frank-bench-"));
   const storage = openSqliteStorage(dir);
-  const service = new FrankingService(storage, 24 * 60 * 60 * 1000);
   try {
+    const service = new FrankingService(storage, 24 * 60 * 60 * 1000);
     const tag = new Uint8Array(32).fill(1);
     const context = { senderAccountId: "bench-account-id-000000", groupId: "bench-group-id-00000000", acceptedAt: Date.now(), messageId: "" };
     const run = async (n: number, prefix: string) => {
@@ -31,7 +31,6 @@ export async function frankingCpuMs(iterations = 5000, batch = 1): Promise<numbe
     const used = process.cpuUsage(before);
     return (used.user + used.system) / 1000 / iterations;
   } finally {
-    await service.close();
     await storage.close();
     await rm(dir, { recursive: true, force: true });
   }

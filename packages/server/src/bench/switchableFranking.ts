@@ -1,12 +1,12 @@
 /**
- * For `npm run bench:messaging` only: the real FrankingService, plus a switch that makes `stamp` hand
+ * For `npm run bench:messaging` only: the real FrankingService, plus a switch that makes `reserve` hand
  * back one stamp made earlier instead of computing one, so the same server, data and clients can be
  * measured with and without franking in the same run. The stored stamp is a real one from a batch of
  * the size the server sees under load, so everything downstream (storage, frames) handles the same
  * bytes either way; only the franking work is skipped.
  */
 import type { FrankContext, ServerFrank } from "@safelight/protocol";
-import { FrankingService } from "../franking.js";
+import { FrankingService, type FrankTicket } from "../franking.js";
 
 export class SwitchableFranking extends FrankingService {
   private canned: ServerFrank | undefined;
@@ -16,14 +16,14 @@ export class SwitchableFranking extends FrankingService {
   async setEnabled(enabled: boolean, batch = 144): Promise<void> {
     if (!enabled && this.canned === undefined) {
       const context = (i: number): FrankContext => ({ senderAccountId: "bench", groupId: "bench", acceptedAt: Date.now(), messageId: `canned-${i}` });
-      const stamps = await Promise.all(Array.from({ length: batch }, (_, i) => super.stamp(new Uint8Array(32), context(i))));
+      const stamps = await Promise.all(Array.from({ length: batch }, (_, i) => this.stamp(new Uint8Array(32), context(i))));
       this.canned = stamps[0];
     }
     this.enabled = enabled;
   }
 
-  override stamp(tag: Uint8Array, context: FrankContext): Promise<ServerFrank> {
+  override reserve(tag: Uint8Array, context: FrankContext): Promise<FrankTicket> {
     const canned = this.canned;
-    return this.enabled || canned === undefined ? super.stamp(tag, context) : Promise.resolve(canned);
+    return this.enabled || canned === undefined ? super.reserve(tag, context) : Promise.resolve({ settle: () => canned });
   }
 }

@@ -301,11 +301,12 @@ class SqliteStorage implements Storage {
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]> {
     return this.hotWrites.submit(() => {
       const { members } = this.checkSender(input.groupId, input.epoch, input.sender);
-      return () => this.writeApplication(input, members);
+      const frank = input.frank();
+      return () => this.writeApplication(input, members, frank);
     });
   }
 
-  private writeApplication(input: AppendApplicationInput, members: readonly MemberRecord[]): Delivery[] {
+  private writeApplication(input: AppendApplicationInput, members: readonly MemberRecord[], frank: ServerFrank): Delivery[] {
     const recipients = members.filter((m) => m.deviceId !== input.sender.deviceId && !input.withheldFrom?.has(m.accountId));
     // Who received it, kept for the report window: a report is accepted only from a recipient.
     const record = this.stmt(
@@ -321,7 +322,7 @@ class SqliteStorage implements Storage {
         sender: input.sender,
         sentAt: input.now,
         data: input.message,
-        frank: input.frank,
+        frank,
       },
       recipients.map((m) => m.deviceId),
     );

@@ -126,8 +126,10 @@ export interface AppendApplicationInput {
   message: Uint8Array;
   id: string;
   now: number;
-  /** The message's franking stamp (docs/franking.md), stored and delivered with it. */
-  frank: ServerFrank;
+  /** The message's franking stamp, asked for when the message is checked for writing: franking batches
+   *  are signed then, in the same event-loop turn (FrankingService.reserve, docs/franking.md). May throw,
+   *  which refuses this message alone. */
+  frank: () => ServerFrank;
   /** Member accounts that must not receive it: they blocked the sender or declined its request (docs/safety.md). */
   withheldFrom?: ReadonlySet<string>;
 }
