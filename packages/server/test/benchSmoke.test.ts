@@ -19,5 +19,6 @@ describe("bench:messaging", () => {
     expect(last.franking.observedMessagesPerSignature).toBeGreaterThanOrEqual(1);
     expect(typeof last.franking.throughputCost).toBe("number");
     expect(typeof last.ratio).toBe("number");
+    expect(last.harnessNice).toBe(10);
   }, 150_000);
 });

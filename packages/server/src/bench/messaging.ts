@@ -8,7 +8,7 @@
 // Options: see options.ts (argv `--messages=50` or env `BENCH_MESSAGES=50`). Method: docs/benchmarks.md.
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -189,10 +189,13 @@ async function main(): Promise<void> {
   );
   console.log(`  node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, load average ${loadStart.join(" ")}`);
   console.log(`  servers: each in its own child process on 127.0.0.1; Safelight rate limits raised to ${BENCH_LIMITS.rateBurst} so the bench does not throttle itself`);
+  console.log(`  clients: one process at nice ${opts.harnessNice} (--harness-nice), so it does not preempt the servers`);
 
   const dataDir = await mkdtemp(join(tmpdir(), "safelight-bench-"));
   const safelight = await spawnChild(["safelight", dataDir]);
   const bare = await spawnChild(["bare"]);
+  // Only now: the children inherit the nice value they are forked with.
+  setPriority(opts.harnessNice);
   try {
     // --- setup (untimed) -----------------------------------------------------------------------
     let t = performance.now();
@@ -344,6 +347,7 @@ async function main(): Promise<void> {
         target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
         meetsTarget,
         servers: "child processes",
+        harnessNice: opts.harnessNice,
         node: process.version,
         cpus: cpu.length,
         loadavgStart: loadStart,

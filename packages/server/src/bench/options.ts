@@ -24,6 +24,10 @@ export interface BenchOptions {
   payloadBytes: number;
   /** If set, a directory where the Safelight server child writes a .cpuprofile of its measured rounds. */
   profileDir: string | undefined;
+  /** The clients' process runs at this nice value (0–19) once the servers are started, so that on a
+   *  small machine the load generator takes the CPU the servers leave, as remote clients would, instead
+   *  of preempting them (the servers and their threads stay at the nice value they were started with). */
+  harnessNice: number;
 }
 
 const DEFAULTS: Omit<BenchOptions, "profileDir"> = {
@@ -37,6 +41,7 @@ const DEFAULTS: Omit<BenchOptions, "profileDir"> = {
   ackDelayMs: 5,
   rounds: 2,
   payloadBytes: 100,
+  harnessNice: 10,
 };
 
 const ENV: Record<keyof BenchOptions, string> = {
@@ -51,6 +56,7 @@ const ENV: Record<keyof BenchOptions, string> = {
   rounds: "BENCH_ROUNDS",
   payloadBytes: "BENCH_PAYLOAD_BYTES",
   profileDir: "BENCH_PROFILE_DIR",
+  harnessNice: "BENCH_HARNESS_NICE",
 };
 
 const FLAG: Record<keyof BenchOptions, string> = {
@@ -65,6 +71,7 @@ const FLAG: Record<keyof BenchOptions, string> = {
   rounds: "rounds",
   payloadBytes: "payload-bytes",
   profileDir: "profile-dir",
+  harnessNice: "harness-nice",
 };
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -98,6 +105,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     ackDelayMs: num("ackDelayMs", 0),
     rounds: num("rounds", 1),
     payloadBytes: num("payloadBytes", 40),
+    harnessNice: Math.min(19, num("harnessNice", 0)),
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,
   };
 }
