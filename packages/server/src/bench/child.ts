@@ -4,6 +4,7 @@
 // {cmd:"prof-stop", path} (V8 CPU profile of just the measured rounds, answered {done}),
 // {cmd:"franking", on} (Safelight only: franking on or off, see switchableFranking.ts; answered {done})
 // and {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir>` or `bare`.
+import { performance } from "node:perf_hooks";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { startServer } from "../start.js";
@@ -18,7 +19,7 @@ export type ChildRequest =
   | { cmd: "prof-start" }
   | { cmd: "prof-stop"; path: string }
   | { cmd: "franking"; on: boolean };
-export type ChildReply = { url: string } | { cpu: NodeJS.CpuUsage } | { done: true };
+export type ChildReply = { url: string } | { cpu: NodeJS.CpuUsage; loopActiveMs: number } | { done: true };
 
 async function main(): Promise<void> {
   const [kind, dataDir] = process.argv.slice(2);
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   };
   process.on("message", (msg: ChildRequest) => {
     void (async () => {
-      if (msg.cmd === "cpu") send({ cpu: process.cpuUsage() });
+      if (msg.cmd === "cpu") send({ cpu: process.cpuUsage(), loopActiveMs: performance.eventLoopUtilization().active });
       else if (msg.cmd === "franking" && franking !== undefined) {
         await franking.setEnabled(msg.on);
         send({ done: true });

@@ -64,10 +64,11 @@ async function spawnChild(args: string[]): Promise<Child> {
   };
 }
 
-async function cpuMs(child: Child): Promise<number> {
+/** The server process's CPU time (all its threads) and its event loop's active time, in ms so far. */
+async function serverTimes(child: Child): Promise<{ cpuMs: number; loopMs: number }> {
   const reply = await child.ask({ cmd: "cpu" });
   if (!("cpu" in reply)) throw new Error("expected a cpu reply");
-  return (reply.cpu.user + reply.cpu.system) / 1000;
+  return { cpuMs: (reply.cpu.user + reply.cpu.system) / 1000, loopMs: reply.loopActiveMs };
 }
 
 const ownCpuMs = (): number => {
@@ -78,6 +79,8 @@ const ownCpuMs = (): number => {
 interface RelayTotals {
   results: RangeResult[];
   serverCpuMs: number;
+  /** Time the server's event loop was not waiting for I/O (performance.eventLoopUtilization). */
+  serverLoopMs: number;
   harnessCpuMs: number;
 }
 
@@ -123,11 +126,13 @@ async function runPhase(
   const { from, warmup, count } = phase;
   if (warmup > 0) check(kind, await harness.runRange(from, from + warmup), clients.length * warmup);
   if (profilePath !== undefined) await child.ask({ cmd: "prof-start" });
-  const serverBefore = await cpuMs(child);
+  const serverBefore = await serverTimes(child);
   const harnessBefore = ownCpuMs();
   const result = await harness.runRange(from + warmup, from + warmup + count, phase.pacedPerClientPerSec);
   totals.harnessCpuMs += ownCpuMs() - harnessBefore;
-  totals.serverCpuMs += (await cpuMs(child)) - serverBefore;
+  const serverAfter = await serverTimes(child);
+  totals.serverCpuMs += serverAfter.cpuMs - serverBefore.cpuMs;
+  totals.serverLoopMs += serverAfter.loopMs - serverBefore.loopMs;
   if (profilePath !== undefined) {
     await child.ask({ cmd: "prof-stop", path: profilePath });
     console.log(`  cpu profile of the server: ${profilePath}`);
@@ -159,6 +164,7 @@ function summarise(t: RelayTotals) {
     perRoundMsgsPerSec: t.results.map((r) => round(r.delivered / (r.elapsedMs / 1000), 0)),
     serverCpuMsPerMsg: round(t.serverCpuMs / delivered, 4),
     serverCpuUtilisation: round(t.serverCpuMs / elapsedMs, 2),
+    serverLoopMsPerMsg: round(t.serverLoopMs / delivered, 4),
     harnessCpuUtilisation: round(t.harnessCpuMs / elapsedMs, 2),
   };
 }
@@ -226,7 +232,7 @@ async function main(): Promise<void> {
     );
 
     // --- measured rounds -----------------------------------------------------------------------
-    const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, harnessCpuMs: 0 });
+    const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, serverLoopMs: 0, harnessCpuMs: 0 });
     const saturated: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
     const paced: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
     const offered: number[] = [];
@@ -281,6 +287,7 @@ async function main(): Promise<void> {
     // Franking's cost in relay throughput, same server and frames with franking on and off.
     const frankingThroughputCost = round(1 - s.msgsPerSec / u.msgsPerSec, 3);
     const frankingCpuUsPerMsg = round((s.serverCpuMsPerMsg - u.serverCpuMsPerMsg) * 1000, 1);
+    const frankingLoopUsPerMsg = round((s.serverLoopMsPerMsg - u.serverLoopMsPerMsg) * 1000, 1);
     const ps = paced.safelight.results.length > 0 ? summarise(paced.safelight) : undefined;
     const pb = paced.bareRelay.results.length > 0 ? summarise(paced.bareRelay) : undefined;
     const offeredMsgsPerSec = round(offered.reduce((x, y) => x + y, 0) / Math.max(1, offered.length), 0);
@@ -317,7 +324,8 @@ async function main(): Promise<void> {
     );
     console.log(
       `franking, same run: Safelight delivers ${s.msgsPerSec} msgs/s with it and ${u.msgsPerSec} without = ` +
-        `${round(frankingThroughputCost * 100, 1)}% of relay throughput (target < 10%); server CPU ${frankingCpuUsPerMsg} µs per message more`,
+        `${round(frankingThroughputCost * 100, 1)}% of relay throughput (target < 10%); server CPU ${frankingCpuUsPerMsg} µs per message more, ` +
+        `of which the event loop's busy time ${frankingLoopUsPerMsg} µs`,
     );
     console.log(
       `franking timed alone (CPU per message): ${batchedUs} µs at the ${round(observedBatch, 1)} messages per signature seen in the ` +
@@ -345,6 +353,7 @@ async function main(): Promise<void> {
         franking: {
           throughputCost: frankingThroughputCost,
           serverCpuUsPerMsgMore: frankingCpuUsPerMsg,
+          serverLoopUsPerMsgMore: frankingLoopUsPerMsg,
           observedMessagesPerSignature: round(observedBatch, 1),
           timedAloneUsPerMsg: batchedUs,
           timedAloneUsForOneMessage: aloneUs,
