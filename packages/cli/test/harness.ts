@@ -50,11 +50,12 @@ export class ServerProcess {
 
   constructor(readonly dataDir: string) {}
 
-  /** Starts `safelight server` and resolves with its URL once it prints "listening on". The first start
-   *  takes a free port; restarts keep it, so profiles still find the server. */
+  /** Starts `safelight server` as `npx safelight server` does (through the launcher's `#!` line and its
+   *  Node flags) and resolves with its URL once it prints "listening on". The first start takes a free
+   *  port; restarts keep it, so profiles still find the server. */
   async start(): Promise<string> {
     const port = this.url ? new URL(this.url).port : "0";
-    const child = spawn(process.execPath, [BIN, "server", "--data", this.dataDir, "--port", port], {
+    const child = spawn(BIN, ["server", "--data", this.dataDir, "--port", port], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

@@ -31,7 +31,9 @@ interface Child {
 }
 
 async function spawnChild(args: string[]): Promise<Child> {
-  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // Node flags as `safelight server` runs with (packages/cli/bin/safelight.js), for both servers alike.
+  const execArgv = [...process.execArgv, "--max-semi-space-size=64"];
+  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const replies: ((r: ChildReply) => void)[] = [];
   const first = new Promise<ChildReply>((resolve, reject) => {
     replies.push(resolve);
