@@ -20,5 +20,6 @@ describe("bench:messaging", () => {
     expect(typeof last.franking.throughputCost).toBe("number");
     expect(typeof last.ratio).toBe("number");
     expect(last.harnessNice).toBe(10);
+    expect(typeof last.franking.medianRoundThroughputCost).toBe("number");
   }, 150_000);
 });
