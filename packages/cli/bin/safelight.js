@@ -1,8 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // Thin launcher: the CLI is written in TypeScript and compiled to dist/ by `npm install` (prepare).
-// The young generation may grow to 64 MiB per semi-space (Node 20's default is 16): the server allocates
-// short-lived objects for every message, and fewer scavenges measurably raise its throughput
-// (docs/server.md, "Runtime"; docs/benchmarks.md). It only grows under load.
 import { main } from "../dist/main.js";
 
 // `safelight … | head` closes the pipe early: that is the reader's choice, not an error.

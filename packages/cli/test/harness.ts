@@ -50,8 +50,7 @@ export class ServerProcess {
 
   constructor(readonly dataDir: string) {}
 
-  /** Starts `safelight server` as `npx safelight server` does (through the launcher's `#!` line and its
-   *  Node flags) and resolves with its URL once it prints "listening on". The first start takes a free
+  /** Starts `safelight server` as `npx safelight server` does (through the launcher's `#!` line) and resolves with its URL once it prints "listening on". The first start takes a free
    *  port; restarts keep it, so profiles still find the server. */
   async start(): Promise<string> {
     const port = this.url ? new URL(this.url).port : "0";

@@ -31,9 +31,7 @@ interface Child {
 }
 
 async function spawnChild(args: string[]): Promise<Child> {
-  // Node flags as `safelight server` runs with (packages/cli/bin/safelight.js), for both servers alike.
-  const execArgv = [...process.execArgv, "--max-semi-space-size=64"];
-  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const replies: ((r: ChildReply) => void)[] = [];
   const first = new Promise<ChildReply>((resolve, reject) => {
     replies.push(resolve);
