@@ -21,5 +21,6 @@ describe("bench:messaging", () => {
     expect(typeof last.ratio).toBe("number");
     expect(last.harnessNice).toBe(10);
     expect(typeof last.franking.medianRoundThroughputCost).toBe("number");
+    expect(last.franking.roundThroughputCost95).toHaveLength(2);
   }, 150_000);
 });

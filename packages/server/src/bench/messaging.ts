@@ -18,7 +18,7 @@ import { frankingCpuMs } from "./frankingCost.js";
 import { BENCH_LIMITS, parseOptions, type BenchOptions } from "./options.js";
 import { RelayHarness, type HarnessClient, type RangeResult } from "./relayHarness.js";
 import { benchEngine, formPair, payload, pool, preEncrypt, registerClients, type BenchClient } from "./setup.js";
-import { concatSorted, median, percentile, round } from "./stats.js";
+import { concatSorted, meanAndHalfWidth, median, percentile, round } from "./stats.js";
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 250;
@@ -290,6 +290,9 @@ async function main(): Promise<void> {
     // measurement; the median of the rounds shrugs off a round that a noisy neighbour slowed.
     const perRoundCost = s.perRoundMsgsPerSec.map((rate, i) => 1 - rate / u.perRoundMsgsPerSec[i]!);
     const medianRoundCost = round(median(perRoundCost), 3);
+    // How far the rounds scatter: mean ± 1.96 standard errors (a normal approximation; rounds run minutes
+    // apart on a shared machine are not independent, so read it as a lower bound on the uncertainty).
+    const roundSpread = meanAndHalfWidth(perRoundCost);
     const frankingCpuUsPerMsg = round((s.serverCpuMsPerMsg - u.serverCpuMsPerMsg) * 1000, 1);
     const frankingLoopUsPerMsg = round((s.serverLoopMsPerMsg - u.serverLoopMsPerMsg) * 1000, 1);
     const ps = paced.safelight.results.length > 0 ? summarise(paced.safelight) : undefined;
@@ -328,7 +331,8 @@ async function main(): Promise<void> {
     );
     console.log(
       `franking, same run: Safelight delivers ${s.msgsPerSec} msgs/s with it and ${u.msgsPerSec} without = ` +
-        `${round(frankingThroughputCost * 100, 1)}% of relay throughput (target < 10%); median of the rounds ${round(medianRoundCost * 100, 1)}%; ` +
+        `${round(frankingThroughputCost * 100, 1)}% of relay throughput (target < 10%); median of the rounds ${round(medianRoundCost * 100, 1)}%, ` +
+        `their mean ${round(roundSpread.mean * 100, 1)} ± ${round(roundSpread.halfWidth * 100, 1)}%; ` +
         `server CPU ${frankingCpuUsPerMsg} µs per message more, ` +
         `of which the event loop's busy time ${frankingLoopUsPerMsg} µs`,
     );
@@ -358,6 +362,7 @@ async function main(): Promise<void> {
         franking: {
           throughputCost: frankingThroughputCost,
           medianRoundThroughputCost: medianRoundCost,
+          roundThroughputCost95: [round(roundSpread.mean - roundSpread.halfWidth, 3), round(roundSpread.mean + roundSpread.halfWidth, 3)],
           serverCpuUsPerMsgMore: frankingCpuUsPerMsg,
           serverLoopUsPerMsgMore: frankingLoopUsPerMsg,
           observedMessagesPerSignature: round(observedBatch, 1),

@@ -24,3 +24,12 @@ export function median(values: readonly number[]): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** Mean and the half-width of its normal-approximation 95 % interval (1.96 standard errors); the
+ *  half-width is NaN for fewer than two values. */
+export function meanAndHalfWidth(values: readonly number[]): { mean: number; halfWidth: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  return { mean, halfWidth: 1.96 * Math.sqrt(variance / n) };
+}
