@@ -13,7 +13,13 @@ import { createHash, hash } from "node:crypto";
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 const leafHash = (h: Uint8Array): Buffer => hash("sha256", Buffer.concat([LEAF, h]), "buffer");
-const nodeHash = (l: Buffer, r: Buffer): Buffer => hash("sha256", Buffer.concat([NODE, l, r]), "buffer");
+/** RFC 9162 interior node hash of two child hashes. */
+export const nodeHash = (l: Buffer, r: Buffer): Buffer => hash("sha256", Buffer.concat([NODE, l, r]), "buffer");
+/** The same over base64url-encoded hashes, answering base64url: a Buffer answer is a native allocation of
+ *  its own, which costs more than decoding two 43-character strings into pooled memory (franking batches,
+ *  where the encoded nodes are what the inclusion paths carry anyway). */
+export const nodeHashBase64url = (l: string, r: string): string =>
+  hash("sha256", Buffer.concat([NODE, Buffer.from(l, "base64url"), Buffer.from(r, "base64url")]), "base64url");
 
 /** Sorts and de-duplicates 32-byte hashes. */
 export function sortedDistinct(hashes: Iterable<Uint8Array>): Buffer[] {
@@ -27,24 +33,25 @@ export function merkleRoot(sorted: readonly Uint8Array[]): Buffer {
   if (sorted.length === 0) return createHash("sha256").digest();
   // Lists have millions of leaves: keep one level at a time.
   let level = sorted.map(leafHash);
-  while (level.length > 1) level = parentLevel(level);
+  while (level.length > 1) level = parentLevel(level, nodeHash);
   return level[0]!;
 }
 
 /** The level above: nodes paired left to right, an odd last node carried up unchanged, which gives exactly
  *  RFC 6962's split at the largest power of two below n. */
-function parentLevel(level: readonly Buffer[]): Buffer[] {
-  const next: Buffer[] = [];
-  for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
+function parentLevel<T>(level: readonly T[], node: (l: T, r: T) => T): T[] {
+  const next: T[] = [];
+  for (let i = 0; i + 1 < level.length; i += 2) next.push(node(level[i]!, level[i + 1]!));
   if (level.length % 2 === 1) next.push(level[level.length - 1]!);
   return next;
 }
 
 /** Every level of the tree over these leaf hashes (RFC 9162 leaf hashes, `0x00`-prefixed), from the
- *  leaves up to `[root]`: n − 1 node hashes for n leaves. */
-export function merkleLevels(leafHashes: Buffer[]): Buffer[][] {
+ *  leaves up to `[root]`: n − 1 node hashes for n leaves, made by `node` (nodeHash, or
+ *  nodeHashBase64url for encoded hashes). */
+export function merkleLevels<T>(leafHashes: T[], node: (l: T, r: T) => T): T[][] {
   const levels = [leafHashes];
-  while (levels.at(-1)!.length > 1) levels.push(parentLevel(levels.at(-1)!));
+  while (levels.at(-1)!.length > 1) levels.push(parentLevel(levels.at(-1)!, node));
   return levels;
 }
 

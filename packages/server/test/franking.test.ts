@@ -18,7 +18,7 @@ import {
   type ServerFrank,
 } from "@safelight/protocol";
 import { FrankingService } from "../src/franking.js";
-import { inclusionPath, merkleLevels } from "../src/merkle.js";
+import { inclusionPath, merkleLevels, nodeHash, nodeHashBase64url } from "../src/merkle.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "safelight-franking-"));
@@ -52,9 +52,12 @@ describe("FrankingService", () => {
     for (let n = 1; n <= 40; n++) {
       const leaves = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${i} of ${n}`));
       const reference = merkleTree(leaves);
-      const levels = merkleLevels(leaves.map((l) => Buffer.from(merkleLeafHash(l))));
+      const levels = merkleLevels(leaves.map((l) => Buffer.from(merkleLeafHash(l))), nodeHash);
       expect(toB64(levels.at(-1)![0]!)).toBe(toB64(reference.root));
       expect(leaves.map((_, i) => inclusionPath(levels, i).map(toB64))).toEqual(reference.paths.map((p) => p.map(toB64)));
+      // The same tree over base64url-encoded hashes, as franking batches build it.
+      const encoded = merkleLevels(leaves.map((l) => toB64(merkleLeafHash(l))), nodeHashBase64url);
+      expect(encoded).toEqual(levels.map((level) => level.map(toB64)));
     }
   });
 
