@@ -223,14 +223,8 @@ export class DetectionService {
         ipLogging: "not logged: the service does not record client IP addresses",
       },
       uploadedFiles: evidence.map((e) => {
-        const matches = (JSON.parse(e.matches) as ReturnType<typeof publicMatch>[]).map((m) => ({
-          listName: m.listName,
-          sourceOrg: m.sourceOrg,
-          distance: m.distance,
-          ...(m.entryId ? { entryId: m.entryId } : {}),
-          ...(m.label ? { label: m.label } : {}),
-          ...(m.transform ? { transform: m.transform } : {}),
-        }));
+        // Stored as publicMatch wrote them (JSON leaves out what was undefined); the report drops our list ids.
+        const matches = (JSON.parse(e.matches) as ReturnType<typeof publicMatch>[]).map(({ listId: _listId, ...m }) => m);
         return {
           fileId: e.evidenceId,
           fileName: e.name,
