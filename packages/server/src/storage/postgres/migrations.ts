@@ -1,0 +1,124 @@
+/**
+ * PostgreSQL schema migrations, applied in order under an advisory lock so nodes starting together
+ * migrate once; `schema_migrations` records how many ran. Never edit a shipped migration: append one.
+ * Native types: bytea for bytes, bigint for counts and sequence numbers, timestamptz for times.
+ */
+import type { Pool } from "./pool.js";
+import { inTransaction } from "./pool.js";
+
+export const PG_MIGRATIONS: string[] = [
+  // v1: accounts, devices, sessions, KeyPackages, groups, messages and queues, franking, blobs.
+  `
+  CREATE TABLE accounts (
+    account_id text PRIMARY KEY,
+    name text NOT NULL CONSTRAINT accounts_name_key UNIQUE,
+    birthdate text NOT NULL,
+    created_at timestamptz NOT NULL,
+    role text NOT NULL DEFAULT 'user',
+    banned_at timestamptz
+  );
+  CREATE TABLE devices (
+    device_id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(account_id),
+    signature_key bytea NOT NULL CONSTRAINT devices_signature_key_key UNIQUE,
+    created_at timestamptz NOT NULL,
+    queue_seq bigint NOT NULL DEFAULT 0
+  );
+  CREATE INDEX devices_account ON devices(account_id, created_at);
+  CREATE TABLE challenges (challenge text PRIMARY KEY, expires_at timestamptz NOT NULL);
+  CREATE TABLE sessions (
+    token_hash bytea PRIMARY KEY,
+    account_id text NOT NULL,
+    device_id text NOT NULL REFERENCES devices(device_id),
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX sessions_device ON sessions(device_id);
+  CREATE TABLE link_codes (
+    code_hash bytea PRIMARY KEY,
+    account_id text NOT NULL,
+    device_id text NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE TABLE key_packages (
+    kp_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    device_id text NOT NULL REFERENCES devices(device_id),
+    last_resort boolean NOT NULL,
+    data bytea NOT NULL
+  );
+  CREATE INDEX key_packages_device ON key_packages(device_id, last_resort, kp_id);
+  CREATE TABLE groups (
+    group_id bytea PRIMARY KEY,
+    epoch bigint NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE TABLE group_members (
+    group_id bytea NOT NULL REFERENCES groups(group_id),
+    leaf integer NOT NULL,
+    account_id text NOT NULL,
+    device_id text NOT NULL,
+    PRIMARY KEY (group_id, leaf)
+  );
+  CREATE INDEX group_members_device ON group_members(device_id);
+  CREATE TABLE messages (
+    message_id text PRIMARY KEY,
+    kind text NOT NULL,
+    group_id bytea,
+    epoch bigint,
+    sender_account text,
+    sender_device text,
+    sent_at timestamptz NOT NULL,
+    data bytea,
+    frank jsonb
+  );
+  CREATE TABLE queue (
+    device_id text NOT NULL,
+    seq bigint NOT NULL,
+    message_id text NOT NULL REFERENCES messages(message_id),
+    PRIMARY KEY (device_id, seq),
+    CONSTRAINT queue_device_message UNIQUE (device_id, message_id)
+  );
+  CREATE INDEX queue_message ON queue(message_id);
+  CREATE TABLE blobs (
+    blob_id text PRIMARY KEY,
+    account_id text NOT NULL,
+    size bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX blobs_expiry ON blobs(expires_at);
+  CREATE TABLE franking_keys (
+    key_id text PRIMARY KEY,
+    hmac_key bytea NOT NULL,
+    sign_key bytea NOT NULL,
+    public_key bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    retired_at timestamptz
+  );
+  -- At most one active key: two nodes rotating at once cannot both publish one.
+  CREATE UNIQUE INDEX franking_keys_one_active ON franking_keys((true)) WHERE retired_at IS NULL;
+  CREATE TABLE message_recipients (
+    message_id text NOT NULL,
+    account_id text NOT NULL,
+    group_id bytea NOT NULL,
+    sent_at timestamptz NOT NULL,
+    PRIMARY KEY (message_id, account_id)
+  );
+  CREATE INDEX message_recipients_time ON message_recipients(sent_at);
+  `,
+];
+
+/** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */
+const MIGRATION_LOCK = 0x5afe_1197;
+
+export async function migratePg(pool: Pool, schema: string): Promise<void> {
+  await inTransaction(pool, async (c) => {
+    await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+    const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
+    for (let v = rows[0]!.n; v < PG_MIGRATIONS.length; v++) {
+      await c.query(PG_MIGRATIONS[v]!);
+      await c.query("INSERT INTO schema_migrations (version) VALUES ($1)", [v + 1]);
+    }
+  });
+}
