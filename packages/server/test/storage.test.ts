@@ -5,11 +5,37 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
 import { MIGRATIONS } from "../src/storage/migrations.js";
+import type { Storage } from "../src/storage/types.js";
+import { openPostgresStorage } from "../src/storage/postgres/storage.js";
 import { describeStorageContract } from "./storageContract.js";
+import { pgTestSchema, requirePostgres, testDatabaseUrl } from "./pgTestSchema.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "safelight-storage-"));
 
-describeStorageContract("sqlite", async () => openSqliteStorage(tmp()));
+const sqliteDirs = new WeakMap<Storage, string>();
+describeStorageContract(
+  "sqlite",
+  async () => {
+    const dir = tmp();
+    const s = openSqliteStorage(dir);
+    sqliteDirs.set(s, dir);
+    return s;
+  },
+  async (s) => openSqliteStorage(sqliteDirs.get(s)!),
+);
+
+const pgSchemas = new WeakMap<Storage, string>();
+describeStorageContract(
+  "postgres",
+  async () => {
+    await requirePostgres();
+    const schema = pgTestSchema();
+    const s = await openPostgresStorage(testDatabaseUrl, { schema });
+    pgSchemas.set(s, schema);
+    return s;
+  },
+  async (s) => openPostgresStorage(testDatabaseUrl, { schema: pgSchemas.get(s)! }),
+);
 
 describe("sqlite schema", () => {
   it("records migrations in user_version, runs them once, and uses WAL", async () => {

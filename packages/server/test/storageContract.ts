@@ -27,7 +27,15 @@ async function device(s: Storage, accountId = uid("acct")) {
   return { accountId, deviceId };
 }
 
-export function describeStorageContract(label: string, open: () => Promise<Storage>): void {
+/**
+ * `open` gives a fresh, empty store; `openPeer(s)` a second handle on the same data, as a second
+ * server node would have, to show the rules hold across nodes because the database enforces them.
+ */
+export function describeStorageContract(
+  label: string,
+  open: () => Promise<Storage>,
+  openPeer: (s: Storage) => Promise<Storage>,
+): void {
   describe(`Storage contract: ${label}`, () => {
     it("uses a challenge once", async () => {
       const s = await open();
@@ -119,6 +127,53 @@ export function describeStorageContract(label: string, open: () => Promise<Stora
       const got = claims.map((c) => c[0]!.keyPackage[0]);
       expect(got.filter((v) => v !== 9).sort()).toEqual([1, 2]);
       expect(await s.countKeyPackages(a.deviceId)).toEqual({ available: 0, lastResort: true });
+      await s.close();
+    });
+
+    it("accepts exactly one of 100 concurrent commits for an epoch made through two nodes", async () => {
+      const s = await open();
+      const peer = await openPeer(s);
+      const [a, b] = [await device(s), await device(s)];
+      const groupId = bytes(...Array(16).fill(5));
+      await s.createGroup(groupId, a, now);
+      await s.appendCommit({ groupId, epoch: 0, sender: a, senderLeaf: 0, removes: [], adds: [b], commit: bytes(1), welcome: bytes(2), commitId: uid("m"), welcomeId: uid("w"), now });
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 === 0 ? s : peer).appendCommit({
+            groupId, epoch: 1, sender: i % 4 < 2 ? a : b, senderLeaf: i % 4 < 2 ? 0 : 1,
+            removes: [], adds: [], commit: bytes(i), welcome: undefined, commitId: uid("m"), welcomeId: uid("w"), now,
+          }),
+        ),
+      );
+      const accepted = results.filter((r) => r.status === "fulfilled");
+      expect(accepted).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "SL_ERR_STALE_EPOCH", details: { currentEpoch: 2 } });
+      }
+      expect((await peer.getGroup(groupId))?.epoch).toBe(2);
+      expect((await s.getGroup(groupId))?.epoch).toBe(2);
+      // The one accepted commit reached the other member exactly once.
+      const winner = results.findIndex((r) => r.status === "fulfilled");
+      const other = winner % 4 < 2 ? b : a;
+      expect((await s.listQueue(other.deviceId, 1000)).filter((i) => i.kind === "commit")).toHaveLength(1);
+      await peer.close();
+      await s.close();
+    });
+
+    it("hands out each of 1,000 KeyPackages once to concurrent claims through two nodes", async () => {
+      const s = await open();
+      const peer = await openPeer(s);
+      const a = await device(s);
+      const packages = Array.from({ length: 1000 }, (_, i) => bytes(i >> 8, i & 255));
+      await s.addKeyPackages(a, packages, bytes(255, 255, 255));
+      const claims = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? s : peer).claimKeyPackages(a.accountId, undefined)));
+      const got = claims.map((c) => Buffer.from(c[0]!.keyPackage).toString("hex"));
+      const oneTime = got.filter((h) => h !== "ffffff");
+      expect(new Set(oneTime).size).toBe(oneTime.length);
+      // Every claim got a package: a one-time one while any was free, else the last resort.
+      expect(got).toHaveLength(1000);
+      expect(await s.countKeyPackages(a.deviceId)).toEqual({ available: 1000 - oneTime.length, lastResort: true });
+      await peer.close();
       await s.close();
     });
   });
