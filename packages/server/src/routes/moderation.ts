@@ -131,6 +131,8 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
         createdAt: Date.now(),
       };
       await mod.decide(decision);
+      // The ban deleted the sessions; this ends the sockets they opened, on whichever node holds them.
+      if (decision.action === "ban") ctx.notifier.broadcast("account-revoked", decision.subjectAccountId);
       await audited(request, "report.decide", report.reportId, { action: decision.action, subject: decision.subjectAccountId });
       if (decision.action === "escalate") await ctx.detection.escalate(report, decision.moderatorAccountId, decision.note);
       request.log.info({ reportId: report.reportId, action: decision.action }, "moderation decision");

@@ -102,6 +102,10 @@ export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void 
       const unsubscribe = ctx.notifier.subscribe(device.deviceId, (item) => {
         if (socket.readyState === socket.OPEN) send({ type: "item", item: queueItemJson(item) });
       });
+      const unrevoke = ctx.notifier.onSignal("account-revoked", (accountId) => {
+        // 1008 (policy violation): the token is gone, so a client that reconnects is refused with 401.
+        if (accountId === device.accountId) socket.close(1008, "session revoked");
+      });
       // Frames are handled one at a time so a client's sends are accepted in the order it sent them.
       let chain: Promise<void> = Promise.resolve();
       socket.on("message", (data, isBinary) => {
@@ -115,7 +119,10 @@ export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void 
           .then(() => handleFrame(ctx, device, send, text))
           .catch((err: unknown) => request.log.error({ err, deviceId: device.deviceId }, "ws frame failed"));
       });
-      socket.on("close", unsubscribe);
+      socket.on("close", () => {
+        unsubscribe();
+        unrevoke();
+      });
       request.log.info({ deviceId: device.deviceId }, "ws connected");
     },
   );
