@@ -7,9 +7,11 @@ import { openSqliteStorage } from "../src/storage/sqlite.js";
 import { MIGRATIONS } from "../src/storage/migrations.js";
 import type { Storage } from "../src/storage/types.js";
 import { openPostgresStorage } from "../src/storage/postgres/storage.js";
+import { PG_MIGRATIONS } from "../src/storage/postgres/migrations.js";
 import { describeStorageContract } from "./storageContract.js";
 import { pgTestSchema, requirePostgres, testDatabaseUrl } from "./pgTestSchema.js";
 
+const now = () => Date.now();
 const tmp = () => mkdtempSync(join(tmpdir(), "safelight-storage-"));
 
 const sqliteDirs = new WeakMap<Storage, string>();
@@ -75,5 +77,20 @@ describe("sqlite schema", () => {
     expect(ddl("message_recipients")).toMatch(/WITHOUT ROWID/);
     expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queue'").all()).toEqual([{ name: "queue_device_message" }]);
     check.close();
+  });
+});
+
+describe("postgres schema", () => {
+  it("keeps the audit log append-only, and migrates once however many nodes start together", async () => {
+    await requirePostgres();
+    const schema = pgTestSchema();
+    const nodes = await Promise.all([1, 2, 3].map(() => openPostgresStorage(testDatabaseUrl, { schema })));
+    const [s] = nodes as [Storage & { pool: import("pg").Pool }];
+    await s.moderation.audit({ at: now(), actorAccountId: "m", action: "report.view", subject: "r", detail: "{}" });
+    await expect(s.pool.query("UPDATE audit_log SET detail = 'x'")).rejects.toThrow(/append-only/);
+    await expect(s.pool.query("DELETE FROM audit_log")).rejects.toThrow(/append-only/);
+    const { rows } = await s.pool.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+    expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+    await Promise.all(nodes.map((n) => n.close()));
   });
 });

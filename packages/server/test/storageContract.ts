@@ -13,6 +13,7 @@ const bytes = (...v: number[]) => new Uint8Array(v);
 async function device(s: Storage, accountId = uid("acct")) {
   const deviceId = uid("dev");
   const challenge = uid("ch");
+  const tokenHash = crypto.getRandomValues(new Uint8Array(32));
   await s.putChallenge(challenge, now + 60_000);
   await s.createAccount({
     challenge,
@@ -22,9 +23,9 @@ async function device(s: Storage, accountId = uid("acct")) {
     birthdate: "2000-01-01",
     deviceId,
     signatureKey: crypto.getRandomValues(new Uint8Array(32)),
-    session: { tokenHash: crypto.getRandomValues(new Uint8Array(32)), expiresAt: now + 60_000 },
+    session: { tokenHash, expiresAt: now + 60_000 },
   });
-  return { accountId, deviceId };
+  return { accountId, deviceId, tokenHash };
 }
 
 /**
@@ -175,6 +176,75 @@ export function describeStorageContract(
       expect(await s.countKeyPackages(a.deviceId)).toEqual({ available: 1000 - oneTime.length, lastResort: true });
       await peer.close();
       await s.close();
+    });
+
+    it("stores a report once with its revealed messages, and a ban closes it and ends the sessions", async () => {
+      const s = await open();
+      const [alice, bob, mod] = [await device(s), await device(s), await device(s)];
+      const groupId = bytes(...Array(16).fill(3));
+      const proof = { leafIndex: 1, treeSize: 2, inclusionPath: ["aGFzaA"] };
+      const message = (id: string, i: number, withProof: boolean) => ({
+        messageId: id,
+        senderAccountId: alice.accountId,
+        acceptedAt: now + i,
+        content: bytes(10 + i),
+        keyId: "k1",
+        serverFrank: bytes(20 + i),
+        signature: bytes(30 + i),
+        proof: withProof ? proof : undefined,
+        verified: withProof,
+      });
+      const report = {
+        reportId: uid("r"),
+        reporterAccountId: bob.accountId,
+        reportedMessageId: "m2",
+        reportedAccountId: alice.accountId,
+        groupId,
+        reason: "grooming" as const,
+        note: "note",
+        createdAt: now,
+        status: "open" as const,
+        messages: [message("m1", 1, false), message("m2", 2, true)],
+      };
+      expect(await s.moderation.insertReport(report)).toBe(true);
+      expect(await s.moderation.insertReport({ ...report, reportId: uid("r") })).toBe(false);
+      expect(await s.moderation.getReport(report.reportId)).toEqual(report);
+      expect(await s.moderation.listReports("open")).toEqual([expect.objectContaining({ reportId: report.reportId, messageCount: 2 })]);
+      const about = await s.moderation.reportsAbout(alice.accountId);
+      expect([about.against.length, about.by.length]).toEqual([1, 0]);
+
+      expect(await s.moderation.getRole(mod.accountId)).toBe("user");
+      const modName = (await s.getAccountById(mod.accountId))!.name;
+      expect(await s.moderation.setRole(modName, "moderator")).toBe(true);
+      expect(await s.moderation.setRole("nobody-by-this-name", "admin")).toBe(false);
+      expect(await s.moderation.getRole(mod.accountId)).toBe("moderator");
+
+      expect(await s.findSession(alice.tokenHash, now)).toBeDefined();
+      const decision = { decisionId: uid("d"), reportId: report.reportId, subjectAccountId: alice.accountId, moderatorAccountId: mod.accountId, action: "ban" as const, note: "n", createdAt: now + 5 };
+      await s.moderation.decide(decision);
+      expect(await s.moderation.isBanned(alice.accountId)).toBe(true);
+      expect(await s.moderation.isBanned(bob.accountId)).toBe(false);
+      expect(await s.moderation.decisionsAbout(alice.accountId)).toEqual([decision]);
+      expect((await s.moderation.listReports("decided")).map((r) => r.reportId)).toEqual([report.reportId]);
+      expect(await s.findSession(alice.tokenHash, now)).toBeUndefined();
+      expect(await s.findSession(bob.tokenHash, now)).toBeDefined();
+      await s.close();
+    });
+
+    it("keeps one unforked audit chain when two nodes append at once", async () => {
+      const s = await open();
+      const peer = await openPeer(s);
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? s : peer).moderation.audit({ at: now + i, actorAccountId: `mod${i % 3}`, action: "report.view", subject: `r${i}`, detail: "{}" }),
+        ),
+      );
+      const log = await s.moderation.listAudit(100);
+      expect(log).toHaveLength(60);
+      expect(new Set(log.map((e) => e.subject)).size).toBe(60);
+      expect(log.map((e) => e.seq)).toEqual([...log.map((e) => e.seq)].sort((a, b) => b - a));
+      expect(await peer.moderation.verifyAuditChain()).toBeUndefined();
+      await Promise.all([s.close(), peer.close()]);
     });
   });
 }

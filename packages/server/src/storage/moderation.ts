@@ -86,7 +86,8 @@ export interface ModerationStore {
 
 type Db = Database.Database;
 
-interface ReportRow {
+/** A reports row as both backends select it (times in milliseconds). */
+export interface ReportRow {
   report_id: string;
   reporter_account: string;
   reported_message_id: string;
@@ -99,9 +100,10 @@ interface ReportRow {
   message_count?: number;
 }
 
-const GENESIS: Buffer = Buffer.alloc(32);
+/** The hash the first audit entry chains to. */
+export const GENESIS: Buffer = Buffer.alloc(32);
 
-function summary(r: ReportRow): ReportSummaryRecord {
+export function summary(r: ReportRow): ReportSummaryRecord {
   return {
     reportId: r.report_id,
     reporterAccountId: r.reporter_account,
@@ -116,7 +118,7 @@ function summary(r: ReportRow): ReportSummaryRecord {
   };
 }
 
-function chainHash(prev: Buffer, e: Omit<AuditEntry, "seq" | "hash">): Buffer {
+export function chainHash(prev: Buffer, e: Omit<AuditEntry, "seq" | "hash">): Buffer {
   return createHash("sha256")
     .update(prev)
     .update(JSON.stringify([e.at, e.actorAccountId, e.action, e.subject, e.detail]))
@@ -194,21 +196,10 @@ export class SqliteModerationStore implements ModerationStore {
       proof: string | null;
       verified: number;
     }[];
-    const { messageCount: _count, ...rest } = summary(row);
-    return {
-      ...rest,
-      messages: messages.map((m) => ({
-        messageId: m.message_id,
-        senderAccountId: m.sender_account,
-        acceptedAt: m.accepted_at,
-        content: bytes(m.content),
-        keyId: m.key_id,
-        serverFrank: bytes(m.server_frank),
-        signature: bytes(m.signature),
-        proof: m.proof === null ? undefined : (JSON.parse(m.proof) as FrankProof),
-        verified: m.verified === 1,
-      })),
-    };
+    return withMessages(
+      row,
+      messages.map((m) => ({ ...m, proof: m.proof === null ? undefined : (JSON.parse(m.proof) as FrankProof), verified: m.verified === 1 })),
+    );
   }
 
   async reportsAbout(accountId: string): Promise<{ against: ReportSummaryRecord[]; by: ReportSummaryRecord[] }> {
@@ -236,29 +227,13 @@ export class SqliteModerationStore implements ModerationStore {
   async decisionsAbout(accountId: string): Promise<DecisionRecord[]> {
     const rows = this.db
       .prepare("SELECT * FROM decisions WHERE subject_account = ? ORDER BY created_at DESC")
-      .all(accountId) as {
-      decision_id: string;
-      report_id: string | null;
-      subject_account: string;
-      moderator_account: string;
-      action: string;
-      note: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      decisionId: r.decision_id,
-      reportId: r.report_id ?? undefined,
-      subjectAccountId: r.subject_account,
-      moderatorAccountId: r.moderator_account,
-      action: r.action as DecisionAction,
-      note: r.note,
-      createdAt: r.created_at,
-    }));
+      .all(accountId) as DecisionRow[];
+    return rows.map(toDecision);
   }
 
   async getRole(accountId: string): Promise<Role> {
     const row = this.db.prepare("SELECT role FROM accounts WHERE account_id = ?").get(accountId) as { role: string } | undefined;
-    return row?.role === "moderator" || row?.role === "admin" ? row.role : "user";
+    return roleOf(row?.role);
   }
 
   async setRole(name: string, role: Role): Promise<boolean> {
@@ -298,7 +273,65 @@ export class SqliteModerationStore implements ModerationStore {
   }
 }
 
-interface AuditRow {
+/** The role column as a Role: anything unknown is a plain user. */
+export function roleOf(role: string | undefined): Role {
+  return role === "moderator" || role === "admin" ? role : "user";
+}
+
+/** A report_messages row with its proof parsed and its flag a boolean (the backends store them differently). */
+export interface ReportMessageRow {
+  message_id: string;
+  sender_account: string;
+  accepted_at: number;
+  content: Buffer;
+  key_id: string;
+  server_frank: Buffer;
+  signature: Buffer;
+  proof: FrankProof | undefined;
+  verified: boolean;
+}
+
+export function withMessages(row: ReportRow, messages: ReportMessageRow[]): ReportRecord {
+  const { messageCount: _count, ...rest } = summary(row);
+  return {
+    ...rest,
+    messages: messages.map((m) => ({
+      messageId: m.message_id,
+      senderAccountId: m.sender_account,
+      acceptedAt: m.accepted_at,
+      content: bytes(m.content),
+      keyId: m.key_id,
+      serverFrank: bytes(m.server_frank),
+      signature: bytes(m.signature),
+      proof: m.proof,
+      verified: m.verified,
+    })),
+  };
+}
+
+export interface DecisionRow {
+  decision_id: string;
+  report_id: string | null;
+  subject_account: string;
+  moderator_account: string;
+  action: string;
+  note: string;
+  created_at: number;
+}
+
+export function toDecision(r: DecisionRow): DecisionRecord {
+  return {
+    decisionId: r.decision_id,
+    reportId: r.report_id ?? undefined,
+    subjectAccountId: r.subject_account,
+    moderatorAccountId: r.moderator_account,
+    action: r.action as DecisionAction,
+    note: r.note,
+    createdAt: r.created_at,
+  };
+}
+
+export interface AuditRow {
   seq: number;
   at: number;
   actor_account: string;
@@ -309,7 +342,7 @@ interface AuditRow {
   hash: Buffer;
 }
 
-function toAudit(r: AuditRow): AuditEntry {
+export function toAudit(r: AuditRow): AuditEntry {
   return {
     seq: r.seq,
     at: r.at,

@@ -1,14 +1,21 @@
 /**
  * PostgreSQL schema migrations, applied in order under an advisory lock so nodes starting together
- * migrate once; `schema_migrations` records how many ran. Never edit a shipped migration: append one.
+ * migrate once; `schema_migrations` records which ran. Never edit a shipped migration: append one.
  * Native types: bytea for bytes, bigint for counts and sequence numbers, timestamptz for times.
  */
 import type { Pool } from "./pool.js";
 import { inTransaction } from "./pool.js";
 
-export const PG_MIGRATIONS: string[] = [
+export interface PgMigration {
+  version: number;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: PgMigration[] = [
   // v1: accounts, devices, sessions, KeyPackages, groups, messages and queues, franking, blobs.
-  `
+  {
+    version: 1,
+    sql: `
   CREATE TABLE accounts (
     account_id text PRIMARY KEY,
     name text NOT NULL CONSTRAINT accounts_name_key UNIQUE,
@@ -105,6 +112,65 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE INDEX message_recipients_time ON message_recipients(sent_at);
   `,
+  },
+  // v2: verifiable reports, decisions and the hash-chained audit log (docs/franking.md, docs/moderation.md).
+  {
+    version: 2,
+    sql: `
+  CREATE TABLE reports (
+    report_id text PRIMARY KEY,
+    reporter_account text NOT NULL,
+    reported_message_id text NOT NULL,
+    reported_account text NOT NULL,
+    group_id bytea NOT NULL,
+    reason text NOT NULL,
+    note text NOT NULL,
+    created_at timestamptz NOT NULL,
+    status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'decided')),
+    CONSTRAINT reports_once UNIQUE (reporter_account, reported_message_id)
+  );
+  CREATE INDEX reports_status ON reports(status, created_at);
+  CREATE INDEX reports_reported ON reports(reported_account);
+  CREATE TABLE report_messages (
+    report_id text NOT NULL REFERENCES reports(report_id),
+    position integer NOT NULL,
+    message_id text NOT NULL,
+    sender_account text NOT NULL,
+    accepted_at timestamptz NOT NULL,
+    content bytea NOT NULL,
+    key_id text NOT NULL,
+    server_frank bytea NOT NULL,
+    signature bytea NOT NULL,
+    proof jsonb,
+    verified boolean NOT NULL,
+    PRIMARY KEY (report_id, position)
+  );
+  CREATE TABLE decisions (
+    decision_id text PRIMARY KEY,
+    report_id text REFERENCES reports(report_id),
+    subject_account text NOT NULL,
+    moderator_account text NOT NULL,
+    action text NOT NULL,
+    note text NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX decisions_subject ON decisions(subject_account, created_at);
+  CREATE TABLE audit_log (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL,
+    actor_account text NOT NULL,
+    action text NOT NULL,
+    subject text NOT NULL,
+    detail text NOT NULL,
+    prev_hash bytea NOT NULL,
+    hash bytea NOT NULL CONSTRAINT audit_log_hash_key UNIQUE
+  );
+  CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
+  CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+  `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */
@@ -115,10 +181,12 @@ export async function migratePg(pool: Pool, schema: string): Promise<void> {
     await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-    const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
-    for (let v = rows[0]!.n; v < PG_MIGRATIONS.length; v++) {
-      await c.query(PG_MIGRATIONS[v]!);
-      await c.query("INSERT INTO schema_migrations (version) VALUES ($1)", [v + 1]);
+    const { rows } = await c.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const applied = new Set(rows.map((r) => r.version));
+    for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      await c.query(m.sql);
+      await c.query("INSERT INTO schema_migrations (version) VALUES ($1)", [m.version]);
     }
   });
 }

@@ -9,6 +9,7 @@ import { ApiError } from "../../errors.js";
 import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
 import type { ModerationStore } from "../moderation.js";
+import { PgModerationStore } from "./moderation.js";
 import type {
   AccountRecord,
   AppendApplicationInput,
@@ -74,7 +75,7 @@ interface GroupState {
 /** Opens a pool on `url`, brings the schema up to date and returns the storage. */
 export async function openPostgresStorage(
   url: string,
-  options: PoolOptions & { moderation?: (pool: Pool) => ModerationStore } = {},
+  options: PoolOptions = {},
 ): Promise<Storage & { readonly pool: Pool }> {
   const pool = openPool(url, options);
   try {
@@ -83,7 +84,7 @@ export async function openPostgresStorage(
     await pool.end();
     throw err;
   }
-  return new PgStorage(pool, options.moderation?.(pool));
+  return new PgStorage(pool);
 }
 
 const GROUP_CACHE_MAX = 100_000;
@@ -94,14 +95,10 @@ class PgStorage implements Storage {
    *  older epoch is never used. */
   private readonly members = new Map<string, GroupState>();
 
-  constructor(
-    readonly pool: Pool,
-    private readonly moderationStore: ModerationStore | undefined,
-  ) {}
+  readonly moderation: ModerationStore;
 
-  get moderation(): ModerationStore {
-    if (this.moderationStore === undefined) throw new Error("no PostgreSQL moderation store configured");
-    return this.moderationStore;
+  constructor(readonly pool: Pool) {
+    this.moderation = new PgModerationStore(pool);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
