@@ -28,3 +28,24 @@ export function parseUrl(value: string): string {
     throw new InvalidArgumentError("must be an http(s) URL, e.g. http://127.0.0.1:8080");
   }
 }
+
+function parseUrlOf(protocols: string[], example: string): (value: string) => string {
+  return (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`must be a URL, e.g. ${example}`);
+    }
+    if (!protocols.includes(url.protocol)) throw new InvalidArgumentError(`must be a ${protocols.join(" or ")} URL, e.g. ${example}`);
+    return value;
+  };
+}
+
+export const parsePostgresUrl = parseUrlOf(["postgres:", "postgresql:"], "postgres://user@db.internal:5432/safelight");
+export const parseNatsUrl = parseUrlOf(["nats:", "tls:"], "nats://nats.internal:4222");
+
+export function parseSchemaName(value: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new InvalidArgumentError("must be a lower-case SQL identifier (letters, digits, _)");
+  return value;
+}

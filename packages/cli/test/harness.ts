@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { backendEnv, backendOptions, dumpPostgresSchema, testBackend } from "@safelight/server/testing";
 
 export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../bin/safelight.js");
 
@@ -16,9 +17,16 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The environment that puts a command naming `--data DIR` on the run's backend (the same DIR, the same
+ *  PostgreSQL schema: see @safelight/server/testing). */
+function envFor(args: string[]): NodeJS.ProcessEnv {
+  const i = args.indexOf("--data");
+  return i < 0 ? process.env : { ...process.env, ...backendEnv(args[i + 1]!) };
+}
+
 export function run(args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: envFor(args) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -54,9 +62,8 @@ export class ServerProcess {
    *  port; restarts keep it, so profiles still find the server. */
   async start(): Promise<string> {
     const port = this.url ? new URL(this.url).port : "0";
-    const child = spawn(BIN, ["server", "--data", this.dataDir, "--port", port], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const args = ["server", "--data", this.dataDir, "--port", port];
+    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: envFor(args) });
     this.child = child;
     this.url = await new Promise<string>((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`server did not start: ${this.log}`)), 30_000);
@@ -115,9 +122,16 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
-/** The no-plaintext check: the texts (UTF-8 or UTF-16) found in any file under the data dirs or in the logs. */
-export function plaintextsFound(dataDirs: string[], logs: string[], texts: string[]): string[] {
+/** The no-plaintext check: the texts (UTF-8 or UTF-16) found in any file under the data dirs, in the
+ *  logs, or (on PostgreSQL) in any value of any table of the servers' schemas. */
+export async function plaintextsFound(dataDirs: string[], logs: string[], texts: string[]): Promise<string[]> {
   const haystacks = [...dataDirs.flatMap(filesUnder).map((f) => readFileSync(f)), ...logs.map((l) => Buffer.from(l))];
+  if (testBackend === "postgres") {
+    for (const dir of dataDirs) {
+      const { databaseUrl, databaseSchema } = backendOptions(dir);
+      haystacks.push(Buffer.from(await dumpPostgresSchema(databaseUrl!, databaseSchema!), "latin1"));
+    }
+  }
   return texts.filter((t) => {
     const needles = [Buffer.from(t, "utf8"), Buffer.from(t, "utf16le")];
     return haystacks.some((h) => needles.some((n) => h.includes(n)));

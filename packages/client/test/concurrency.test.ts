@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "@safelight/server";
+import { backendOptions } from "@safelight/server/testing";
 import { SafelightClient } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
@@ -28,7 +29,7 @@ async function newClient(name: string): Promise<SafelightClient> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "safelight-concurrency-"));
-  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false });
+  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...backendOptions(join(dir, "server")) });
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startServer } from "@safelight/server";
+import { backendOptions } from "@safelight/server/testing";
 import { SafelightClient } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import { createEngine, generateDeviceKeys, newKeyPackage, signChallenge, toB64 } from "@safelight/protocol";
@@ -33,7 +34,7 @@ async function post<T>(path: string, body: unknown, token?: string): Promise<T> 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "safelight-linking-"));
-  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false });
+  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...backendOptions(join(dir, "server")) });
 });
 
 afterAll(async () => {

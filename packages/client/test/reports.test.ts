@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountRole, startServer } from "@safelight/server";
+import { backendOptions } from "@safelight/server/testing";
 import { SafelightClient, type StoredMessage } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import {
@@ -67,7 +68,7 @@ let received: StoredMessage[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "safelight-reports-"));
-  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false });
+  server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...backendOptions(join(dir, "server")) });
   [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map(newClient)) as [SafelightClient, SafelightClient, SafelightClient];
   for (const text of ["hello", "how old are you?", "send me a photo", "don't tell your parents"]) await alice.sendText("bob", text);
   await carol.sendText("bob", "unrelated message from carol");
@@ -87,7 +88,7 @@ describe("verifiable reports", () => {
     expect(r).toMatchObject({ verified: 4, unverified: [] });
 
     await expect(carol.moderation.reports()).rejects.toMatchObject({ code: "SL_ERR_FORBIDDEN" });
-    expect(await setAccountRole(join(dir, "server"), "carol", "moderator")).toBe(true);
+    expect(await setAccountRole({ dataDir: join(dir, "server") }, "carol", "moderator")).toBe(true);
     const queue = (await carol.moderation.reports()).reports;
     expect(queue.map((q) => [q.reportId, q.reason, q.reporter.name, q.reported.name])).toEqual([[r.reportId, "grooming", "bob", "alice"]]);
     const detail = await carol.moderation.report(r.reportId);

@@ -1,10 +1,11 @@
-/** Operator actions on a data directory, for the `safelight admin` commands. */
-import { openSqliteStorage } from "./storage/sqlite.js";
+/** Operator actions on the server's store (a data directory or a PostgreSQL URL), for `safelight admin`. */
+import { openStorage } from "./backends.js";
+import { resolveConfig, type ServerOptions } from "./config.js";
 import type { Role } from "./storage/moderation.js";
 
 /** Sets an account's role and records it in the audit log; false when no account has that name. */
-export async function setAccountRole(dataDir: string, name: string, role: Role): Promise<boolean> {
-  const storage = openSqliteStorage(dataDir);
+export async function setAccountRole(target: ServerOptions, name: string, role: Role): Promise<boolean> {
+  const storage = await openStorage(resolveConfig(target));
   try {
     const changed = await storage.moderation.setRole(name, role);
     if (changed) {

@@ -10,7 +10,8 @@ import type { ServerContext } from "./context.js";
 import { installAuth } from "./plugins/auth.js";
 import { installErrorHandler } from "./plugins/errorHandler.js";
 import { RateLimiter } from "./rateLimit.js";
-import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
+import type { Notifier } from "./realtime/notifier.js";
+import { openNotifier, openStorage } from "./backends.js";
 import { FrankingService } from "./franking.js";
 import { DetectionService } from "./detection/service.js";
 import { registerKnownImageAdminRoutes } from "./routes/admin.js";
@@ -30,13 +31,12 @@ import { registerSafetyRoutes } from "./safety/routes.js";
 import { SafetyService } from "./safety/service.js";
 import { SafetyStore } from "./safety/store.js";
 import { registerWsRoute } from "./routes/ws.js";
-import { openSqliteStorage } from "./storage/sqlite.js";
 import type { Storage } from "./storage/types.js";
 
 export interface AppOptions extends ServerOptions {
   /** false = silent; true = info level; or pino options. Payloads and tokens are never logged. */
   logger?: boolean | { level?: string };
-  /** Swap in another storage or fan-out (defaults: SQLite in dataDir, in-process). */
+  /** Swap in another storage or fan-out (defaults: from `databaseUrl` and `natsUrl`, see backends.ts). */
   storage?: Storage;
   notifier?: Notifier;
   /** Swap in another franking service (it must use the same storage; bench:messaging measures with it). */
@@ -71,8 +71,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const blobDir = join(config.dataDir, "blobs");
   mkdirSync(blobDir, { recursive: true });
   await removePartFiles(blobDir);
-  const storage = options.storage ?? openSqliteStorage(config.dataDir);
-  const notifier = options.notifier ?? new InProcessNotifier();
+  const storage = options.storage ?? (await openStorage(config));
+  const notifier = options.notifier ?? (await openNotifier(config, storage));
   const policy = options.safetyPolicy ? resolvePolicy(options.safetyPolicy) : loadPolicy(options.policyFile, config.dataDir);
   const ctx: ServerContext = {
     config,
@@ -125,7 +125,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     },
   });
 
-  registerMetaRoutes(app);
+  registerMetaRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerKeyPackageRoutes(app, ctx);

@@ -15,6 +15,14 @@ export interface LimitsConfig {
 
 export interface ServerConfig {
   dataDir: string;
+  /** PostgreSQL connection URL for several nodes on one database; "" = SQLite in `dataDir`. */
+  databaseUrl: string;
+  /** The PostgreSQL schema the tables live in (created if missing). */
+  databaseSchema: string;
+  /** NATS URL for the cross-node signals; "" = in-process (one node). */
+  natsUrl: string;
+  /** Subject prefix shared by the nodes of one deployment. */
+  natsPrefix: string;
   host: string;
   port: number;
   tokenLifetimeMs: number;
@@ -50,6 +58,10 @@ const DAY = 24 * 60 * 60 * 1000;
 
 export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: "./data",
+  databaseUrl: "",
+  databaseSchema: "public",
+  natsUrl: "",
+  natsPrefix: "safelight",
   host: "127.0.0.1",
   port: 8080,
   tokenLifetimeMs: 30 * DAY,

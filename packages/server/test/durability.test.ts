@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { backendOptions } from "../src/testing.js";
 import { addProposal, appMessage, b64, call, commit, keyPackage, newGroup, register } from "./helpers.js";
 
 const entry = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -12,7 +13,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "safelight-crash-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function spawnServer(): Promise<{ child: ChildProcess; url: string }> {
-  const script = `import(${JSON.stringify(entry)}).then(m => m.startServer({ dataDir: ${JSON.stringify(dataDir)}, port: 0, logger: false }))
+  const script = `import(${JSON.stringify(entry)}).then(m => m.startServer({ dataDir: ${JSON.stringify(dataDir)}, port: 0, logger: false, ...${JSON.stringify(backendOptions(dataDir))} }))
     .then(s => console.log("listening on " + s.url))`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {

@@ -25,6 +25,7 @@ import {
 } from "ts-mls";
 import { encodeContent, encodeFrankingAad, fromB64, frankingTag, newFrankingSalt, toB64 } from "@safelight/protocol";
 import { startServer, type RunningServer, type StartOptions } from "../src/index.js";
+import { backendOptions } from "../src/testing.js";
 
 let impl: CiphersuiteImpl | undefined;
 export async function suite(): Promise<CiphersuiteImpl> {
@@ -43,7 +44,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(options: StartOptions = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "safelight-server-"));
-  const server = await startServer({ dataDir: dir, port: 0, logger: false, handleSignals: false, ...options });
+  const server = await startServer({ dataDir: dir, port: 0, logger: false, handleSignals: false, ...backendOptions(dir), ...options });
   return {
     ...server,
     dataDir: dir,

@@ -20,6 +20,7 @@ import { SqliteClientStore } from "@safelight/client/node";
 import { fromB64, verifyServerFrank } from "@safelight/protocol";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
 import { setAccountRole, startServer, type RunningServer } from "../src/index.js";
+import { backendOptions } from "../src/testing.js";
 import { merkleRoot, merkleRootRecursive } from "../src/merkle.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -44,7 +45,7 @@ interface Env {
 
 async function boot(options: Record<string, unknown> = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), "safelight-known-"));
-  const server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...options });
+  const server = await startServer({ dataDir: join(dir, "server"), host: "127.0.0.1", port: 0, handleSignals: false, logger: false, ...backendOptions(join(dir, "server")), ...options });
   return { dir, server, stores: new Map(), files: new Map() };
 }
 
@@ -97,8 +98,8 @@ describe("known-image detection", () => {
   beforeAll(async () => {
     env = await boot();
     [alice, bob] = (await Promise.all(["alice", "bob", "ada", "mo"].map((n) => client(env, n)))) as [SafelightClient, SafelightClient];
-    expect(await setAccountRole(join(env.dir, "server"), "ada", "admin")).toBe(true);
-    expect(await setAccountRole(join(env.dir, "server"), "mo", "moderator")).toBe(true);
+    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin")).toBe(true);
+    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "mo", "moderator")).toBe(true);
   });
 
   afterAll(async () => {
@@ -347,8 +348,8 @@ describe("dihedral matching", () => {
   async function serverWithList(options: Record<string, unknown>): Promise<Env> {
     const env = await boot(options);
     await Promise.all(["alice", "ada", "mo"].map((n) => client(env, n)));
-    expect(await setAccountRole(join(env.dir, "server"), "ada", "admin")).toBe(true);
-    expect(await setAccountRole(join(env.dir, "server"), "mo", "moderator")).toBe(true);
+    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin")).toBe(true);
+    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "mo", "moderator")).toBe(true);
     const csv = `hash,id,label\n${origHex},test-0001,test-image\n`;
     expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "test list", sourceOrg: "Test Org", threshold: 31, csv })).status).toBe(201);
     return env;
@@ -404,7 +405,7 @@ describe("evidence retention", () => {
     const env = await boot({ evidenceRetentionMs: 1500, sweepIntervalMs: 200 });
     try {
       await Promise.all(["eve", "ada"].map((n) => client(env, n)));
-      await setAccountRole(join(env.dir, "server"), "ada", "admin");
+      await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin");
       expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "l", sourceOrg: "o", csv: `${origHex}\n` })).status).toBe(201);
       expect((await http(env, "eve", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(422);
       const count = () => {
@@ -419,7 +420,7 @@ describe("evidence retention", () => {
       const deadline = Date.now() + 10_000;
       while (count() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       expect(count()).toBe(0);
-      await setAccountRole(join(env.dir, "server"), "ada", "admin");
+      await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin");
       const audit = await http(env, "ada", "GET", "/v1/mod/audit?limit=100");
       expect(audit.json.entries.find((e: any) => e.action === "evidence.delete")).toMatchObject({ actorAccountId: "system" });
       expect(audit.json.intact).toBe(true);

@@ -21,7 +21,7 @@ describe("limits and metadata", () => {
   });
 
   it("serves health and an OpenAPI document covering every route", async () => {
-    expect((await call(server.url, "GET", "/healthz")).body).toEqual({ status: "ok" });
+    expect((await call(server.url, "GET", "/healthz")).body).toMatchObject({ status: "ok", database: { backend: "sqlite", ok: true } });
     const doc = (await call(server.url, "GET", "/v1/openapi.json")).body;
     expect(doc.openapi).toMatch(/^3\./);
     for (const path of [

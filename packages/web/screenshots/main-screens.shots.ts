@@ -108,7 +108,7 @@ it("writes the moderator console", async () => {
     ["dave", "erin", "frank", "maria"].map((name) => WebUser.open(browser, server.url, name)),
   );
   await Promise.all([dave!, erin!, frank!, mod!].map((u) => u.register()));
-  await setAccountRole(data, "maria", "moderator");
+  await setAccountRole({ dataDir: data }, "maria", "moderator");
 
   await dave!.startChat("erin", "hey erin, I saw your photos, you look older than 14");
   await dave!.send("don't tell your parents we talk, ok?");

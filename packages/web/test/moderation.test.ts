@@ -87,7 +87,7 @@ describe("moderator console", () => {
     await alice.page.getByRole("alert").filter({ hasText: "is not a moderator" }).waitFor();
 
     // The operator grants the role; after a reload the messenger offers the console.
-    expect(await setAccountRole(data, "mod", "moderator")).toBe(true);
+    expect(await setAccountRole({ dataDir: data }, "mod", "moderator")).toBe(true);
     const { page } = mod;
     await page.reload();
     await page.getByRole("link", { name: "Moderation" }).click();

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { addStorageOptions, storageTarget, type StorageOpts } from "./storageOptions.js";
 import type { DecisionAction, ReportDetail, ReportReason } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
@@ -72,14 +72,10 @@ export function registerModerationCommands(program: Command): void {
     ["revoke-admin", "user", "take the admin role away", "a regular user"],
   ] as const;
   for (const [verb, role, description, now] of roleCommands) {
-    admin
-      .command(verb)
-      .description(description)
-      .argument("<name>", "account name")
-      .option("--data <dir>", "the server's data directory", "./data")
-      .action(async (name: string, opts: { data: string }) => {
+    addStorageOptions(admin.command(verb).description(description).argument("<name>", "account name"))
+      .action(async (name: string, opts: StorageOpts) => {
         const { setAccountRole } = await import("@safelight/server");
-        if (!(await setAccountRole(resolve(opts.data), name.toLowerCase(), role))) throw new Error(`no account named ${name}`);
+        if (!(await setAccountRole(storageTarget(opts), name.toLowerCase(), role))) throw new Error(`no account named ${name}`);
         process.stdout.write(`${name} is now ${now}\n`);
       });
   }

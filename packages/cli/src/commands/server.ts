@@ -1,12 +1,14 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
-import { parsePort } from "../args.js";
+import { Option, type Command } from "commander";
+import { parseNatsUrl, parsePort } from "../args.js";
+import { addStorageOptions, storageTarget, type StorageOpts } from "./storageOptions.js";
 
 export function registerServerCommand(program: Command): void {
-  program
-    .command("server")
-    .description("run the Safelight server on the embedded default store (SQLite)")
-    .option("--data <dir>", "data directory (database, blobs)", "./data")
+  addStorageOptions(
+    program.command("server").description("run the Safelight server: SQLite in --data by default; PostgreSQL and NATS for several nodes (docs/deploy.md)"),
+  )
+    .addOption(new Option("--nats <url>", "NATS URL for cross-node signals (default: in-process, one node)").env("SAFELIGHT_NATS_URL").argParser(parseNatsUrl))
+    .addOption(new Option("--nats-prefix <prefix>", "NATS subject prefix shared by the nodes of one deployment").env("SAFELIGHT_NATS_PREFIX").default("safelight"))
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 8080)
     .option("--policy <file>", "child-safety policy JSON (docs/safety.md; default: <data>/safety-policy.json if present)")
@@ -17,11 +19,13 @@ export function registerServerCommand(program: Command): void {
       return n;
     })
     .option("--no-dihedral", "known-image checks match an image as it is only, not also its rotations and mirror images")
-    .action(async (opts: { data: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
+    .action(async (opts: StorageOpts & { nats?: string; natsPrefix: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
       const server = await startServer({
-        dataDir: resolve(opts.data),
+        ...storageTarget(opts),
+        ...(opts.nats ? { natsUrl: opts.nats } : {}),
+        natsPrefix: opts.natsPrefix,
         host: opts.host,
         port: opts.port,
         handleSignals: false,

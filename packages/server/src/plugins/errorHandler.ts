@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError, ERROR_CODES, errorBody, type ErrorCode } from "../errors.js";
+import { isDatabaseUnavailable } from "../storage/postgres/pool.js";
 
 /** Maps Fastify's own errors (parsing, validation, limits) onto the documented codes. */
 function classify(err: FastifyError): { code: ErrorCode; message: string } {
@@ -15,6 +16,7 @@ function classify(err: FastifyError): { code: ErrorCode; message: string } {
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return { code: "SL_ERR_BAD_REQUEST", message: "content length does not match the body" };
   }
+  if (isDatabaseUnavailable(err)) return { code: "SL_ERR_UNAVAILABLE", message: "the database is unreachable; try again shortly" };
   if (err instanceof SyntaxError) return { code: "SL_ERR_MALFORMED_JSON", message: "request body is not valid JSON" };
   if (err.statusCode === 503) return { code: "SL_ERR_UNAVAILABLE", message: "server is shutting down" };
   if (err.statusCode === 413) return { code: "SL_ERR_TOO_LARGE", message: "request body too large" };

@@ -27,7 +27,7 @@ const CSP = [
 ].join("; ");
 
 function isApiPath(path: string): boolean {
-  return path === "/v1" || path.startsWith("/v1/") || path === "/healthz";
+  return path === "/v1" || path.startsWith("/v1/") || path === "/healthz" || path === "/health";
 }
 
 function fileUnder(root: string, urlPath: string): string | undefined {

@@ -32,6 +32,7 @@ export class NatsNotifier implements Notifier {
   private readonly devices = new Map<string, DeviceSubscription>();
   /** Tells this node's own messages apart: it has already acted on them locally. */
   private readonly node = randomId();
+  readonly backend = "nats";
   private up = true;
 
   private constructor(

@@ -22,6 +22,9 @@ export interface Notifier {
   broadcast(topic: SignalTopic, id: string): void;
   /** Returns the unsubscribe function. */
   onSignal(topic: SignalTopic, listener: SignalListener): () => void;
+  /** For /healthz: which fan-out, and whether it reaches the other nodes now. */
+  readonly backend: "in-process" | "nats";
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ export class ListenerMap<K, V> {
 }
 
 export class InProcessNotifier implements Notifier {
+  readonly backend = "in-process";
+  readonly connected = true;
   private readonly items = new ListenerMap<string, QueueItemRecord>();
   private readonly signals = new ListenerMap<SignalTopic, string>();
 

@@ -430,6 +430,12 @@ class SqliteStorage implements Storage {
     })();
   }
 
+  readonly backend = "sqlite";
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

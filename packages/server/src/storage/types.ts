@@ -202,5 +202,9 @@ export interface Storage {
    *  retired franking keys from before the report window. */
   sweep(now: number, reportWindowStart: number): Promise<void>;
 
+  /** Names the engine, for /healthz. */
+  readonly backend: "sqlite" | "postgres";
+  /** Resolves when the database answers a trivial query; rejects while it is unreachable. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -62,6 +62,18 @@ export function isUniqueViolation(err: unknown, constraint: string): boolean {
   return pgCode(err) === "23505" && (err as { constraint?: string }).constraint === constraint;
 }
 
+/** Connection-level failures (class 08, shutdown, too many connections) as opposed to a bad query. */
+const UNAVAILABLE = /^(08|57P0[123]|53300)/;
+const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
+
+/** The database cannot be reached now (it is down, restarting or dropped us); worth a retry later. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = pgCode(err);
+  if (code !== undefined && (UNAVAILABLE.test(code) || NETWORK.has(code))) return true;
+  const message = err instanceof Error ? err.message : "";
+  return /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(message);
+}
+
 /** timestamptz columns are JS Dates; the server speaks milliseconds since the epoch. */
 export const ms = (d: Date): number => d.getTime();
 export const ts = (millis: number): Date => new Date(millis);

@@ -409,6 +409,12 @@ class PgStorage implements Storage {
     });
   }
 
+  readonly backend = "postgres";
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

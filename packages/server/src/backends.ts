@@ -1,0 +1,39 @@
+/**
+ * Chooses the engines behind the server: SQLite in the data directory and in-process fan-out by default;
+ * PostgreSQL (`databaseUrl`) and NATS (`natsUrl`) for several nodes (docs/deploy.md).
+ */
+import type { ServerConfig } from "./config.js";
+import { NatsNotifier } from "./realtime/natsNotifier.js";
+import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
+import { openPostgresStorage } from "./storage/postgres/storage.js";
+import { openSqliteStorage } from "./storage/sqlite.js";
+import type { Storage } from "./storage/types.js";
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+export async function openStorage(config: ServerConfig): Promise<Storage> {
+  if (config.databaseUrl === "") return openSqliteStorage(config.dataDir);
+  try {
+    return await openPostgresStorage(config.databaseUrl, { schema: config.databaseSchema });
+  } catch (err) {
+    throw new Error(`cannot open PostgreSQL at ${redactUrl(config.databaseUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+export async function openNotifier(config: ServerConfig, storage: Storage): Promise<Notifier> {
+  if (config.natsUrl === "") return new InProcessNotifier();
+  try {
+    return await NatsNotifier.open(storage, { url: config.natsUrl, prefix: config.natsPrefix });
+  } catch (err) {
+    throw new Error(`cannot reach NATS at ${redactUrl(config.natsUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}

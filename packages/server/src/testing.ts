@@ -1,0 +1,73 @@
+/**
+ * Test support (`@safelight/server/testing`): the same integration suites run on every backend. A test
+ * run picks one with SAFELIGHT_TEST_BACKEND (`sqlite`, the default, or `postgres`, which also puts the
+ * signals on NATS); each data directory gets its own PostgreSQL schema and NATS subject prefix, derived
+ * from its path, so a restarted server finds its data and no two tests share any.
+ */
+import { createHash } from "node:crypto";
+import pg from "pg";
+import type { ServerOptions } from "./config.js";
+
+export type TestBackend = "sqlite" | "postgres";
+
+export const testBackend: TestBackend = process.env.SAFELIGHT_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+export const testDatabaseUrl = process.env.SAFELIGHT_TEST_DATABASE ?? "postgres://root@127.0.0.1:5432/test";
+export const testNatsUrl = process.env.SAFELIGHT_TEST_NATS ?? "nats://127.0.0.1:4222";
+
+/** Tells this run's schemas apart from other runs' (set once per run by the global setup). */
+const run = (process.env.SAFELIGHT_TEST_RUN ?? "adhoc").replace(/[^a-z0-9]/g, "");
+export const testSchemaPrefix = `sl_${run}_`;
+
+const tag = (dataDir: string) => createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+
+/** Server options putting a server with this data directory on the run's backend. */
+export function backendOptions(dataDir: string): ServerOptions {
+  if (testBackend === "sqlite") return {};
+  return { databaseUrl: testDatabaseUrl, databaseSchema: `${testSchemaPrefix}${tag(dataDir)}`, natsUrl: testNatsUrl, natsPrefix: `sltest.${run}.${tag(dataDir)}` };
+}
+
+/** The same as environment variables, for a `safelight server` child process. */
+export function backendEnv(dataDir: string): Record<string, string> {
+  const o = backendOptions(dataDir);
+  if (o.databaseUrl === undefined) return {};
+  return {
+    SAFELIGHT_DATABASE_URL: o.databaseUrl,
+    SAFELIGHT_DATABASE_SCHEMA: o.databaseSchema!,
+    SAFELIGHT_NATS_URL: o.natsUrl!,
+    SAFELIGHT_NATS_PREFIX: o.natsPrefix!,
+  };
+}
+
+/** Every value stored in a PostgreSQL schema, as text and hex, for the no-plaintext checks. */
+export async function dumpPostgresSchema(url: string, schema: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]);
+    const out: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const { rows } = await client.query(`SELECT * FROM "${schema}"."${table_name}"`);
+      for (const row of rows as Record<string, unknown>[]) {
+        for (const v of Object.values(row)) {
+          if (Buffer.isBuffer(v)) out.push(v.toString("latin1"), v.toString("utf16le"));
+          else out.push(typeof v === "string" ? v : JSON.stringify(v));
+        }
+      }
+    }
+    return out.join("\n");
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the schemas this run created (the global teardown calls it). */
+export async function dropTestSchemas(url = testDatabaseUrl): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", [testSchemaPrefix]);
+    for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
