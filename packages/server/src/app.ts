@@ -81,7 +81,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
     anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
     blobDir,
-    franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs),
+    franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
     detection: DetectionService.open(
       {
@@ -142,8 +142,10 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 
   const stopSweeper = startSweeper(ctx, app.log);
+  const unwatchKeys = notifier.onSignal("franking-keys", () => ctx.franking.invalidate());
   app.addHook("onClose", async () => {
     stopSweeper();
+    unwatchKeys();
     await ctx.notifier.close();
     await storage.close();
     ctx.safety.store.close();

@@ -28,7 +28,14 @@ export class FrankingService {
   constructor(
     private readonly storage: Storage,
     private readonly rotationMs: number,
+    /** Called after this node rotated, to tell the other nodes to reload (the "franking-keys" signal). */
+    private readonly onRotated: () => void = () => {},
   ) {}
+
+  /** Another node rotated: reload the keys before the next stamp. */
+  invalidate(): void {
+    this.keys = [];
+  }
 
   /** The newest key if it is still the one to stamp with (the hot path: no await). */
   private usable(now: number): FrankingKeyRecord | undefined {
@@ -50,18 +57,20 @@ export class FrankingService {
   }
 
   private async refresh(now: number): Promise<FrankingKeyRecord> {
-    if (this.keys.length === 0) this.keys = await this.storage.listFrankingKeys();
+    this.keys = await this.storage.listFrankingKeys();
     const usable = this.usable(now);
     if (usable) return usable;
     const signer = generateDeviceKeys();
-    await this.storage.rotateFrankingKey({
+    // Every node stamps with the one active key: a rotation that finds a fresh key (another node's) keeps it.
+    const rotated = await this.storage.rotateFrankingKey({
       keyId: randomId(8),
       hmacKey: new Uint8Array(randomBytes(32)),
       signKey: signer.signKey,
       publicKey: signer.publicKey,
       createdAt: now,
       retiredAt: undefined,
-    });
+    }, now - this.rotationMs);
+    if (rotated) this.onRotated();
     this.keys = await this.storage.listFrankingKeys();
     return this.keys[0]!;
   }
@@ -127,7 +136,8 @@ export class FrankingService {
 
   async publicKeys(now: number): Promise<{ keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[]> {
     await this.current(now);
-    return this.keys.map((k) => ({
+    // From the database, not this node's cache: every node's keys, however recent.
+    return (await this.storage.listFrankingKeys()).map((k) => ({
       keyId: k.keyId,
       publicKey: toB64(k.publicKey),
       createdAt: k.createdAt,

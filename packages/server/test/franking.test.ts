@@ -20,6 +20,8 @@ import {
 import { FrankingService } from "../src/franking.js";
 import { inclusionPath, merkleLevels, nodeHash, nodeHashBase64url } from "../src/merkle.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
+import { openPostgresStorage } from "../src/storage/postgres/storage.js";
+import { pgTestSchema, requirePostgres, testDatabaseUrl } from "./pgTestSchema.js";
 
 const dir = mkdtempSync(join(tmpdir(), "safelight-franking-"));
 const storage = openSqliteStorage(dir);
@@ -115,6 +117,27 @@ describe("FrankingService", () => {
     // Past the report window the retired key is swept, and the old opening no longer verifies.
     await storage.sweep(10_000_000, 10_000_000);
     expect(await service.verifyOpening(opening, context)).toBe(false);
+  });
+
+  it("two nodes on one PostgreSQL stamp with the same key across a rotation, and each publishes the other's", async () => {
+    await requirePostgres();
+    const schema = pgTestSchema();
+    const [dbA, dbB] = [await openPostgresStorage(testDatabaseUrl, { schema }), await openPostgresStorage(testDatabaseUrl, { schema })];
+    let signals = 0;
+    const a = new FrankingService(dbA, 60_000, () => signals++);
+    const b = new FrankingService(dbB, 60_000, () => signals++);
+    const ctx = (i: number, at: number): FrankContext => ({ senderAccountId: "a", groupId: "g", acceptedAt: at, messageId: `node-${i}` });
+    const first = await Promise.all([a.stamp(message().tag, ctx(1, 1_000)), b.stamp(message().tag, ctx(2, 1_000))]);
+    expect(first[0].keyId).toBe(first[1].keyId);
+    // Both find the key stale at once: one rotates, the other takes the new key.
+    const second = await Promise.all([a.stamp(message().tag, ctx(3, 61_001)), b.stamp(message().tag, ctx(4, 61_002))]);
+    expect(second[0].keyId).toBe(second[1].keyId);
+    expect(second[0].keyId).not.toBe(first[0].keyId);
+    expect(signals).toBe(2); // the first key and the rotation, each made by one node
+    const published = (await a.publicKeys(61_002)).map((k) => k.keyId);
+    expect(published).toEqual([second[0].keyId, first[0].keyId]);
+    expect((await b.publicKeys(61_002)).map((k) => k.keyId)).toEqual(published);
+    await Promise.all([dbA.close(), dbB.close()]);
   });
 
   it("a turn that spans a key rotation is signed once per key", async () => {

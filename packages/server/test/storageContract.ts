@@ -246,5 +246,28 @@ export function describeStorageContract(
       expect(await peer.moderation.verifyAuditChain()).toBeUndefined();
       await Promise.all([s.close(), peer.close()]);
     });
+
+    it("keeps one active franking key when two nodes rotate at once", async () => {
+      const s = await open();
+      const peer = await openPeer(s);
+      const key = (i: number, createdAt: number) => ({
+        keyId: uid("k"),
+        hmacKey: bytes(i),
+        signKey: bytes(i, 1),
+        publicKey: bytes(i, 2),
+        createdAt,
+        retiredAt: undefined,
+      });
+      expect(await s.rotateFrankingKey(key(1, now), now - 1000)).toBe(true);
+      // Both find the key stale at now + 2000 and rotate together: one wins, the other keeps its key.
+      const results = await Promise.all([s, peer, s, peer].map((node, i) => node.rotateFrankingKey(key(10 + i, now + 2000 + i), now + 1000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const keys = await peer.listFrankingKeys();
+      expect(keys).toHaveLength(2);
+      expect(keys.filter((k) => k.retiredAt === undefined)).toHaveLength(1);
+      expect(keys[0]!.retiredAt).toBeUndefined();
+      expect(await s.listFrankingKeys()).toEqual(keys);
+      await Promise.all([s.close(), peer.close()]);
+    });
   });
 }

@@ -348,12 +348,14 @@ class SqliteStorage implements Storage {
     }));
   }
 
-  async rotateFrankingKey(key: FrankingKeyRecord): Promise<void> {
-    this.db.transaction(() => {
+  async rotateFrankingKey(key: FrankingKeyRecord, staleBefore: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.stmt("SELECT 1 FROM franking_keys WHERE retired_at IS NULL AND created_at >= ?").get(staleBefore)) return false;
       this.stmt("UPDATE franking_keys SET retired_at = ? WHERE retired_at IS NULL").run(key.createdAt);
       this.stmt(
         "INSERT INTO franking_keys (key_id, hmac_key, sign_key, public_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)",
       ).run(key.keyId, key.hmacKey, key.signKey, key.publicKey, key.createdAt);
+      return true;
     })();
   }
 

@@ -186,8 +186,9 @@ export interface Storage {
 
   /** Franking keys, newest first. */
   listFrankingKeys(): Promise<FrankingKeyRecord[]>;
-  /** Adds a key and retires every older one still active, atomically. */
-  rotateFrankingKey(key: FrankingKeyRecord): Promise<void>;
+  /** Adds `key` and retires the active one, atomically, unless an active key created at or after
+   *  `staleBefore` exists (another node rotated first): then nothing changes and it returns false. */
+  rotateFrankingKey(key: FrankingKeyRecord, staleBefore: number): Promise<boolean>;
   /** Whether the account had a device the message was delivered to (the report membership check). */
   wasDeliveredTo(messageId: string, accountId: string, groupId: Uint8Array): Promise<boolean>;
 

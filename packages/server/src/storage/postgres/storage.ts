@@ -88,6 +88,8 @@ export async function openPostgresStorage(
 }
 
 const GROUP_CACHE_MAX = 100_000;
+/** Names the franking-rotation lock (pg_advisory_xact_lock takes a bigint). */
+const FRANKING_LOCK = 0x5afe_f4a2;
 
 class PgStorage implements Storage {
   /** Members of groups by epoch. Safe to be stale: membership changes only together with the epoch
@@ -334,13 +336,18 @@ class PgStorage implements Storage {
     }));
   }
 
-  async rotateFrankingKey(key: FrankingKeyRecord): Promise<void> {
-    await inTransaction(this.pool, async (c) => {
+  async rotateFrankingKey(key: FrankingKeyRecord, staleBefore: number): Promise<boolean> {
+    return inTransaction(this.pool, async (c) => {
+      // Nodes rotating at once take turns here; the later ones find the new key and keep it.
+      await c.query("SELECT pg_advisory_xact_lock($1)", [FRANKING_LOCK]);
+      const fresh = await c.query("SELECT 1 FROM franking_keys WHERE retired_at IS NULL AND created_at >= $1", [ts(staleBefore)]);
+      if (fresh.rows.length > 0) return false;
       await c.query("UPDATE franking_keys SET retired_at = $1 WHERE retired_at IS NULL", [ts(key.createdAt)]);
       await c.query(
         "INSERT INTO franking_keys (key_id, hmac_key, sign_key, public_key, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, NULL)",
         [key.keyId, key.hmacKey, key.signKey, key.publicKey, ts(key.createdAt)],
       );
+      return true;
     });
   }
 
