@@ -44,6 +44,7 @@ function parseUrlOf(protocols: string[], example: string): (value: string) => st
 
 export const parsePostgresUrl = parseUrlOf(["postgres:", "postgresql:"], "postgres://user@db.internal:5432/safelight");
 export const parseNatsUrl = parseUrlOf(["nats:", "tls:"], "nats://nats.internal:4222");
+export const parseRedisUrl = parseUrlOf(["redis:", "rediss:"], "redis://redis.internal:6379");
 
 export function parseSchemaName(value: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new InvalidArgumentError("must be a lower-case SQL identifier (letters, digits, _)");

@@ -9,9 +9,8 @@ import { resolveConfig, type ServerOptions } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { installAuth } from "./plugins/auth.js";
 import { installErrorHandler } from "./plugins/errorHandler.js";
-import { RateLimiter } from "./rateLimit.js";
 import type { Notifier } from "./realtime/notifier.js";
-import { openNotifier, openStorage } from "./backends.js";
+import { openNotifier, openRateLimits, openStorage } from "./backends.js";
 import { FrankingService } from "./franking.js";
 import { DetectionService } from "./detection/service.js";
 import { registerKnownImageAdminRoutes } from "./routes/admin.js";
@@ -78,8 +77,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     config,
     storage,
     notifier,
-    accountLimiter: new RateLimiter(config.limits.rateBurst, config.limits.ratePerSecond),
-    anonLimiter: new RateLimiter(config.limits.anonBurst, config.limits.anonPerSecond),
+    rateLimits: openRateLimits(config),
     blobDir,
     franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
@@ -147,6 +145,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     stopSweeper();
     unwatchKeys();
     await ctx.notifier.close();
+    await ctx.rateLimits.close();
     await storage.close();
     ctx.safety.store.close();
     ctx.detection.close();

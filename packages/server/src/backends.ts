@@ -1,8 +1,11 @@
 /**
  * Chooses the engines behind the server: SQLite in the data directory and in-process fan-out by default;
- * PostgreSQL (`databaseUrl`) and NATS (`natsUrl`) for several nodes (docs/deploy.md).
+ * PostgreSQL (`databaseUrl`), NATS (`natsUrl`) and Redis (`redisUrl`, rate limits) for several nodes
+ * (docs/deploy.md).
  */
 import type { ServerConfig } from "./config.js";
+import { LocalRateLimiter, type RateLimiter } from "./rateLimit.js";
+import { connectRedis, RedisRateLimiter } from "./redisRateLimit.js";
 import { NatsNotifier } from "./realtime/natsNotifier.js";
 import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
 import { openPostgresStorage } from "./storage/postgres/storage.js";
@@ -36,4 +39,34 @@ export async function openNotifier(config: ServerConfig, storage: Storage): Prom
   } catch (err) {
     throw new Error(`cannot reach NATS at ${redactUrl(config.natsUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+export interface RateLimits {
+  account: RateLimiter;
+  anon: RateLimiter;
+  readonly backend: "local" | "redis";
+  /** Whether the shared buckets are reachable now (without them each node limits on its own). */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+export function openRateLimits(config: ServerConfig): RateLimits {
+  const { rateBurst, ratePerSecond, anonBurst, anonPerSecond } = config.limits;
+  const account = { burst: rateBurst, perSecond: ratePerSecond };
+  const anon = { burst: anonBurst, perSecond: anonPerSecond };
+  if (config.redisUrl === "") {
+    return { account: new LocalRateLimiter(account), anon: new LocalRateLimiter(anon), backend: "local", connected: true, close: async () => {} };
+  }
+  const redis = connectRedis(config.redisUrl);
+  return {
+    account: new RedisRateLimiter(redis, `${config.redisPrefix}:rate:account`, account),
+    anon: new RedisRateLimiter(redis, `${config.redisPrefix}:rate:anon`, anon),
+    backend: "redis",
+    get connected() {
+      return redis.status === "ready";
+    },
+    close: async () => {
+      redis.disconnect();
+    },
+  };
 }

@@ -23,6 +23,10 @@ export interface ServerConfig {
   natsUrl: string;
   /** Subject prefix shared by the nodes of one deployment. */
   natsPrefix: string;
+  /** Redis URL for rate limits shared by every node; "" = each node limits on its own (one node). */
+  redisUrl: string;
+  /** Key prefix of the shared buckets. */
+  redisPrefix: string;
   host: string;
   port: number;
   tokenLifetimeMs: number;
@@ -62,6 +66,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   databaseSchema: "public",
   natsUrl: "",
   natsPrefix: "safelight",
+  redisUrl: "",
+  redisPrefix: "safelight",
   host: "127.0.0.1",
   port: 8080,
   tokenLifetimeMs: 30 * DAY,

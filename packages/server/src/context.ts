@@ -1,7 +1,7 @@
 import type { ServerConfig } from "./config.js";
 import type { DetectionService } from "./detection/service.js";
 import type { FrankingService } from "./franking.js";
-import type { RateLimiter } from "./rateLimit.js";
+import type { RateLimits } from "./backends.js";
 import type { Notifier } from "./realtime/notifier.js";
 import type { SafetyService } from "./safety/service.js";
 import type { Storage } from "./storage/types.js";
@@ -11,8 +11,7 @@ export interface ServerContext {
   config: ServerConfig;
   storage: Storage;
   notifier: Notifier;
-  accountLimiter: RateLimiter;
-  anonLimiter: RateLimiter;
+  rateLimits: RateLimits;
   blobDir: string;
   franking: FrankingService;
   /** Child-safety rules (docs/safety.md). */

@@ -13,6 +13,7 @@ export type TestBackend = "sqlite" | "postgres";
 export const testBackend: TestBackend = process.env.SAFELIGHT_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
 export const testDatabaseUrl = process.env.SAFELIGHT_TEST_DATABASE ?? "postgres://root@127.0.0.1:5432/test";
 export const testNatsUrl = process.env.SAFELIGHT_TEST_NATS ?? "nats://127.0.0.1:4222";
+export const testRedisUrl = process.env.SAFELIGHT_TEST_REDIS ?? "redis://127.0.0.1:6379";
 
 /** Tells this run's schemas apart from other runs' (set once per run by the global setup). */
 const run = (process.env.SAFELIGHT_TEST_RUN ?? "adhoc").replace(/[^a-z0-9]/g, "");
@@ -23,7 +24,14 @@ const tag = (dataDir: string) => createHash("sha256").update(dataDir).digest("he
 /** Server options putting a server with this data directory on the run's backend. */
 export function backendOptions(dataDir: string): ServerOptions {
   if (testBackend === "sqlite") return {};
-  return { databaseUrl: testDatabaseUrl, databaseSchema: `${testSchemaPrefix}${tag(dataDir)}`, natsUrl: testNatsUrl, natsPrefix: `sltest.${run}.${tag(dataDir)}` };
+  return {
+    databaseUrl: testDatabaseUrl,
+    databaseSchema: `${testSchemaPrefix}${tag(dataDir)}`,
+    natsUrl: testNatsUrl,
+    natsPrefix: `sltest.${run}.${tag(dataDir)}`,
+    redisUrl: testRedisUrl,
+    redisPrefix: `sltest:${run}:${tag(dataDir)}`,
+  };
 }
 
 /** The same as environment variables, for a `safelight server` child process. */
@@ -35,6 +43,8 @@ export function backendEnv(dataDir: string): Record<string, string> {
     SAFELIGHT_DATABASE_SCHEMA: o.databaseSchema!,
     SAFELIGHT_NATS_URL: o.natsUrl!,
     SAFELIGHT_NATS_PREFIX: o.natsPrefix!,
+    SAFELIGHT_REDIS_URL: o.redisUrl!,
+    SAFELIGHT_REDIS_PREFIX: o.redisPrefix!,
   };
 }
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { parseNatsUrl, parsePort } from "../args.js";
+import { parseNatsUrl, parsePort, parseRedisUrl } from "../args.js";
 import { addStorageOptions, storageTarget, type StorageOpts } from "./storageOptions.js";
 
 export function registerServerCommand(program: Command): void {
@@ -9,6 +9,8 @@ export function registerServerCommand(program: Command): void {
   )
     .addOption(new Option("--nats <url>", "NATS URL for cross-node signals (default: in-process, one node)").env("SAFELIGHT_NATS_URL").argParser(parseNatsUrl))
     .addOption(new Option("--nats-prefix <prefix>", "NATS subject prefix shared by the nodes of one deployment").env("SAFELIGHT_NATS_PREFIX").default("safelight"))
+    .addOption(new Option("--redis <url>", "Redis URL for rate limits shared by every node (default: each node limits on its own)").env("SAFELIGHT_REDIS_URL").argParser(parseRedisUrl))
+    .addOption(new Option("--redis-prefix <prefix>", "Redis key prefix shared by the nodes of one deployment").env("SAFELIGHT_REDIS_PREFIX").default("safelight"))
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 8080)
     .option("--policy <file>", "child-safety policy JSON (docs/safety.md; default: <data>/safety-policy.json if present)")
@@ -19,13 +21,15 @@ export function registerServerCommand(program: Command): void {
       return n;
     })
     .option("--no-dihedral", "known-image checks match an image as it is only, not also its rotations and mirror images")
-    .action(async (opts: StorageOpts & { nats?: string; natsPrefix: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
+    .action(async (opts: StorageOpts & { nats?: string; natsPrefix: string; redis?: string; redisPrefix: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
       const server = await startServer({
         ...storageTarget(opts),
         ...(opts.nats ? { natsUrl: opts.nats } : {}),
         natsPrefix: opts.natsPrefix,
+        ...(opts.redis ? { redisUrl: opts.redis } : {}),
+        redisPrefix: opts.redisPrefix,
         host: opts.host,
         port: opts.port,
         handleSignals: false,

@@ -33,13 +33,13 @@ export function makeAuthHooks(ctx: ServerContext) {
     if (raw === undefined || raw.length !== 32) throw new ApiError("SL_ERR_UNAUTHENTICATED", "missing or malformed token");
     const session = await ctx.storage.findSession(sha256(raw), Date.now());
     if (session === undefined) throw new ApiError("SL_ERR_UNAUTHENTICATED", "unknown or expired token");
-    if (!ctx.accountLimiter.take(session.accountId)) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
+    if (!(await ctx.rateLimits.account.take(session.accountId))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
     request.device = { accountId: session.accountId, deviceId: session.deviceId };
     request.log.debug({ accountId: session.accountId, deviceId: session.deviceId }, "authenticated");
   }
 
   async function anonymous(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    if (!ctx.anonLimiter.take(request.ip)) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
+    if (!(await ctx.rateLimits.anon.take(request.ip))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
   }
 
   return { authenticate, anonymous };

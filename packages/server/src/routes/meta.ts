@@ -12,8 +12,8 @@ const dependency = {
 } as const;
 const health = {
   type: "object",
-  properties: { status: { type: "string", enum: ["ok", "degraded", "unavailable"] }, database: dependency, signals: dependency },
-  required: ["status", "database", "signals"],
+  properties: { status: { type: "string", enum: ["ok", "degraded", "unavailable"] }, database: dependency, signals: dependency, rateLimits: dependency },
+  required: ["status", "database", "signals", "rateLimits"],
 } as const;
 
 async function databaseAnswers(ctx: ServerContext): Promise<boolean> {
@@ -28,15 +28,18 @@ async function databaseAnswers(ctx: ServerContext): Promise<boolean> {
 
 export function registerMetaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   // 503 without the database (a load balancer takes the node out until it is back); "degraded" without
-  // NATS: messages still arrive, on the client's next queue read instead of by push.
+  // NATS (messages still arrive, on the client's next queue read instead of by push) or Redis (each node
+  // limits on its own meanwhile).
   for (const url of ["/healthz", "/health"]) {
     app.get(url, { schema: { response: { 200: health, 503: health } } }, async (_request, reply) => {
       const database = await databaseAnswers(ctx);
       const signals = ctx.notifier.connected;
+      const rateLimits = ctx.rateLimits.connected;
       return reply.status(database ? 200 : 503).send({
-        status: !database ? "unavailable" : signals ? "ok" : "degraded",
+        status: !database ? "unavailable" : signals && rateLimits ? "ok" : "degraded",
         database: { backend: ctx.storage.backend, ok: database },
         signals: { backend: ctx.notifier.backend, ok: signals },
+        rateLimits: { backend: ctx.rateLimits.backend, ok: rateLimits },
       });
     });
   }

@@ -74,7 +74,7 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
     return;
   }
   try {
-    if (!ctx.accountLimiter.take(device.accountId)) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
+    if (!(await ctx.rateLimits.account.take(device.accountId))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
     const groupId = checkGroupId(b64Field(frame.groupId, "groupId"));
     const { id } = await acceptApplication(ctx, device, groupId, frame.message);
     send({ type: "sent", reqId: frame.reqId, id });
