@@ -1,9 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
-import { removePartFiles } from "./blobs/store.js";
 import { startSweeper } from "./blobs/sweeper.js";
 import { resolveConfig, type ServerOptions } from "./config.js";
 import type { ServerContext } from "./context.js";
@@ -67,9 +64,6 @@ function loggerOptions(logger: AppOptions["logger"]): FastifyServerOptions["logg
 /** Builds the Fastify app with every route; does not listen. Close it to close the database. */
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
   const config = resolveConfig(options);
-  const blobDir = join(config.dataDir, "blobs");
-  mkdirSync(blobDir, { recursive: true });
-  await removePartFiles(blobDir);
   const storage = options.storage ?? (await openStorage(config));
   const notifier = options.notifier ?? (await openNotifier(config, storage));
   const policy = options.safetyPolicy ? resolvePolicy(options.safetyPolicy) : loadPolicy(options.policyFile, config.dataDir);
@@ -78,7 +72,6 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     storage,
     notifier,
     rateLimits: openRateLimits(config),
-    blobDir,
     franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
     detection: DetectionService.open(

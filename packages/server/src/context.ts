@@ -12,7 +12,6 @@ export interface ServerContext {
   storage: Storage;
   notifier: Notifier;
   rateLimits: RateLimits;
-  blobDir: string;
   franking: FrankingService;
   /** Child-safety rules (docs/safety.md). */
   safety: SafetyService;

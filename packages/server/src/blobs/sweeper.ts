@@ -1,11 +1,15 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerContext } from "../context.js";
-import { deleteBlobs } from "./store.js";
 
-/** One retention pass: expired blobs (record first, then file), challenges, sessions, link codes. */
+/** An upload that received nothing for this long is abandoned (its client or its node is gone). */
+const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
+
+/** One retention pass: expired blobs (record first, then bytes), abandoned uploads, challenges,
+ *  sessions, link codes. */
 export async function sweepOnce(ctx: ServerContext, now = Date.now()): Promise<number> {
   const expired = await ctx.storage.takeExpiredBlobs(now);
-  await deleteBlobs(ctx.blobDir, expired);
+  await ctx.storage.blobs.delete(expired);
+  await ctx.storage.blobs.sweepIncomplete(now - ABANDONED_UPLOAD_MS);
   await ctx.storage.sweep(now, now - ctx.config.reportWindowMs);
   await ctx.detection.vault.purge(now); // evidence past its retention period (docs/known-images.md)
   ctx.safety.sweep(now); // risk events past every window (docs/safety.md)

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import { readBlob, writeBlob } from "../blobs/store.js";
 import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
@@ -8,7 +7,7 @@ import { errorResponses, object, replies } from "../schemas.js";
 
 const blobIdParam = object({ blobId: { type: "string", pattern: "^[A-Za-z0-9_-]{22}$" } });
 
-/** Attachments: opaque encrypted bytes, streamed to disk (docs/protocol.md, blobs). */
+/** Attachments: opaque encrypted bytes, streamed to and from the BlobStore (docs/protocol.md, blobs). */
 export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { authenticate } = makeAuthHooks(ctx);
   const max = ctx.config.limits.maxBlobBytes;
@@ -33,7 +32,7 @@ export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Prom
         throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
       }
       const blobId = randomId();
-      const written = await writeBlob(ctx.blobDir, blobId, request.raw, max);
+      const written = await ctx.storage.blobs.write(blobId, request.raw, max);
       if (!written.ok) {
         reply.header("connection", "close");
         if (written.reason === "too-large") throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
@@ -58,10 +57,9 @@ export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Prom
       const blob = await ctx.storage.getBlob(request.params.blobId, Date.now());
       if (blob === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such blob");
       ctx.safety.checkBlobDownload(caller(request).accountId, blob.accountId); // withheld while a request is pending
-      return reply
-        .header("content-type", "application/octet-stream")
-        .header("content-length", blob.size)
-        .send(readBlob(ctx.blobDir, blob.blobId));
+      const bytes = await ctx.storage.blobs.read(blob.blobId);
+      if (bytes === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such blob"); // expired and swept meanwhile
+      return reply.header("content-type", "application/octet-stream").header("content-length", blob.size).send(bytes);
     },
   );
 }

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import type { ServerFrank } from "@safelight/protocol";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { FileBlobStore, type BlobStore } from "../blobs/store.js";
 import { ApiError } from "../errors.js";
 import { applyMembership } from "../membership.js";
 import { bytes } from "./bytes.js";
@@ -68,7 +69,7 @@ function isUniqueViolation(err: unknown, column: string): boolean {
   return err instanceof Error && /UNIQUE constraint failed/.test(err.message) && err.message.includes(column);
 }
 
-/** Opens `<dataDir>/safelight.db` in WAL mode and brings its schema up to date. */
+/** Opens `<dataDir>/safelight.db` in WAL mode and brings its schema up to date; blobs go in `<dataDir>/blobs`. */
 export function openSqliteStorage(dataDir: string): Storage {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "safelight.db"));
@@ -79,7 +80,7 @@ export function openSqliteStorage(dataDir: string): Storage {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);
-  return new SqliteStorage(db);
+  return new SqliteStorage(db, new FileBlobStore(join(dataDir, "blobs")));
 }
 
 function migrate(db: Db): void {
@@ -102,7 +103,10 @@ class SqliteStorage implements Storage {
    *  tables, so an entry changes only after one of its own transactions commits. */
   private readonly groupStates = new Map<string, GroupState>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    readonly blobs: BlobStore,
+  ) {
     this.moderation = new SqliteModerationStore(db);
     this.hotWrites = new GroupCommit(db);
   }

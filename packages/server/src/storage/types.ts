@@ -1,4 +1,5 @@
 import type { ServerFrank } from "@safelight/protocol";
+import type { BlobStore } from "../blobs/store.js";
 import type { ModerationStore } from "./moderation.js";
 
 /**
@@ -154,6 +155,8 @@ export interface BlobRecord {
 export interface Storage {
   /** Reports, decisions, roles and the audit log (storage/moderation.ts). */
   readonly moderation: ModerationStore;
+  /** Attachment bytes: files beside SQLite, rows in PostgreSQL (every node serves every blob). */
+  readonly blobs: BlobStore;
 
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */
@@ -197,7 +200,7 @@ export interface Storage {
 
   putBlob(blob: BlobRecord): Promise<void>;
   getBlob(blobId: string, now: number): Promise<BlobRecord | undefined>;
-  /** Removes and returns blob records that expired; the caller deletes the files. */
+  /** Removes and returns blob records that expired; the caller deletes their bytes from `blobs`. */
   takeExpiredBlobs(now: number): Promise<string[]>;
   /** Drops expired challenges, sessions, link codes and orphaned messages, and delivery records and
    *  retired franking keys from before the report window. */

@@ -171,6 +171,28 @@ export const PG_MIGRATIONS: PgMigration[] = [
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
   `,
   },
+  // v5: attachment bytes, so every node serves every blob (storage/postgres/blobs.ts). Versions are
+  // applied in order of number, whichever exist, so v3 and v4 may land later.
+  {
+    version: 5,
+    sql: `
+  CREATE TABLE blob_contents (
+    blob_id text PRIMARY KEY,
+    complete boolean NOT NULL DEFAULT false,
+    chunks integer NOT NULL DEFAULT 0,
+    touched_at timestamptz NOT NULL
+  );
+  CREATE INDEX blob_contents_incomplete ON blob_contents(touched_at) WHERE NOT complete;
+  CREATE TABLE blob_chunks (
+    blob_id text NOT NULL REFERENCES blob_contents(blob_id) ON DELETE CASCADE,
+    seq integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (blob_id, seq)
+  );
+  -- Ciphertext does not compress: store it out of line without trying.
+  ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */

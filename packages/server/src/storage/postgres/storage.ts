@@ -9,6 +9,8 @@ import { ApiError } from "../../errors.js";
 import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
 import type { ModerationStore } from "../moderation.js";
+import type { BlobStore } from "../../blobs/store.js";
+import { PgBlobStore } from "./blobs.js";
 import { PgModerationStore } from "./moderation.js";
 import type {
   AccountRecord,
@@ -98,9 +100,11 @@ class PgStorage implements Storage {
   private readonly members = new Map<string, GroupState>();
 
   readonly moderation: ModerationStore;
+  readonly blobs: BlobStore;
 
   constructor(readonly pool: Pool) {
     this.moderation = new PgModerationStore(pool);
+    this.blobs = new PgBlobStore(pool);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
