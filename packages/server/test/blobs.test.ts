@@ -1,7 +1,9 @@
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendOptions, testBackend } from "../src/testing.js";
 import { call, register, startTestServer, type Device, type TestServer } from "./helpers.js";
 
 const LIMIT = 64 * 1024;
@@ -22,7 +24,22 @@ function upload(token: string, body: Uint8Array | ReadableStream<Uint8Array>) {
   } as RequestInit);
 }
 
-const blobFiles = (s: TestServer) => readdirSync(join(s.dataDir, "blobs"));
+/** The blobs whose bytes the server holds, and uploads not complete, on this run's backend. */
+async function storedBlobs(s: TestServer): Promise<{ complete: string[]; incomplete: string[] }> {
+  if (testBackend === "sqlite") {
+    const names = readdirSync(join(s.dataDir, "blobs"));
+    return { complete: names.filter((n) => !n.endsWith(".part")), incomplete: names.filter((n) => n.endsWith(".part")) };
+  }
+  const { databaseUrl, databaseSchema } = backendOptions(s.dataDir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ blob_id: string; complete: boolean }>(`SELECT blob_id, complete FROM "${databaseSchema}".blob_contents`);
+    return { complete: rows.filter((r) => r.complete).map((r) => r.blob_id), incomplete: rows.filter((r) => !r.complete).map((r) => r.blob_id) };
+  } finally {
+    await client.end();
+  }
+}
 
 describe("blobs", () => {
   it("stores and returns the exact bytes to any authenticated device", async () => {
@@ -43,7 +60,7 @@ describe("blobs", () => {
   });
 
   it("refuses an upload over the limit (declared or streamed) and keeps no partial file", async () => {
-    const before = blobFiles(server).length;
+    const before = (await storedBlobs(server)).complete.length;
     const big = await upload(dev.token, new Uint8Array(LIMIT + 1));
     expect(big.status).toBe(413);
     expect(((await big.json()) as any).error.code).toBe("SL_ERR_TOO_LARGE");
@@ -60,8 +77,8 @@ describe("blobs", () => {
     const streamed = await upload(dev.token, stream);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as any).error.code).toBe("SL_ERR_TOO_LARGE");
-    await expect.poll(() => blobFiles(server).length).toBe(before);
-    expect(blobFiles(server).some((f) => f.endsWith(".part"))).toBe(false);
+    await expect.poll(async () => (await storedBlobs(server)).incomplete).toEqual([]);
+    expect((await storedBlobs(server)).complete.length).toBe(before);
     expect((await call(server.url, "GET", "/healthz")).status).toBe(200);
   });
 
@@ -81,8 +98,9 @@ describe("blobs", () => {
         duplex: "half",
       } as RequestInit);
       const { blobId } = (await res.json()) as { blobId: string };
-      expect(existsSync(join(short.dataDir, "blobs", blobId))).toBe(true);
-      await expect.poll(() => existsSync(join(short.dataDir, "blobs", blobId)), { timeout: 3000 }).toBe(false);
+      const held = async () => (await storedBlobs(short)).complete.includes(blobId);
+      expect(await held()).toBe(true);
+      await expect.poll(held, { timeout: 3000 }).toBe(false);
       expect((await call(short.url, "GET", `/v1/blobs/${blobId}`, { token: d.token })).status).toBe(404);
     } finally {
       await short.stop();
