@@ -30,8 +30,9 @@ export class PgBlobStore implements BlobStore {
     };
     const flush = async (all: boolean) => {
       let buffered = Buffer.concat(pending, pendingBytes);
-      for (; buffered.length >= CHUNK_BYTES || (all && buffered.length > 0); buffered = buffered.subarray(CHUNK_BYTES)) {
+      while (buffered.length >= CHUNK_BYTES || (all && buffered.length > 0)) {
         await insert(buffered.subarray(0, CHUNK_BYTES));
+        buffered = buffered.subarray(CHUNK_BYTES);
       }
       pending = [buffered];
       pendingBytes = buffered.length;
@@ -58,12 +59,12 @@ export class PgBlobStore implements BlobStore {
 
   async read(blobId: string): Promise<Readable | undefined> {
     const { rows } = await this.pool.query<{ chunks: number }>("SELECT chunks FROM blob_contents WHERE blob_id = $1 AND complete", [blobId]);
-    const row = rows[0];
-    if (row === undefined) return undefined;
+    if (rows[0] === undefined) return undefined;
+    const count = rows[0].chunks;
     const pool = this.pool;
     // One chunk per query, fetched as the reader asks for more: memory stays at about one chunk.
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; seq < row!.chunks; seq++) {
+      for (let seq = 0; seq < count; seq++) {
         const { rows } = await pool.query<{ data: Buffer }>("SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2", [blobId, seq]);
         if (rows[0] === undefined) throw new Error(`blob ${blobId} was deleted while being read`);
         yield rows[0].data;
