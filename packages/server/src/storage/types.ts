@@ -1,5 +1,6 @@
 import type { ServerFrank } from "@safelight/protocol";
 import type { ModerationStore } from "./moderation.js";
+import type { SafetyStore } from "./safety.js";
 
 /**
  * The one data-access interface. Every method that changes more than one row runs as a single
@@ -154,6 +155,8 @@ export interface BlobRecord {
 export interface Storage {
   /** Reports, decisions, roles and the audit log (storage/moderation.ts). */
   readonly moderation: ModerationStore;
+  /** Message requests, blocks, risk events and actions, safety notices (storage/safety.ts). */
+  readonly safety: SafetyStore;
 
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */

@@ -10,6 +10,8 @@ import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
 import type { ModerationStore } from "../moderation.js";
 import { PgModerationStore } from "./moderation.js";
+import type { SafetyStore } from "../safety.js";
+import { PgSafetyStore } from "./safety.js";
 import type {
   AccountRecord,
   AppendApplicationInput,
@@ -98,9 +100,11 @@ class PgStorage implements Storage {
   private readonly members = new Map<string, GroupState>();
 
   readonly moderation: ModerationStore;
+  readonly safety: SafetyStore;
 
   constructor(readonly pool: Pool) {
     this.moderation = new PgModerationStore(pool);
+    this.safety = new PgSafetyStore(pool, enqueue);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
