@@ -25,7 +25,6 @@ import { registerQueueRoutes } from "./routes/queue.js";
 import { loadPolicy, resolvePolicy, type SafetyPolicy } from "./safety/policy.js";
 import { registerSafetyRoutes } from "./safety/routes.js";
 import { SafetyService } from "./safety/service.js";
-import { SafetyStore } from "./safety/store.js";
 import { registerWsRoute } from "./routes/ws.js";
 import type { Storage } from "./storage/types.js";
 
@@ -73,7 +72,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     notifier,
     rateLimits: openRateLimits(config),
     franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
-    safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
+    safety: new SafetyService(storage.safety, policy, notifier),
     detection: DetectionService.open(
       {
         dataDir: config.dataDir,
@@ -134,13 +133,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
 
   const stopSweeper = startSweeper(ctx, app.log);
   const unwatchKeys = notifier.onSignal("franking-keys", () => ctx.franking.invalidate());
+  const unwatchSafety = notifier.onSignal("safety", () => ctx.safety.invalidate());
   app.addHook("onClose", async () => {
     stopSweeper();
     unwatchKeys();
+    unwatchSafety();
     await ctx.notifier.close();
     await ctx.rateLimits.close();
     await storage.close();
-    ctx.safety.store.close();
     ctx.detection.close();
   });
   return app;

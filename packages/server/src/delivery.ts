@@ -52,6 +52,9 @@ export async function acceptApplication(
   // Every application message is franked (docs/franking.md): the tag rides in authenticated_data.
   const tag = info.authenticatedData && decodeFrankingAad(info.authenticatedData);
   if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
+  // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
+  // Read before the franking reservation, so the stamp and the storage write stay in one event-loop turn.
+  const withheldFrom = await ctx.safety.withheldFor(sender.accountId, groupId);
   const now = Date.now();
   const id = messageId(now);
   const ticket = await ctx.franking.reserve(tag, {
@@ -60,10 +63,8 @@ export async function acceptApplication(
     acceptedAt: now,
     messageId: id,
   });
-  // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
-  const withheldFrom = ctx.safety.withheldFor(sender.accountId, groupId);
   const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank: ticket.settle, withheldFrom });
-  ctx.notifier.publish(ctx.safety.markRequests(groupId, deliveries));
+  ctx.notifier.publish(await ctx.safety.markRequests(groupId, deliveries));
   return { id };
 }
 
@@ -95,7 +96,7 @@ export async function acceptCommit(
   if (info.pathLeaf !== undefined) await authenticatePathLeaf(ctx.storage, info.pathLeaf, sender);
   if (new Set(removes).size !== removes.length) throw new ApiError("SL_ERR_BAD_COMMIT", "a leaf is removed twice");
   // Contact rules on who adds whom (docs/safety.md); welcomes to accounts that refused the committer are withheld.
-  const withheld = ctx.safety.beforeCommit(sender, groupId, group.members, adds);
+  const withheld = await ctx.safety.beforeCommit(sender, groupId, group.members, adds);
   let welcome: Uint8Array | undefined;
   if (welcomeB64 !== undefined) {
     const w = readMls(welcomeB64, "welcome", "welcome");
@@ -118,6 +119,6 @@ export async function acceptCommit(
     now,
     welcomeWithheldFrom: withheld,
   });
-  ctx.notifier.publish(ctx.safety.markRequests(groupId, result.deliveries));
+  ctx.notifier.publish(await ctx.safety.markRequests(groupId, result.deliveries));
   return { id: commitId, epoch: result.epoch };
 }

@@ -12,8 +12,9 @@ import { ApiError } from "../src/errors.js";
 import { InProcessNotifier } from "../src/realtime/notifier.js";
 import { ageInYears, bandOf, DEFAULT_POLICY, resolvePolicy, type SafetyPolicy } from "../src/safety/policy.js";
 import { SafetyService } from "../src/safety/service.js";
-import { SafetyStore } from "../src/safety/store.js";
+import type { SafetyStore } from "../src/storage/safety.js";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
+import type { Storage } from "../src/storage/types.js";
 
 const HOUR = 3600_000;
 const T0 = Date.UTC(2026, 5, 1, 12);
@@ -21,6 +22,7 @@ const year = new Date(T0).getUTCFullYear();
 
 let dir: string;
 let db: Database.Database;
+let storage: Storage;
 let store: SafetyStore;
 
 function account(id: string, birthdate: string, createdAt = T0 - 1000 * HOUR): string {
@@ -36,9 +38,9 @@ function service(policy: Partial<SafetyPolicy>): SafetyService {
   return new SafetyService(store, resolvePolicy(policy), new InProcessNotifier());
 }
 
-function code(fn: () => unknown): string | undefined {
+async function code(fn: () => unknown): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
     return undefined;
   } catch (err) {
     if (err instanceof ApiError) return err.code;
@@ -48,19 +50,19 @@ function code(fn: () => unknown): string | undefined {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "safelight-safety-"));
-  await openSqliteStorage(dir).close(); // runs the migrations
+  storage = openSqliteStorage(dir); // runs the migrations
   db = new Database(join(dir, "safelight.db"));
-  store = SafetyStore.open(dir);
+  store = storage.safety;
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await storage.close();
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("safety policy", () => {
-  it("defaults, partial files merged over them, and bad fields named", () => {
+  it("defaults, partial files merged over them, and bad fields named", async () => {
     expect(resolvePolicy(undefined)).toEqual(DEFAULT_POLICY);
     const p = resolvePolicy({ ages: { adultFrom: 16 }, adultToTeen: "request" });
     expect(p.ages).toEqual({ childUnder: 13, adultFrom: 16 });
@@ -76,7 +78,7 @@ describe("safety policy", () => {
     );
   });
 
-  it("age bands turn over on the birthday, with configurable thresholds", () => {
+  it("age bands turn over on the birthday, with configurable thresholds", async () => {
     const birthday = Date.UTC(2026, 2, 4);
     expect(ageInYears("2013-03-04", birthday - 1)).toBe(12);
     expect(ageInYears("2013-03-04", birthday)).toBe(13);
@@ -85,60 +87,60 @@ describe("safety policy", () => {
     expect(bandOf(17, DEFAULT_POLICY)).toBe("teen");
     expect(bandOf(18, DEFAULT_POLICY)).toBe("adult");
     expect(bandOf(16, resolvePolicy({ ages: { childUnder: 14, adultFrom: 16 } }))).toBe("adult");
-    expect(code(() => service({}).checkRegistration("2014-01-01", T0))).toBe("SL_ERR_AGE_RESTRICTED");
-    expect(code(() => service({ ages: { childUnder: 10, adultFrom: 18 } }).checkRegistration("2014-01-01", T0))).toBeUndefined();
+    expect(await code(() => service({}).checkRegistration("2014-01-01", T0))).toBe("SL_ERR_AGE_RESTRICTED");
+    expect(await code(() => service({ ages: { childUnder: 10, adultFrom: 18 } }).checkRegistration("2014-01-01", T0))).toBeUndefined();
   });
 });
 
 describe("risk rules over sliding windows", () => {
-  it("distinct teens: the request over the threshold is refused, events outside the window do not count, a lift restarts the window", () => {
+  it("distinct teens: the request over the threshold is refused, events outside the window do not count, a lift restarts the window", async () => {
     const s = service({
       adultToTeen: "request",
       rules: [{ name: "teens", signal: "distinct-teens-requested", windowHours: 24, threshold: 2, actions: ["restrict-teen-contact", "review"] }],
     });
     const a = adult("a");
     const [t1, t2, t3, t4] = [teen("t1"), teen("t2"), teen("t3"), teen("t4")];
-    s.beforeClaim(dev(a), t1, T0 - 30 * HOUR); // outside the window by the time of the next ones
-    s.beforeClaim(dev(a), t2, T0);
-    s.beforeClaim(dev(a), t3, T0 + HOUR);
-    s.beforeClaim(dev(a), t2, T0 + HOUR); // the same teen again is not a new one
-    expect(s.isRestricted(a, "restrict-teen-contact")).toBe(false);
-    expect(code(() => s.beforeClaim(dev(a), t4, T0 + 2 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
-    expect(store.request(a, t4)).toBeUndefined();
-    expect(store.listActions(a, true, 10).map((x) => x.action).sort()).toEqual(["restrict-teen-contact", "review"]);
+    await s.beforeClaim(dev(a), t1, T0 - 30 * HOUR); // outside the window by the time of the next ones
+    await s.beforeClaim(dev(a), t2, T0);
+    await s.beforeClaim(dev(a), t3, T0 + HOUR);
+    await s.beforeClaim(dev(a), t2, T0 + HOUR); // the same teen again is not a new one
+    expect(await s.isRestricted(a, "restrict-teen-contact")).toBe(false);
+    expect(await code(() => s.beforeClaim(dev(a), t4, T0 + 2 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+    expect(await store.request(a, t4)).toBeUndefined();
+    expect((await store.listActions(a, true, 10)).map((x) => x.action).sort()).toEqual(["restrict-teen-contact", "review"]);
     // Adults are still reachable; teens are not, until a moderator lifts it.
-    s.beforeClaim(dev(a), adult("b"), T0 + 2 * HOUR);
-    expect(code(() => s.beforeClaim(dev(a), t4, T0 + 3 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
-    expect(s.lift(a, "moderator", T0 + 4 * HOUR)).toBe(2);
-    s.beforeClaim(dev(a), t4, T0 + 5 * HOUR);
-    expect(store.request(a, t4)?.status).toBe("pending");
-    expect(store.listActions(a, false, 10).every((x) => x.liftedBy === "moderator")).toBe(true);
+    await s.beforeClaim(dev(a), adult("b"), T0 + 2 * HOUR);
+    expect(await code(() => s.beforeClaim(dev(a), t4, T0 + 3 * HOUR))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+    expect(await s.lift(a, "moderator", T0 + 4 * HOUR)).toBe(2);
+    await s.beforeClaim(dev(a), t4, T0 + 5 * HOUR);
+    expect((await store.request(a, t4))?.status).toBe("pending");
+    expect((await store.listActions(a, false, 10)).every((x) => x.liftedBy === "moderator")).toBe(true);
   });
 
-  it("declines and blocks: rate-limits the sender once over threshold and rate", () => {
+  it("declines and blocks: rate-limits the sender once over threshold and rate", async () => {
     const s = service({
       rateLimitedRequestsPerDay: 1,
       rules: [{ name: "refused", signal: "requests-declined-or-blocked", windowHours: 24, threshold: 2, minRate: 0.5, actions: ["rate-limit"] }],
     });
     const spammer = adult("spammer");
     const victims = ["v1", "v2", "v3", "v4"].map((v) => adult(v));
-    for (const v of victims) s.beforeClaim(dev(spammer), v, T0);
-    s.decline(victims[0]!, spammer, T0 + 1);
-    s.block(victims[1]!, spammer, T0 + 2);
-    expect(s.isRestricted(spammer, "rate-limit")).toBe(false); // 2 is not more than 2
-    s.decline(victims[2]!, spammer, T0 + 3);
-    expect(s.isRestricted(spammer, "rate-limit")).toBe(true);
+    for (const v of victims) await s.beforeClaim(dev(spammer), v, T0);
+    await s.decline(victims[0]!, spammer, T0 + 1);
+    await s.block(victims[1]!, spammer, T0 + 2);
+    expect(await s.isRestricted(spammer, "rate-limit")).toBe(false); // 2 is not more than 2
+    await s.decline(victims[2]!, spammer, T0 + 3);
+    expect(await s.isRestricted(spammer, "rate-limit")).toBe(true);
     // Already over today's allowance of new requests (4 today): refused; tomorrow one goes through.
-    expect(code(() => s.beforeClaim(dev(spammer), adult("w1"), T0 + HOUR))).toBe("SL_ERR_RATE_LIMITED");
-    s.beforeClaim(dev(spammer), adult("w2"), T0 + 25 * HOUR);
-    expect(code(() => s.beforeClaim(dev(spammer), adult("w3"), T0 + 26 * HOUR))).toBe("SL_ERR_RATE_LIMITED");
+    expect(await code(() => s.beforeClaim(dev(spammer), adult("w1"), T0 + HOUR))).toBe("SL_ERR_RATE_LIMITED");
+    await s.beforeClaim(dev(spammer), adult("w2"), T0 + 25 * HOUR);
+    expect(await code(() => s.beforeClaim(dev(spammer), adult("w3"), T0 + 26 * HOUR))).toBe("SL_ERR_RATE_LIMITED");
     // Retention: events older than every window go; the rate limit itself stays until lifted.
-    expect(s.sweep(T0 + 25 * HOUR)).toBe(7);
-    expect(store.countEvents(spammer, ["request"], 0, false)).toBe(1);
-    expect(s.isRestricted(spammer, "rate-limit")).toBe(true);
+    expect(await s.sweep(T0 + 25 * HOUR)).toBe(7);
+    expect(await store.countEvents(spammer, ["request"], 0, false)).toBe(1);
+    expect(await s.isRestricted(spammer, "rate-limit")).toBe(true);
   });
 
-  it("reports received (moderation tables) restrict contact with teens", () => {
+  it("reports received (moderation tables) restrict contact with teens", async () => {
     const s = service({
       adultToTeen: "request",
       rules: [{ name: "reported", signal: "reports-received", windowHours: 24, threshold: 1, actions: ["restrict-teen-contact"] }],
@@ -148,54 +150,54 @@ describe("risk rules over sliding windows", () => {
       "INSERT INTO reports (report_id, reporter_account, reported_message_id, reported_account, group_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?, 'grooming', '', ?)",
     );
     insert.run("r1", "x", "m1", a, Buffer.alloc(16), T0 - HOUR);
-    s.beforeClaim(dev(a), teen("t1"), T0);
+    await s.beforeClaim(dev(a), teen("t1"), T0);
     insert.run("r2", "y", "m2", a, Buffer.alloc(16), T0);
-    expect(code(() => s.beforeClaim(dev(a), teen("t2"), T0 + 1))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
+    expect(await code(() => s.beforeClaim(dev(a), teen("t2"), T0 + 1))).toBe("SL_ERR_ACCOUNT_RESTRICTED");
   });
 
-  it("new accounts that mass-contact are rate-limited; old accounts with the same volume are not", () => {
+  it("new accounts that mass-contact are rate-limited; old accounts with the same volume are not", async () => {
     const rules = [{ name: "new", signal: "new-account-requests" as const, windowHours: 24, accountAgeHours: 72, threshold: 3, actions: ["rate-limit" as const] }];
     const s = service({ rules, rateLimitedRequestsPerDay: 100 });
     const fresh = adult("fresh", T0 - HOUR);
     const old = adult("old");
     for (let i = 0; i < 4; i++) {
-      s.beforeClaim(dev(fresh), adult(`f${i}`), T0);
-      s.beforeClaim(dev(old), adult(`o${i}`), T0);
+      await s.beforeClaim(dev(fresh), adult(`f${i}`), T0);
+      await s.beforeClaim(dev(old), adult(`o${i}`), T0);
     }
-    expect(s.isRestricted(fresh, "rate-limit")).toBe(true);
-    expect(s.isRestricted(old, "rate-limit")).toBe(false);
+    expect(await s.isRestricted(fresh, "rate-limit")).toBe(true);
+    expect(await s.isRestricted(old, "rate-limit")).toBe(false);
   });
 
-  it("a teen's inbound setting and the adult-to-teen policy are checked before anything is recorded", () => {
+  it("a teen's inbound setting and the adult-to-teen policy are checked before anything is recorded", async () => {
     const strict = service({});
     const a = adult("a");
     const t = teen("t");
-    expect(code(() => strict.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    expect(await code(() => strict.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
     const open = service({ adultToTeen: "request" });
-    store.setInbound(t, "teens", T0);
-    expect(code(() => open.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
-    open.beforeClaim(dev(teen("t2")), t, T0); // another teen may
-    store.setInbound(t, "contacts", T0);
-    expect(code(() => open.beforeClaim(dev(teen("t3")), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
-    expect(store.countEvents(a, ["request"], 0, false)).toBe(0);
+    await store.setInbound(t, "teens", T0);
+    expect(await code(() => open.beforeClaim(dev(a), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    await open.beforeClaim(dev(teen("t2")), t, T0); // another teen may
+    await store.setInbound(t, "contacts", T0);
+    expect(await code(() => open.beforeClaim(dev(teen("t3")), t, T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    expect(await store.countEvents(a, ["request"], 0, false)).toBe(0);
   });
 
-  it("commit adds: a teen only into the 1:1 of an allowed request, which cannot grow into a group until accepted", () => {
+  it("commit adds: a teen only into the 1:1 of an allowed request, which cannot grow into a group until accepted", async () => {
     const s = service({ adultToTeen: "request" });
     const [a, b, t] = [adult("a"), adult("b"), teen("t")];
     const g = new Uint8Array(16).fill(7);
     const member = (accountId: string, leaf: number) => ({ ...dev(accountId), leaf });
-    expect(code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(b, 1)], [dev(t)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
-    s.beforeClaim(dev(a), t, T0);
-    expect(s.beforeCommit(dev(a), g, [member(a, 0)], [dev(t)], T0).size).toBe(0);
-    expect(store.pendingGroupsOf(t)).toEqual([g]);
-    expect(code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
-    s.accept(t, a, T0);
-    expect(store.pendingGroupsOf(t)).toEqual([]);
-    expect(s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0).size).toBe(0);
+    expect(await code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(b, 1)], [dev(t)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    await s.beforeClaim(dev(a), t, T0);
+    expect((await s.beforeCommit(dev(a), g, [member(a, 0)], [dev(t)], T0)).size).toBe(0);
+    expect(await store.pendingGroupsOf(t)).toEqual([g]);
+    expect(await code(() => s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0))).toBe("SL_ERR_CONTACT_RESTRICTED");
+    await s.accept(t, a, T0);
+    expect(await store.pendingGroupsOf(t)).toEqual([]);
+    expect((await s.beforeCommit(dev(a), g, [member(a, 0), member(t, 1)], [dev(b)], T0)).size).toBe(0);
     // Someone who blocked the committer is added silently, without a welcome.
-    s.block(b, a, T0);
+    await s.block(b, a, T0);
     const g2 = new Uint8Array(16).fill(8);
-    expect([...s.beforeCommit(dev(a), g2, [member(a, 0)], [dev(b)], T0)]).toEqual([b]);
+    expect([...(await s.beforeCommit(dev(a), g2, [member(a, 0)], [dev(b)], T0))]).toEqual([b]);
   });
 });

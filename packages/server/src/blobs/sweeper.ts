@@ -12,7 +12,7 @@ export async function sweepOnce(ctx: ServerContext, now = Date.now()): Promise<n
   await ctx.storage.blobs.sweepIncomplete(now - ABANDONED_UPLOAD_MS);
   await ctx.storage.sweep(now, now - ctx.config.reportWindowMs);
   await ctx.detection.vault.purge(now); // evidence past its retention period (docs/known-images.md)
-  ctx.safety.sweep(now); // risk events past every window (docs/safety.md)
+  await ctx.safety.sweep(now); // risk events past every window (docs/safety.md)
   return expired.length;
 }
 

@@ -56,7 +56,7 @@ export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Prom
       // Any authenticated device may fetch: the id is unguessable and the bytes are encrypted.
       const blob = await ctx.storage.getBlob(request.params.blobId, Date.now());
       if (blob === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such blob");
-      ctx.safety.checkBlobDownload(caller(request).accountId, blob.accountId); // withheld while a request is pending
+      await ctx.safety.checkBlobDownload(caller(request).accountId, blob.accountId); // withheld while a request is pending
       const bytes = await ctx.storage.blobs.read(blob.blobId);
       if (bytes === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such blob"); // expired and swept meanwhile
       return reply.header("content-type", "application/octet-stream").header("content-length", blob.size).send(bytes);

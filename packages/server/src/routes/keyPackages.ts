@@ -69,7 +69,7 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
       if ((await ctx.storage.getAccountById(accountId)) === undefined) {
         throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
       }
-      ctx.safety.beforeClaim(caller(request), accountId); // contact rules, message requests (docs/safety.md)
+      await ctx.safety.beforeClaim(caller(request), accountId); // contact rules, message requests (docs/safety.md)
       const claimed = await ctx.storage.claimKeyPackages(accountId, excludeDeviceId);
       request.log.info({ accountId, claimed: claimed.length }, "key packages claimed");
       return {

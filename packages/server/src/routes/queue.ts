@@ -24,7 +24,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     async (request) => {
       const device = caller(request);
       const items = await ctx.storage.listQueue(device.deviceId, request.query.limit ?? 100);
-      return { items: ctx.safety.screenQueue(device, items).map(queueItemJson) };
+      return { items: (await ctx.safety.screenQueue(device, items)).map(queueItemJson) };
     },
   );
 

@@ -8,7 +8,7 @@ import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { id, object, replies } from "../schemas.js";
-import type { ActionRecord } from "./store.js";
+import type { ActionRecord } from "../storage/safety.js";
 
 const accountParam = object({ accountId: id });
 const person = { accountId: id, name: { type: "string" }, since: { type: "integer" } };
@@ -33,15 +33,16 @@ const actionSchema = object(
 export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { authenticate } = makeAuthHooks(ctx);
   const safety = ctx.safety;
-  const nameOf = (accountId: string) => safety.store.account(accountId)?.name ?? accountId;
-  const known = (accountId: string) => {
-    if (safety.store.account(accountId) === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
+  const nameOf = async (accountId: string) => (await safety.store.account(accountId))?.name ?? accountId;
+  const withNames = <T extends { accountId: string }>(list: T[]) => Promise.all(list.map(async (x) => ({ ...x, name: await nameOf(x.accountId) })));
+  const known = async (accountId: string) => {
+    if ((await safety.store.account(accountId)) === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
     return accountId;
   };
 
   /** Moderators only: the account's role (schema v3). */
   async function requireModerator(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    if (!safety.isModerator(caller(request).accountId)) throw new ApiError("SL_ERR_FORBIDDEN", "moderator role required");
+    if (!(await safety.isModerator(caller(request).accountId))) throw new ApiError("SL_ERR_FORBIDDEN", "moderator role required");
   }
 
   app.get(
@@ -60,7 +61,7 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
         ),
       },
     },
-    async (request) => ({ requests: safety.requestsFor(caller(request).accountId) }),
+    async (request) => ({ requests: await safety.requestsFor(caller(request).accountId) }),
   );
 
   for (const verb of ["accept", "decline"] as const) {
@@ -72,9 +73,9 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       },
       async (request) => {
         const me = caller(request).accountId;
-        const other = known(request.params.accountId);
-        if (verb === "accept") safety.accept(me, other);
-        else safety.decline(me, other);
+        const other = await known(request.params.accountId);
+        if (verb === "accept") await safety.accept(me, other);
+        else await safety.decline(me, other);
         return { status: verb === "accept" ? "accepted" : "declined" };
       },
     );
@@ -87,7 +88,7 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: { response: replies(200, object({ contacts: { type: "array", items: object(person) } })) },
     },
     async (request) => ({
-      contacts: safety.store.contactsOf(caller(request).accountId).map((c) => ({ ...c, name: nameOf(c.accountId) })),
+      contacts: await withNames(await safety.store.contactsOf(caller(request).accountId)),
     }),
   );
 
@@ -98,7 +99,7 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: { response: replies(200, object({ blocks: { type: "array", items: object(person) } })) },
     },
     async (request) => ({
-      blocks: safety.store.blocksOf(caller(request).accountId).map((b) => ({ ...b, name: nameOf(b.accountId) })),
+      blocks: await withNames(await safety.store.blocksOf(caller(request).accountId)),
     }),
   );
 
@@ -109,7 +110,7 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: { body: object({ accountId: id }), response: replies(200, object({ blocked: { type: "boolean" } })) },
     },
     async (request) => {
-      safety.block(caller(request).accountId, known(request.body.accountId));
+      await safety.block(caller(request).accountId, await known(request.body.accountId));
       return { blocked: true };
     },
   );
@@ -120,14 +121,14 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       onRequest: authenticate,
       schema: { params: accountParam, response: replies(200, object({ unblocked: { type: "boolean" } })) },
     },
-    async (request) => ({ unblocked: safety.unblock(caller(request).accountId, request.params.accountId) }),
+    async (request) => ({ unblocked: await safety.unblock(caller(request).accountId, request.params.accountId) }),
   );
 
   const settingsReply = replies(200, object({ ageBand: { type: "string" }, inbound }));
-  const settingsOf = (accountId: string) => {
-    const facts = safety.store.account(accountId)!;
+  const settingsOf = async (accountId: string) => {
+    const facts = (await safety.store.account(accountId))!;
     const now = Date.now();
-    return { ageBand: safety.band(facts, now), inbound: safety.inboundOf(facts, now) };
+    return { ageBand: safety.band(facts, now), inbound: await safety.inboundOf(facts, now) };
   };
   app.get("/v1/safety/settings", { onRequest: authenticate, schema: { response: settingsReply } }, async (request) =>
     settingsOf(caller(request).accountId),
@@ -137,16 +138,16 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
     { onRequest: authenticate, schema: { body: object({ inbound }), response: settingsReply } },
     async (request) => {
       const me = caller(request).accountId;
-      safety.store.setInbound(me, request.body.inbound, Date.now());
+      await safety.store.setInbound(me, request.body.inbound, Date.now());
       return settingsOf(me);
     },
   );
 
   // ---- moderators ----------------------------------------------------------------------------------------
   const guard = { onRequest: authenticate, preHandler: requireModerator };
-  const actionJson = (a: ActionRecord) => ({
+  const actionJson = async (a: ActionRecord) => ({
     ...a,
-    name: nameOf(a.accountId),
+    name: await nameOf(a.accountId),
     ...(a.liftedAt === undefined ? {} : { liftedAt: a.liftedAt }),
     ...(a.liftedBy === undefined ? {} : { liftedBy: a.liftedBy }),
   });
@@ -164,9 +165,9 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
       },
     },
     async (request) => ({
-      actions: safety.store
-        .listActions(request.query.accountId, request.query.active ?? true, request.query.limit ?? 100)
-        .map(actionJson),
+      actions: await Promise.all(
+        (await safety.store.listActions(request.query.accountId, request.query.active ?? true, request.query.limit ?? 100)).map(actionJson),
+      ),
     }),
   );
 
@@ -175,7 +176,7 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ServerContext): 
     { ...guard, schema: { params: accountParam, response: replies(200, object({ lifted: { type: "integer" } })) } },
     async (request) => {
       const moderator = caller(request).accountId;
-      const lifted = safety.lift(known(request.params.accountId), moderator);
+      const lifted = await safety.lift(await known(request.params.accountId), moderator);
       await ctx.storage.moderation.audit({
         at: Date.now(),
         actorAccountId: moderator,

@@ -7,11 +7,15 @@
 import { messageId, randomId } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import type { Notifier } from "../realtime/notifier.js";
+import type { AccountFacts, ActionRecord, GroupRequestState, RequestAllowance, SafetyStore } from "../storage/safety.js";
 import type { Delivery, DeviceRef, MemberRecord, QueueItemRecord } from "../storage/types.js";
 import { bandOf, declaredAge, type AgeAssurance, type AgeBand, type InboundSetting, type RiskRule, type SafetyPolicy } from "./policy.js";
-import type { AccountFacts, ActionRecord, SafetyStore } from "./store.js";
 
 const HOUR = 60 * 60 * 1000;
+/** Most entries a memo holds before it starts over (they only save queries). */
+const MEMO_MAX = 10_000;
+/** Longest a memoized read is kept, should a node miss the signal that it changed (NATS away). */
+const MEMO_TTL_MS = 1000;
 
 /** Reason codes of safety notices; clients choose the words (docs/safety.md). */
 export type NoticeReason = "adult-stranger" | "flagged-sender";
@@ -31,12 +35,75 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class SafetyService {
+  /**
+   * The reads every message's fan-out makes (refusers, a group's request state, active actions). Another
+   * node may change them, so each change is signalled to every node ("safety"), which forgets them all;
+   * a read in flight when a change is signalled is not kept (`generation`), and nothing is kept longer
+   * than MEMO_TTL_MS, so a lost signal leaves a node stale for at most that long.
+   */
+  private readonly memo = new Map<string, unknown>();
+  private generation = 0;
+  private memoSince = 0;
+  /** A device belongs to one account for life, so this is safe to be stale and never invalidated. */
+  private readonly deviceAccounts = new Map<string, string>();
+
   constructor(
     readonly store: SafetyStore,
     readonly policy: SafetyPolicy,
     private readonly notifier: Notifier,
     private readonly ageOf: AgeAssurance = declaredAge,
   ) {}
+
+  /** A "safety" signal (this node's or another's): forget every memoized read. */
+  invalidate(): void {
+    this.generation++;
+    this.memo.clear();
+  }
+
+  /** After a write to the memoized state: forget here at once, and tell the other nodes. */
+  private changed(accountId: string): void {
+    this.invalidate();
+    this.notifier.broadcast("safety", accountId);
+  }
+
+  private async memoized<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    if (now - this.memoSince > MEMO_TTL_MS || this.memo.size >= MEMO_MAX) {
+      this.memo.clear();
+      this.memoSince = now;
+    }
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const generation = this.generation;
+    const value = await read();
+    if (generation === this.generation) this.memo.set(key, value);
+    return value;
+  }
+
+  private refusersOf(accountId: string): Promise<ReadonlySet<string>> {
+    return this.memoized(`refusers:${accountId}`, () => this.store.refusersOf(accountId));
+  }
+
+  private groupRequestState(groupId: Uint8Array): Promise<GroupRequestState> {
+    return this.memoized(`group:${Buffer.from(groupId).toString("base64")}`, () => this.store.groupRequestState(groupId));
+  }
+
+  private activeActions(accountId: string): Promise<readonly ActionRecord[]> {
+    return this.memoized(`actions:${accountId}`, () => this.store.activeActions(accountId));
+  }
+
+  private async accountsOfDevices(deviceIds: string[]): Promise<Map<string, string>> {
+    const unknown = deviceIds.filter((d) => !this.deviceAccounts.has(d));
+    if (unknown.length > 0) {
+      if (this.deviceAccounts.size >= MEMO_MAX) this.deviceAccounts.clear();
+      for (const [d, a] of await this.store.accountsOfDevices(unknown)) this.deviceAccounts.set(d, a);
+    }
+    const out = new Map<string, string>();
+    for (const d of deviceIds) {
+      const a = this.deviceAccounts.get(d);
+      if (a !== undefined) out.set(d, a);
+    }
+    return out;
+  }
 
   // ---- age bands -----------------------------------------------------------------------------------
 
@@ -63,28 +130,34 @@ export class SafetyService {
     }
   }
 
-  private facts(accountId: string): AccountFacts {
-    const a = this.store.account(accountId);
+  private async facts(accountId: string): Promise<AccountFacts> {
+    const a = await this.store.account(accountId);
     if (a === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
     return a;
   }
 
-  inboundOf(account: AccountFacts, now: number): InboundSetting {
-    const set = this.store.inbound(account.accountId) as InboundSetting | undefined;
+  async inboundOf(account: AccountFacts, now: number): Promise<InboundSetting> {
+    const set = (await this.store.inbound(account.accountId)) as InboundSetting | undefined;
     return set ?? this.policy.defaultInbound[this.isMinor(account, now) ? "teen" : "adult"];
   }
 
   // ---- contact rules --------------------------------------------------------------------------------
 
-  isRestricted(accountId: string, action: "restrict-teen-contact" | "rate-limit"): boolean {
-    return this.store.activeActions(accountId).some((a) => a.action === action);
+  async isRestricted(accountId: string, action: "restrict-teen-contact" | "rate-limit"): Promise<boolean> {
+    return (await this.activeActions(accountId)).some((a) => a.action === action);
+  }
+
+  /** A rate-limited account's allowance of new requests (distinct accounts a day); none otherwise. */
+  private async allowance(accountId: string, now: number): Promise<RequestAllowance | undefined> {
+    if (!(await this.isRestricted(accountId, "rate-limit"))) return undefined;
+    return { max: this.policy.rateLimitedRequestsPerDay, since: now - 24 * HOUR };
   }
 
   /** Whether `from` may open a message request to `to`; throws the refusal. Reads only. */
-  private checkMayRequest(from: AccountFacts, to: AccountFacts, now: number): void {
+  private async checkMayRequest(from: AccountFacts, to: AccountFacts, now: number): Promise<void> {
     const toMinor = this.isMinor(to, now);
     const fromAdult = !this.isMinor(from, now);
-    if (toMinor && this.isRestricted(from.accountId, "restrict-teen-contact")) {
+    if (toMinor && (await this.isRestricted(from.accountId, "restrict-teen-contact"))) {
       throw new ApiError(
         "SL_ERR_ACCOUNT_RESTRICTED",
         "your account is restricted from contacting teens after unusual activity; a moderator is reviewing it",
@@ -96,31 +169,27 @@ export class SafetyService {
         `${to.name} is under ${this.policy.ages.adultFrom} and not one of your contacts: adults cannot start conversations with teens they are not connected to`,
       );
     }
-    const inbound = this.inboundOf(to, now);
+    const inbound = await this.inboundOf(to, now);
     if (inbound === "contacts" || (inbound === "teens" && fromAdult)) {
       throw new ApiError("SL_ERR_CONTACT_RESTRICTED", `${to.name} only accepts messages from ${inbound === "contacts" ? "contacts" : "other teens"}`);
     }
-    if (this.isRestricted(from.accountId, "rate-limit")) {
-      const recent = this.store.countEvents(from.accountId, ["request"], now - 24 * HOUR, true);
-      if (recent >= this.policy.rateLimitedRequestsPerDay) {
-        throw new ApiError("SL_ERR_RATE_LIMITED", "too many new conversations today; try again later");
-      }
-    }
+    const allowance = await this.allowance(from.accountId, now);
+    if (allowance && (await this.store.countEvents(from.accountId, ["request"], allowance.since, true)) >= allowance.max) throw rateLimited();
   }
 
   /** A new (or renewed) message request: counted, rules evaluated, recorded, safety notice sent. */
-  private openRequest(from: AccountFacts, to: AccountFacts, now: number): void {
+  private async openRequest(from: AccountFacts, to: AccountFacts, now: number): Promise<void> {
     const toMinor = this.isMinor(to, now);
     const fromAdult = !this.isMinor(from, now);
-    this.store.recordEvent(from.accountId, "request", to.accountId, now);
-    if (fromAdult && toMinor) this.store.recordEvent(from.accountId, "request-teen", to.accountId, now);
-    this.evaluate(from, now);
+    // The allowance is checked again as the request is counted: another node may have used it up since.
+    const counted = await this.store.recordRequest(from.accountId, to.accountId, fromAdult && toMinor, now, await this.allowance(from.accountId, now));
+    if (!counted) throw rateLimited();
+    await this.evaluate(from, now);
     // A rule that just fired may forbid this very request (the one over the threshold).
-    if (toMinor && this.isRestricted(from.accountId, "restrict-teen-contact")) this.checkMayRequest(from, to, now);
-    if (this.store.request(from.accountId, to.accountId)?.status !== "pending") {
-      this.store.setRequest(from.accountId, to.accountId, "pending", now);
-    }
-    if (fromAdult && toMinor) this.notify(to.accountId, from, "adult-stranger", now);
+    if (toMinor && (await this.isRestricted(from.accountId, "restrict-teen-contact"))) await this.checkMayRequest(from, to, now);
+    await this.store.putPendingRequest(from.accountId, to.accountId, now);
+    this.changed(to.accountId); // the request's groups change state if it was not pending
+    if (fromAdult && toMinor) await this.notify(to.accountId, from, "adult-stranger", now);
   }
 
   /**
@@ -128,17 +197,17 @@ export class SafetyService {
    * starts, so the contact rules run here. Contacts pass; a refusal by the recipient (block, declined
    * request) passes silently — nothing will be delivered; otherwise this opens a message request.
    */
-  beforeClaim(caller: DeviceRef, targetId: string, now = Date.now()): void {
+  async beforeClaim(caller: DeviceRef, targetId: string, now = Date.now()): Promise<void> {
     if (caller.accountId === targetId) return;
-    const me = this.facts(caller.accountId);
-    const them = this.store.account(targetId);
+    const me = await this.facts(caller.accountId);
+    const them = await this.store.account(targetId);
     if (them === undefined) return; // the route answers 404
-    if (this.store.areContacts(me.accountId, targetId)) return;
-    if (this.store.isBlocked(targetId, me.accountId)) return;
-    const existing = this.store.request(me.accountId, targetId);
+    if (await this.store.areContacts(me.accountId, targetId)) return;
+    if (await this.store.isBlocked(targetId, me.accountId)) return;
+    const existing = await this.store.request(me.accountId, targetId);
     if (existing?.status === "declined") return;
-    this.checkMayRequest(me, them, now);
-    this.openRequest(me, them, now);
+    await this.checkMayRequest(me, them, now);
+    await this.openRequest(me, them, now);
   }
 
   /**
@@ -147,19 +216,19 @@ export class SafetyService {
    * teen who is not a contact only into the 1:1 conversation of an allowed request. Returns the
    * accounts whose welcome is withheld (they blocked the committer or declined its request).
    */
-  beforeCommit(caller: DeviceRef, groupId: Uint8Array, members: MemberRecord[], adds: DeviceRef[], now = Date.now()): Set<string> {
+  async beforeCommit(caller: DeviceRef, groupId: Uint8Array, members: MemberRecord[], adds: DeviceRef[], now = Date.now()): Promise<Set<string>> {
     const withhold = new Set<string>();
     const present = new Set(members.map((m) => m.accountId));
     const added = [...new Set(adds.map((a) => a.accountId))].filter((a) => a !== caller.accountId && !present.has(a));
     if (added.length === 0) return withhold;
     const everyone = new Set([...present, ...added]);
-    const me = this.facts(caller.accountId);
+    const me = await this.facts(caller.accountId);
     const meAdult = !this.isMinor(me, now);
     // A 1:1 request conversation with a teen cannot be turned into a group before the teen accepts.
     if (meAdult && everyone.size > 2) {
       for (const accountId of present) {
-        const teen = this.store.account(accountId);
-        if (teen && this.store.pendingRequestVia(groupId, accountId) === me.accountId && this.isMinor(teen, now)) {
+        const teen = await this.store.account(accountId);
+        if (teen && this.isMinor(teen, now) && (await this.store.pendingRequestVia(groupId, accountId)) === me.accountId) {
           throw new ApiError(
             "SL_ERR_CONTACT_RESTRICTED",
             `${teen.name} has not accepted your message request: this conversation cannot become a group until they do`,
@@ -168,10 +237,10 @@ export class SafetyService {
       }
     }
     for (const accountId of added) {
-      if (this.store.areContacts(me.accountId, accountId)) continue;
-      const them = this.facts(accountId);
-      const request = this.store.request(me.accountId, accountId);
-      if (this.store.isBlocked(accountId, me.accountId) || request?.status === "declined") {
+      if (await this.store.areContacts(me.accountId, accountId)) continue;
+      const them = await this.facts(accountId);
+      const request = await this.store.request(me.accountId, accountId);
+      if (request?.status === "declined" || (await this.store.isBlocked(accountId, me.accountId))) {
         withhold.add(accountId);
         continue;
       }
@@ -182,9 +251,10 @@ export class SafetyService {
           `${them.name} is under ${this.policy.ages.adultFrom} and not one of your contacts: adults cannot add teens they are not connected to to a group`,
         );
       }
-      this.checkMayRequest(me, them, now);
-      if (request?.status !== "pending") this.openRequest(me, them, now);
-      this.store.bindGroup(me.accountId, accountId, groupId);
+      await this.checkMayRequest(me, them, now);
+      if (request?.status !== "pending") await this.openRequest(me, them, now);
+      await this.store.bindGroup(me.accountId, accountId, groupId);
+      this.changed(accountId);
     }
     return withhold;
   }
@@ -197,12 +267,17 @@ export class SafetyService {
    * from contacting teens, the teens its requests are still pending with. Passed to the storage
    * transaction that fans the message out, so nothing is queued for them; the sender is never told.
    */
-  withheldFor(senderId: string, groupId: Uint8Array, now = Date.now()): Set<string> {
-    const withheld = new Set(this.store.refusersOf(senderId));
-    for (const a of this.store.groupRequestState(groupId).declined) withheld.add(a);
-    if (this.isRestricted(senderId, "restrict-teen-contact")) {
-      for (const r of this.store.outgoingRequests(senderId, "pending")) {
-        const recipient = this.store.account(r.recipientId);
+  async withheldFor(senderId: string, groupId: Uint8Array, now = Date.now()): Promise<Set<string>> {
+    const [refusers, group, restricted] = await Promise.all([
+      this.refusersOf(senderId),
+      this.groupRequestState(groupId),
+      this.isRestricted(senderId, "restrict-teen-contact"),
+    ]);
+    const withheld = new Set(refusers);
+    for (const a of group.declined) withheld.add(a);
+    if (restricted) {
+      for (const r of await this.store.outgoingRequests(senderId, "pending")) {
+        const recipient = await this.store.account(r.recipientId);
         if (recipient !== undefined && this.isMinor(recipient, now)) withheld.add(r.recipientId);
       }
     }
@@ -210,11 +285,11 @@ export class SafetyService {
   }
 
   /** After a fan-out: marks the items of a conversation that is still a pending request for its recipient. */
-  markRequests(groupId: Uint8Array, deliveries: Delivery[]): Delivery[] {
+  async markRequests(groupId: Uint8Array, deliveries: Delivery[]): Promise<Delivery[]> {
     if (deliveries.length === 0) return deliveries;
-    const { pending } = this.store.groupRequestState(groupId);
+    const { pending } = await this.groupRequestState(groupId);
     if (pending.size === 0) return deliveries;
-    const accounts = this.store.accountsOfDevices(deliveries.map((d) => d.deviceId));
+    const accounts = await this.accountsOfDevices(deliveries.map((d) => d.deviceId));
     for (const d of deliveries) {
       const account = accounts.get(d.deviceId);
       if (account !== undefined && pending.has(account)) (d.item as MarkedItem).request = true;
@@ -223,13 +298,14 @@ export class SafetyService {
   }
 
   /** GET /v1/queue: request marks, and a last screen of what a refused account had queued before. */
-  screenQueue(device: DeviceRef, items: QueueItemRecord[]): MarkedItem[] {
+  async screenQueue(device: DeviceRef, items: QueueItemRecord[]): Promise<MarkedItem[]> {
     if (items.length === 0) return items;
-    const refused = new Set([
-      ...this.store.blocksOf(device.accountId).map((b) => b.accountId),
-      ...this.store.incomingRequests(device.accountId, "declined").map((r) => r.requesterId),
+    const [blocks, declined, pendingGroups] = await Promise.all([
+      this.store.blocksOf(device.accountId),
+      this.store.incomingRequests(device.accountId, "declined"),
+      this.store.pendingGroupsOf(device.accountId),
     ]);
-    const pendingGroups = this.store.pendingGroupsOf(device.accountId);
+    const refused = new Set([...blocks.map((b) => b.accountId), ...declined.map((r) => r.requesterId)]);
     const out: MarkedItem[] = [];
     const dropped: { deviceId: string; messageId: string }[] = [];
     for (const item of items) {
@@ -242,69 +318,77 @@ export class SafetyService {
       const request = gid !== undefined && pendingGroups.some((g) => sameBytes(g, gid));
       out.push(request ? { ...item, request: true } : item);
     }
-    if (dropped.length > 0) this.store.dropQueueRows(dropped);
+    if (dropped.length > 0) await this.store.dropQueueRows(dropped);
     return out;
   }
 
   /** GET /v1/blobs/:id: attachments from a pending request (or a blocked account) stay withheld. */
-  checkBlobDownload(callerAccountId: string, uploaderAccountId: string): void {
+  async checkBlobDownload(callerAccountId: string, uploaderAccountId: string): Promise<void> {
     if (callerAccountId === uploaderAccountId) return;
-    if (this.store.areContacts(callerAccountId, uploaderAccountId)) return;
-    const request = this.store.request(uploaderAccountId, callerAccountId);
-    if (this.store.isBlocked(callerAccountId, uploaderAccountId) || (request !== undefined && request.status !== "accepted")) {
+    if (await this.store.areContacts(callerAccountId, uploaderAccountId)) return;
+    const request = await this.store.request(uploaderAccountId, callerAccountId);
+    if ((request !== undefined && request.status !== "accepted") || (await this.store.isBlocked(callerAccountId, uploaderAccountId))) {
       throw new ApiError("SL_ERR_REQUEST_PENDING", "this attachment is from a message request: accept the request to download it");
     }
   }
 
   // ---- safety notices ---------------------------------------------------------------------------------
 
-  private notify(recipientId: string, about: AccountFacts, reason: NoticeReason, now: number): void {
-    if (!this.store.addNotice(recipientId, about.accountId, reason, now)) return;
+  private async notify(recipientId: string, about: AccountFacts, reason: NoticeReason, now: number): Promise<void> {
     const data = new TextEncoder().encode(JSON.stringify({ reason, accountId: about.accountId, name: about.name }));
-    const deliveries = this.store.enqueueForAccount(recipientId, { id: messageId(now), kind: "safety-notice", sentAt: now, data });
-    this.notifier.publish(deliveries);
+    const event = { id: messageId(now), kind: "safety-notice" as const, sentAt: now, data };
+    this.notifier.publish(await this.store.notify(recipientId, about.accountId, reason, event));
   }
 
   // ---- risk signals and actions --------------------------------------------------------------------------
 
-  private signalCount(account: AccountFacts, rule: RiskRule, since: number, now: number): { count: number; rate?: number } {
+  private async signalCount(account: AccountFacts, rule: RiskRule, since: number, now: number): Promise<{ count: number; rate?: number }> {
     switch (rule.signal) {
       case "distinct-teens-requested":
-        return { count: this.store.countEvents(account.accountId, ["request-teen"], since, true) };
+        return { count: await this.store.countEvents(account.accountId, ["request-teen"], since, true) };
       case "requests-declined-or-blocked": {
-        const refused = this.store.countEvents(account.accountId, ["request-declined", "request-blocked"], since, false);
-        const sent = this.store.countEvents(account.accountId, ["request"], since, true);
+        const refused = await this.store.countEvents(account.accountId, ["request-declined", "request-blocked"], since, false);
+        const sent = await this.store.countEvents(account.accountId, ["request"], since, true);
         return { count: refused, rate: sent === 0 ? 1 : refused / sent };
       }
       case "reports-received":
-        return { count: this.store.countReports(account.accountId, since) };
+        return { count: await this.store.countReports(account.accountId, since) };
       case "new-account-requests": {
         const young = now - account.createdAt < (rule.accountAgeHours ?? 72) * HOUR;
-        return { count: young ? this.store.countEvents(account.accountId, ["request"], since, true) : 0 };
+        return { count: young ? await this.store.countEvents(account.accountId, ["request"], since, true) : 0 };
       }
     }
   }
 
   /** Runs every rule for the account; a rule whose count is over its threshold fires its actions once
    *  (until a moderator lifts them; its window then restarts at the lift). */
-  evaluate(account: AccountFacts, now = Date.now()): ActionRecord[] {
+  async evaluate(account: AccountFacts, now = Date.now()): Promise<ActionRecord[]> {
     const fired: ActionRecord[] = [];
-    const active = this.store.activeActions(account.accountId);
+    // Read fresh: the memo may lag another node's fire or lift (fireRule itself fires a rule once).
+    const active = await this.store.activeActions(account.accountId);
     for (const rule of this.policy.rules) {
       if (active.some((a) => a.rule === rule.name)) continue;
-      const since = Math.max(now - rule.windowHours * HOUR, this.store.lastLift(account.accountId, rule.name) ?? 0);
-      const { count, rate } = this.signalCount(account, rule, since, now);
+      const since = Math.max(now - rule.windowHours * HOUR, (await this.store.lastLift(account.accountId, rule.name)) ?? 0);
+      const { count, rate } = await this.signalCount(account, rule, since, now);
       if (count <= rule.threshold) continue;
       if (rule.minRate !== undefined && rate !== undefined && rate < rule.minRate) continue;
       const detail = JSON.stringify({ signal: rule.signal, count, threshold: rule.threshold, windowHours: rule.windowHours });
-      for (const action of rule.actions) {
-        const record = { actionId: randomId(), accountId: account.accountId, action, rule: rule.name, detail, createdAt: now, createdBy: "auto" };
-        this.store.addAction(record);
-        fired.push({ ...record, liftedAt: undefined, liftedBy: undefined });
-        if (action === "notify-recipients") {
-          for (const recipient of this.store.requestedSince(account.accountId, now - rule.windowHours * HOUR)) {
-            this.notify(recipient, account, "flagged-sender", now);
-          }
+      const records = rule.actions.map((action) => ({
+        actionId: randomId(),
+        accountId: account.accountId,
+        action,
+        rule: rule.name,
+        detail,
+        createdAt: now,
+        createdBy: "auto",
+      }));
+      // Another node evaluating this account at the same moment may have fired the rule first.
+      if (!(await this.store.fireRule(account.accountId, rule.name, records))) continue;
+      this.changed(account.accountId);
+      fired.push(...records.map((r) => ({ ...r, liftedAt: undefined, liftedBy: undefined })));
+      if (rule.actions.includes("notify-recipients")) {
+        for (const recipient of await this.store.requestedSince(account.accountId, now - rule.windowHours * HOUR)) {
+          await this.notify(recipient, account, "flagged-sender", now);
         }
       }
     }
@@ -312,75 +396,77 @@ export class SafetyService {
   }
 
   /** Retention: risk events older than every rule's window (and the rate-limit day) are not needed. */
-  sweep(now = Date.now()): number {
+  sweep(now = Date.now()): Promise<number> {
     const hours = Math.max(24, ...this.policy.rules.map((r) => r.windowHours));
     return this.store.pruneEvents(now - hours * HOUR);
   }
 
   // ---- what users do -------------------------------------------------------------------------------------
 
-  requestsFor(recipientId: string): RequestView[] {
-    return this.store.incomingRequests(recipientId, "pending").map((r) => ({
-      accountId: r.requesterId,
-      name: this.store.account(r.requesterId)?.name ?? r.requesterId,
-      createdAt: r.createdAt,
-      notices: this.store.noticesAbout(recipientId, r.requesterId),
-    }));
+  async requestsFor(recipientId: string): Promise<RequestView[]> {
+    const requests = await this.store.incomingRequests(recipientId, "pending");
+    return Promise.all(
+      requests.map(async (r) => ({
+        accountId: r.requesterId,
+        name: (await this.store.account(r.requesterId))?.name ?? r.requesterId,
+        createdAt: r.createdAt,
+        notices: await this.store.noticesAbout(recipientId, r.requesterId),
+      })),
+    );
   }
 
   /** Accepts a request; with none, approves the account as a contact in advance — except that a minor
    *  cannot pre-approve an adult (adults reach teens only through requests the policy allows). */
-  accept(recipientId: string, requesterId: string, now = Date.now()): void {
-    const request = this.store.request(requesterId, recipientId);
-    if (request === undefined && !this.store.areContacts(recipientId, requesterId)) {
-      const me = this.facts(recipientId);
-      const them = this.facts(requesterId);
+  async accept(recipientId: string, requesterId: string, now = Date.now()): Promise<void> {
+    const request = await this.store.request(requesterId, recipientId);
+    if (request === undefined && !(await this.store.areContacts(recipientId, requesterId))) {
+      const me = await this.facts(recipientId);
+      const them = await this.facts(requesterId);
       if (this.isMinor(me, now) && !this.isMinor(them, now)) {
         throw new ApiError("SL_ERR_NOT_FOUND", `there is no message request from ${them.name}`);
       }
     }
-    this.store.transaction(() => {
-      this.store.unblock(recipientId, requesterId);
-      this.store.setRequest(requesterId, recipientId, "accepted", now);
-    });
+    await this.store.accept(recipientId, requesterId, now);
+    this.changed(requesterId);
   }
 
-  decline(recipientId: string, requesterId: string, now = Date.now()): void {
-    const request = this.store.request(requesterId, recipientId);
-    if (request?.status !== "pending") throw new ApiError("SL_ERR_NOT_FOUND", "there is no pending message request from that account");
-    this.store.transaction(() => {
-      this.store.setRequest(requesterId, recipientId, "declined", now);
-      this.store.recordEvent(requesterId, "request-declined", recipientId, now);
-      this.store.dropQueuedFrom(recipientId, requesterId);
-    });
-    this.evaluate(this.facts(requesterId), now);
+  async decline(recipientId: string, requesterId: string, now = Date.now()): Promise<void> {
+    if (!(await this.store.decline(recipientId, requesterId, now))) {
+      throw new ApiError("SL_ERR_NOT_FOUND", "there is no pending message request from that account");
+    }
+    this.changed(requesterId);
+    await this.evaluate(await this.facts(requesterId), now);
   }
 
-  block(blockerId: string, blockedId: string, now = Date.now()): void {
+  async block(blockerId: string, blockedId: string, now = Date.now()): Promise<void> {
     if (blockerId === blockedId) throw new ApiError("SL_ERR_BAD_REQUEST", "you cannot block yourself");
-    const pending = this.store.request(blockedId, blockerId)?.status === "pending";
-    this.store.transaction(() => {
-      this.store.block(blockerId, blockedId, now);
-      if (pending) this.store.recordEvent(blockedId, "request-blocked", blockerId, now);
-      this.store.dropQueuedFrom(blockerId, blockedId);
-    });
-    if (pending) this.evaluate(this.facts(blockedId), now);
+    const refusedRequest = await this.store.block(blockerId, blockedId, now);
+    this.changed(blockedId);
+    if (refusedRequest) await this.evaluate(await this.facts(blockedId), now);
   }
 
-  unblock(blockerId: string, blockedId: string): boolean {
-    return this.store.unblock(blockerId, blockedId);
+  async unblock(blockerId: string, blockedId: string): Promise<boolean> {
+    const unblocked = await this.store.unblock(blockerId, blockedId);
+    this.changed(blockedId);
+    return unblocked;
   }
 
   // ---- moderators -------------------------------------------------------------------------------------------
 
   /** Moderator check for the safety routes: the account's role (schema v3 `accounts.role`). */
-  isModerator(accountId: string): boolean {
-    const role = this.store.account(accountId)?.role;
+  async isModerator(accountId: string): Promise<boolean> {
+    const role = (await this.store.account(accountId))?.role;
     return role === "moderator" || role === "admin";
   }
 
-  lift(accountId: string, moderatorId: string, now = Date.now()): number {
-    this.facts(accountId);
-    return this.store.liftActions(accountId, moderatorId, now);
+  async lift(accountId: string, moderatorId: string, now = Date.now()): Promise<number> {
+    await this.facts(accountId);
+    const lifted = await this.store.liftActions(accountId, moderatorId, now);
+    this.changed(accountId);
+    return lifted;
   }
+}
+
+function rateLimited(): ApiError {
+  return new ApiError("SL_ERR_RATE_LIMITED", "too many new conversations today; try again later");
 }

@@ -9,6 +9,7 @@ import { bytes } from "./bytes.js";
 import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
+import { SqliteSafetyStore, type SafetyStore } from "./safety.js";
 import type {
   AccountRecord,
   AppendApplicationInput,
@@ -97,6 +98,7 @@ class SqliteStorage implements Storage {
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
   readonly moderation: ModerationStore;
+  readonly safety: SafetyStore;
   /** Application messages and acks: the two writes every message makes. */
   private readonly hotWrites: GroupCommit;
   /** Epoch and members of groups, read on every message. This class is the only writer of the group
@@ -108,6 +110,7 @@ class SqliteStorage implements Storage {
     readonly blobs: BlobStore,
   ) {
     this.moderation = new SqliteModerationStore(db);
+    this.safety = new SqliteSafetyStore(db, (event, deviceIds) => this.enqueue(event, deviceIds));
     this.hotWrites = new GroupCommit(db);
   }
 

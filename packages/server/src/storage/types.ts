@@ -1,6 +1,7 @@
 import type { ServerFrank } from "@safelight/protocol";
 import type { BlobStore } from "../blobs/store.js";
 import type { ModerationStore } from "./moderation.js";
+import type { SafetyStore } from "./safety.js";
 
 /**
  * The one data-access interface. Every method that changes more than one row runs as a single
@@ -157,6 +158,8 @@ export interface Storage {
   readonly moderation: ModerationStore;
   /** Attachment bytes: files beside SQLite, rows in PostgreSQL (every node serves every blob). */
   readonly blobs: BlobStore;
+  /** Message requests, blocks, risk events and actions, safety notices (storage/safety.ts). */
+  readonly safety: SafetyStore;
 
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */

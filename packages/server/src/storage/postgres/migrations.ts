@@ -171,6 +171,71 @@ export const PG_MIGRATIONS: PgMigration[] = [
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
   `,
   },
+  // v3: child-safety rules on metadata (docs/safety.md), shared by every node: message requests and the
+  // groups they travel in, blocks, inbound settings, risk events over sliding windows, automatic actions
+  // (reversible by moderators), safety notices.
+  {
+    version: 3,
+    sql: `
+  CREATE TABLE safety_requests (
+    requester_id text NOT NULL,
+    recipient_id text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'accepted', 'declined')),
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (requester_id, recipient_id)
+  );
+  CREATE INDEX safety_requests_recipient ON safety_requests(recipient_id, status);
+  CREATE TABLE safety_request_groups (
+    recipient_id text NOT NULL,
+    group_id bytea NOT NULL,
+    requester_id text NOT NULL,
+    PRIMARY KEY (recipient_id, group_id, requester_id)
+  );
+  CREATE INDEX safety_request_groups_group ON safety_request_groups(group_id);
+  CREATE TABLE safety_blocks (
+    blocker_id text NOT NULL,
+    blocked_id text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  );
+  CREATE INDEX safety_blocks_blocked ON safety_blocks(blocked_id);
+  CREATE TABLE safety_settings (
+    account_id text PRIMARY KEY,
+    inbound text NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  CREATE TABLE safety_events (
+    event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id text NOT NULL,
+    kind text NOT NULL,
+    subject_id text NOT NULL,
+    at timestamptz NOT NULL
+  );
+  CREATE INDEX safety_events_account ON safety_events(account_id, kind, at);
+  CREATE INDEX safety_events_at ON safety_events(at);
+  CREATE TABLE safety_actions (
+    action_id text PRIMARY KEY,
+    account_id text NOT NULL,
+    action text NOT NULL,
+    rule text NOT NULL,
+    detail text NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by text NOT NULL,
+    lifted_at timestamptz,
+    lifted_by text
+  );
+  CREATE INDEX safety_actions_account ON safety_actions(account_id, rule, lifted_at);
+  CREATE INDEX safety_actions_created ON safety_actions(created_at);
+  CREATE TABLE safety_notices (
+    account_id text NOT NULL,
+    subject_id text NOT NULL,
+    reason text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (account_id, subject_id, reason)
+  );
+  `,
+  },
   // v5: attachment bytes, so every node serves every blob (storage/postgres/blobs.ts). Versions are
   // applied in order of number, whichever exist, so v3 and v4 may land later.
   {

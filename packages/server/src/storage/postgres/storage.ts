@@ -12,6 +12,8 @@ import type { ModerationStore } from "../moderation.js";
 import type { BlobStore } from "../../blobs/store.js";
 import { PgBlobStore } from "./blobs.js";
 import { PgModerationStore } from "./moderation.js";
+import type { SafetyStore } from "../safety.js";
+import { PgSafetyStore } from "./safety.js";
 import type {
   AccountRecord,
   AppendApplicationInput,
@@ -101,10 +103,12 @@ class PgStorage implements Storage {
 
   readonly moderation: ModerationStore;
   readonly blobs: BlobStore;
+  readonly safety: SafetyStore;
 
   constructor(readonly pool: Pool) {
     this.moderation = new PgModerationStore(pool);
     this.blobs = new PgBlobStore(pool);
+    this.safety = new PgSafetyStore(pool, enqueue);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
