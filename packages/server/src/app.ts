@@ -81,7 +81,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     blobDir,
     franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
     safety: new SafetyService(SafetyStore.open(config.dataDir), policy, notifier),
-    detection: DetectionService.open(
+    detection: await DetectionService.open(
       {
         dataDir: config.dataDir,
         moderationKeyFile: config.moderationKeyFile,
@@ -91,7 +91,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
         checkConcurrency: 2,
         espName: "Safelight",
       },
-      storage.moderation,
+      storage,
+      notifier,
     ),
   };
 
@@ -144,11 +145,11 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   app.addHook("onClose", async () => {
     stopSweeper();
     unwatchKeys();
+    ctx.detection.close();
     await ctx.notifier.close();
     await ctx.rateLimits.close();
     await storage.close();
     ctx.safety.store.close();
-    ctx.detection.close();
   });
   return app;
 }

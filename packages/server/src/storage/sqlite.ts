@@ -7,6 +7,7 @@ import { applyMembership } from "../membership.js";
 import { bytes } from "./bytes.js";
 import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
+import { SqliteDetectionStore, type DetectionStore } from "./detection.js";
 import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
 import type {
   AccountRecord,
@@ -96,6 +97,7 @@ class SqliteStorage implements Storage {
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
   readonly moderation: ModerationStore;
+  readonly detection: DetectionStore;
   /** Application messages and acks: the two writes every message makes. */
   private readonly hotWrites: GroupCommit;
   /** Epoch and members of groups, read on every message. This class is the only writer of the group
@@ -104,6 +106,7 @@ class SqliteStorage implements Storage {
 
   constructor(private readonly db: Db) {
     this.moderation = new SqliteModerationStore(db);
+    this.detection = new SqliteDetectionStore(db);
     this.hotWrites = new GroupCommit(db);
   }
 

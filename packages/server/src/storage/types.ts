@@ -1,4 +1,5 @@
 import type { ServerFrank } from "@safelight/protocol";
+import type { DetectionStore } from "./detection.js";
 import type { ModerationStore } from "./moderation.js";
 
 /**
@@ -154,6 +155,8 @@ export interface BlobRecord {
 export interface Storage {
   /** Reports, decisions, roles and the audit log (storage/moderation.ts). */
   readonly moderation: ModerationStore;
+  /** Hash lists, pictures, evidence, detection items and authority reports (storage/detection.ts). */
+  readonly detection: DetectionStore;
 
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */

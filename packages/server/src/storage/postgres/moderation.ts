@@ -23,13 +23,10 @@ import {
   type ReportSummaryRecord,
   type Role,
 } from "../moderation.js";
-import { inTransaction, isUniqueViolation, ts, type Pool } from "./pool.js";
+import { inTransaction, isUniqueViolation, millis, ts, type Pool } from "./pool.js";
 
 /** Names the audit-chain lock (pg_advisory_xact_lock takes a bigint). */
 const AUDIT_LOCK = 0x5afe_a0d1;
-
-/** Milliseconds since the epoch, as the shared row mappers expect. */
-const millis = (column: string, as = column) => `(extract(epoch FROM ${column}) * 1000)::bigint AS ${as}`;
 
 const SUMMARY_SQL = `SELECT r.report_id, r.reporter_account, r.reported_message_id, r.reported_account, r.group_id, r.reason,
     r.note, ${millis("r.created_at", "created_at")}, r.status,
@@ -139,6 +136,11 @@ export class PgModerationStore implements ModerationStore {
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
     const { rows } = await this.pool.query<AuditRow>(`${AUDIT_SQL} ORDER BY seq DESC LIMIT $1`, [limit]);
+    return rows.map(toAudit);
+  }
+
+  async auditBetween(from: number, to: number): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<AuditRow>(`${AUDIT_SQL} WHERE at >= $1 AND at < $2 ORDER BY seq`, [ts(from), ts(to)]);
     return rows.map(toAudit);
   }
 

@@ -8,7 +8,9 @@ import type { ServerFrank } from "@safelight/protocol";
 import { ApiError } from "../../errors.js";
 import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
+import type { DetectionStore } from "../detection.js";
 import type { ModerationStore } from "../moderation.js";
+import { PgDetectionStore } from "./detection.js";
 import { PgModerationStore } from "./moderation.js";
 import type {
   AccountRecord,
@@ -98,9 +100,11 @@ class PgStorage implements Storage {
   private readonly members = new Map<string, GroupState>();
 
   readonly moderation: ModerationStore;
+  readonly detection: DetectionStore;
 
   constructor(readonly pool: Pool) {
     this.moderation = new PgModerationStore(pool);
+    this.detection = new PgDetectionStore(pool);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
