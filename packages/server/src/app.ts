@@ -73,7 +73,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     rateLimits: openRateLimits(config),
     franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
     safety: new SafetyService(storage.safety, policy, notifier),
-    detection: DetectionService.open(
+    detection: await DetectionService.open(
       {
         dataDir: config.dataDir,
         moderationKeyFile: config.moderationKeyFile,
@@ -83,7 +83,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
         checkConcurrency: 2,
         espName: "Safelight",
       },
-      storage.moderation,
+      storage,
+      notifier,
     ),
   };
 
@@ -138,10 +139,10 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     stopSweeper();
     unwatchKeys();
     unwatchSafety();
+    ctx.detection.close();
     await ctx.notifier.close();
     await ctx.rateLimits.close();
     await storage.close();
-    ctx.detection.close();
   });
   return app;
 }

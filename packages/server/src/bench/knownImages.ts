@@ -14,8 +14,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { BruteForceIndex, decodeImage, hammingDistance, hashFile, hashImage, hashToHex, HashStore } from "@safelight/pdq";
 import { generateDeviceKeys, signChallenge, toB64 } from "@safelight/protocol";
-import { DetectionStore, type ListEntryRow } from "../detection/store.js";
+import { HashListService } from "../detection/hashLists.js";
 import { startServer } from "../start.js";
+import type { ListEntryRow } from "../storage/detection.js";
 import { openSqliteStorage } from "../storage/sqlite.js";
 import { call } from "./setup.js";
 import { round } from "./stats.js";
@@ -66,17 +67,16 @@ async function main(): Promise<void> {
     const orig = hashToHex(origHash);
 
     // 1. The list, written to the server's database before it starts (untimed for throughput).
-    await openSqliteStorage(dataDir).close();
-    const store = DetectionStore.open(dataDir);
+    const storage = openSqliteStorage(dataDir);
     const entries: ListEntryRow[] = [{ hash: new Uint8Array(Buffer.from(orig, "hex")), entryId: "bench-orig", label: "bench" }];
     for (const h of randomHashes(HASHES)) entries.push({ hash: h, entryId: undefined, label: undefined });
     let t = performance.now();
-    store.insertList(
+    await storage.detection.insertList(
       { listId: "bench", name: "bench 1M", sourceOrg: "bench", threshold: 31, status: "active", hashCount: entries.length, distinctCount: entries.length, importedBy: "bench", importedAt: Date.now(), retiredBy: undefined, retiredAt: undefined, replaces: undefined },
       entries,
     );
     const insertMs = performance.now() - t;
-    store.close();
+    await storage.close();
 
     // 2. Start: the server loads the list into its MIH index.
     t = performance.now();
@@ -152,14 +152,14 @@ async function main(): Promise<void> {
     const cleanHashPerSec = await hashRate(clean);
     const allHashPerSec = await hashRate(images);
 
-    const { HashListService } = await import("../detection/hashLists.js");
-    const lists = new HashListService(DetectionStore.open(dataDir));
-    lists.loadAll();
+    const listStorage = openSqliteStorage(dataDir);
+    const lists = new HashListService(listStorage.detection);
+    await lists.reload();
     const probe = (await hashFile(join(imageDir, "bridge-mods", "blur-a-lot.jpg"))).hash;
     let queries = 0;
     const qStart = performance.now();
     while (performance.now() - qStart < 2000) {
-      lists.match(probe);
+      await lists.match(probe);
       queries++;
     }
     const mihMs = (performance.now() - qStart) / queries;
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const bStart = performance.now();
     const bruteMatches = brute.query(probe, 31).length;
     const bruteMs = performance.now() - bStart;
-    lists.store.close();
+    await listStorage.close();
 
     const result = {
       bench: "known-images",

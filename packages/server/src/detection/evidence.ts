@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomId } from "../crypto.js";
-import type { DetectionStore, EvidenceRecord } from "./store.js";
+import type { DetectionStore, EvidenceRecord } from "../storage/detection.js";
 
 export type AuditFn = (action: string, actor: string, subject: string, detail: unknown) => Promise<void>;
 
@@ -73,7 +73,7 @@ export class EvidenceVault {
       expiresAt: now + this.retentionMs,
       viewedByEsp: false,
     };
-    this.store.putEvidence(record);
+    await this.store.putEvidence(record);
     await this.audit("evidence.preserve", actor, evidenceId, {
       kind: e.kind,
       subject: e.subjectAccountId,
@@ -87,7 +87,7 @@ export class EvidenceVault {
 
   /** Decrypts (checking the tag and the recorded SHA-256); a person viewing it is recorded. */
   async open(evidenceId: string, viewer: string | undefined): Promise<{ record: EvidenceRecord; bytes: Uint8Array } | undefined> {
-    const record = this.store.getEvidence(evidenceId);
+    const record = await this.store.getEvidence(evidenceId);
     if (!record) return undefined;
     const body = Buffer.from(record.ciphertext);
     const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(record.nonce));
@@ -96,7 +96,7 @@ export class EvidenceVault {
     const bytes = Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
     if (!createHash("sha256").update(bytes).digest().equals(Buffer.from(record.sha256))) throw new Error(`evidence ${evidenceId}: digest mismatch`);
     if (viewer !== undefined) {
-      this.store.markViewed(evidenceId);
+      await this.store.markViewed(evidenceId);
       await this.audit("evidence.view", viewer, evidenceId, { sha256: Buffer.from(record.sha256).toString("hex") });
     }
     return { record: { ...record, viewedByEsp: record.viewedByEsp || viewer !== undefined }, bytes: new Uint8Array(bytes) };
@@ -104,7 +104,7 @@ export class EvidenceVault {
 
   /** Deletes evidence past its retention period; each deletion goes to the custody log. */
   async purge(now = Date.now()): Promise<number> {
-    const gone = this.store.takeExpiredEvidence(now);
+    const gone = await this.store.takeExpiredEvidence(now);
     for (const g of gone) await this.audit("evidence.delete", "system", g.evidenceId, { sha256: Buffer.from(g.sha256).toString("hex"), reason: "retention" });
     return gone.length;
   }

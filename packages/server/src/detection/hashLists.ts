@@ -1,12 +1,17 @@
 /**
- * Hash lists (docs/known-images.md): stored in SQLite, held in memory as one MIH index per active list,
- * rebuilt for a list when it is imported and dropped when it is retired. Matching asks every active list
- * for entries within that list's own distance threshold.
+ * Hash lists (docs/known-images.md): stored in the database (storage/detection.ts), held in memory as one
+ * MIH index per active list, built for a list when it is imported and dropped when it is retired.
+ * Matching asks every active list for entries within that list's own distance threshold.
+ *
+ * The indexes are a cache of the database shared by every node: a node that imports or retires a list
+ * calls `changed` after the commit (the server broadcasts the "hash-lists" signal) and every node then
+ * calls `reload`. A list never changes once imported, only its status does, so reloading builds the
+ * newly active lists and drops the retired ones without reading the others again.
  */
 import { DEFAULT_MATCH_DISTANCE, type DihedralName, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
 import { randomId } from "../crypto.js";
 import { merkleRoot } from "../merkle.js";
-import type { DetectionStore, HashListRecord, ListEntryRow } from "./store.js";
+import type { DetectionStore, HashListRecord, ListEntryRow } from "../storage/detection.js";
 
 export interface ListMatch {
   listId: string;
@@ -97,29 +102,44 @@ export function sortedDistinctRows(bytes: Buffer): Buffer[] {
 export class HashListService {
   private loaded = new Map<string, LoadedList>();
   private digestCache: ListsDigest | undefined;
+  /** Every change to `loaded` runs in this chain, so a reload that read the database before a local
+   *  import or retirement committed cannot undo it afterwards. */
+  private changes: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly store: DetectionStore) {}
+  constructor(
+    readonly store: DetectionStore,
+    /** Called after a list was imported or retired here, once it is committed. */
+    private readonly changed: (listId: string) => void = () => {},
+  ) {}
 
-  /** (Re)builds the in-memory indexes of every active list. */
-  loadAll(): void {
-    this.loaded.clear();
-    for (const record of this.store.lists("active")) this.loaded.set(record.listId, this.build(record, this.store.entries(record.listId)));
-    this.digestCache = undefined;
+  private serially<T>(fn: () => T | Promise<T>): Promise<T> {
+    const next = this.changes.then(fn);
+    this.changes = next.catch(() => undefined);
+    return next;
   }
 
-  private build(record: HashListRecord, entries: Iterable<ListEntryRow>): LoadedList {
-    let bytes = Buffer.alloc(32 * Math.max(1, record.hashCount));
-    let n = 0;
-    for (const e of entries) {
-      if ((n + 1) * 32 > bytes.length) {
-        const grown = Buffer.alloc(bytes.length * 2);
-        bytes.copy(grown);
-        bytes = grown;
+  /** Brings the indexes in line with the database's active lists. */
+  reload(): Promise<void> {
+    return this.serially(async () => {
+      const active = await this.store.lists("active");
+      const ids = new Set(active.map((l) => l.listId));
+      let touched = false;
+      for (const id of this.loaded.keys()) {
+        if (ids.has(id)) continue;
+        this.loaded.delete(id);
+        touched = true;
       }
-      bytes.set(e.hash, n * 32);
-      n++;
-    }
-    bytes = bytes.subarray(0, n * 32);
+      for (const record of active) {
+        if (this.loaded.has(record.listId)) continue;
+        this.loaded.set(record.listId, this.build(record, await this.store.listHashes(record.listId)));
+        touched = true;
+      }
+      if (touched) this.digestCache = undefined;
+    });
+  }
+
+  private build(record: HashListRecord, bytes: Buffer): LoadedList {
+    const n = bytes.length / 32;
     const index = new MihIndex();
     if (n) index.addPacked(packWords(bytes, n));
     return { record, index, bytes };
@@ -130,7 +150,7 @@ export class HashListService {
   }
 
   /** Parses, stores and activates a list. Throws HashListError on bad input. */
-  importList(input: ImportInput, actor: string, now = Date.now(), replaces?: string): ImportOutcome {
+  async importList(input: ImportInput, actor: string, now = Date.now(), replaces?: string): Promise<ImportOutcome> {
     const threshold = input.threshold ?? DEFAULT_MATCH_DISTANCE;
     if (!Number.isInteger(threshold) || threshold < 0 || threshold > MAX_THRESHOLD) throw new HashListError(`threshold must be an integer 0..${MAX_THRESHOLD}`);
     if (!input.name.trim() || !input.sourceOrg.trim()) throw new HashListError("name and source organisation are required");
@@ -138,11 +158,11 @@ export class HashListService {
     const errors = parsed.errors.map((e) => ({ line: e.line, message: e.message }));
     if (errors.length && !input.skipInvalid) throw new HashListError(`${errors.length} bad row(s); nothing imported`, errors);
     const entries: ListEntryRow[] = parsed.rows.map((r) => ({ hash: hashBytes(hashToHex(r.hash)), entryId: r.id, label: r.label }));
-    return { list: this.importRows(input, entries, actor, now, replaces), errors };
+    return { list: await this.importRows(input, entries, actor, now, replaces), errors };
   }
 
   /** Stores and activates already-parsed entries (also used by the benchmark). */
-  importRows(input: Omit<ImportInput, "csv">, entries: ListEntryRow[], actor: string, now = Date.now(), replaces?: string): HashListRecord {
+  async importRows(input: Omit<ImportInput, "csv">, entries: ListEntryRow[], actor: string, now = Date.now(), replaces?: string): Promise<HashListRecord> {
     const record: HashListRecord = {
       listId: randomId(),
       name: input.name.trim(),
@@ -157,39 +177,42 @@ export class HashListService {
       retiredAt: undefined,
       replaces,
     };
-    const loaded = this.build(record, entries);
+    const packed = Buffer.alloc(32 * entries.length);
+    entries.forEach((e, i) => packed.set(e.hash, i * 32));
+    const loaded = this.build(record, packed);
     record.distinctCount = sortedDistinctRows(loaded.bytes).length;
-    this.store.transaction(() => {
-      this.store.insertList(record, entries);
-      if (replaces !== undefined) this.store.retireList(replaces, actor, now);
+    if (!(await this.store.insertList(record, entries))) throw new HashListError("no such active list");
+    await this.serially(() => {
+      this.loaded.set(record.listId, loaded);
+      if (replaces !== undefined) this.loaded.delete(replaces);
+      this.digestCache = undefined;
     });
-    this.loaded.set(record.listId, loaded);
-    if (replaces !== undefined) this.loaded.delete(replaces);
-    this.digestCache = undefined;
+    this.changed(record.listId);
     return record;
   }
 
-  replaceList(listId: string, input: ImportInput, actor: string, now = Date.now()): ImportOutcome {
-    const old = this.store.getList(listId);
+  async replaceList(listId: string, input: ImportInput, actor: string, now = Date.now()): Promise<ImportOutcome> {
+    const old = await this.store.getList(listId);
     if (!old || old.status !== "active") throw new HashListError("no such active list");
     return this.importList(input, actor, now, listId);
   }
 
-  retireList(listId: string, actor: string, now = Date.now()): boolean {
-    const done = this.store.retireList(listId, actor, now);
-    if (done) {
+  async retireList(listId: string, actor: string, now = Date.now()): Promise<boolean> {
+    if (!(await this.store.retireList(listId, actor, now))) return false;
+    await this.serially(() => {
       this.loaded.delete(listId);
       this.digestCache = undefined;
-    }
-    return done;
+    });
+    this.changed(listId);
+    return true;
   }
 
   /** Every active-list entry within that list's threshold, nearest first. */
-  match(hash: Hash256): ListMatch[] {
+  async match(hash: Hash256): Promise<ListMatch[]> {
     const out: ListMatch[] = [];
-    for (const { record, index } of this.loaded.values()) {
+    for (const { record, index } of [...this.loaded.values()]) {
       for (const m of index.query(hash, record.threshold)) {
-        const entry = this.store.entryAt(record.listId, m.id);
+        const entry = await this.store.entryAt(record.listId, m.id);
         out.push({
           listId: record.listId,
           listName: record.name,

@@ -28,7 +28,9 @@ export interface MatcherOptions {
 }
 
 export class ImageMatcher {
-  /** SHA-256 (hex) of material that matched a list → those matches; exact copies skip the decode. */
+  /** SHA-256 (hex) of material that matched a list → those matches; exact copies skip the decode. Safe to
+   *  be stale across nodes: only matches of lists still active here count, and material that matched
+   *  nothing is not remembered, so a list imported on another node is checked once this node reloads. */
   private readonly known = new Map<string, { matches: ListMatch[]; pdq: string; quality: number }>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -42,16 +44,16 @@ export class ImageMatcher {
     if (matches.length) this.known.set(sha256, { matches, pdq, quality });
   }
 
-  matchHash(hash: Hash256): ListMatch[] {
+  matchHash(hash: Hash256): Promise<ListMatch[]> {
     return this.lists.match(hash);
   }
 
   /** Every list entry near any of the 8 symmetries, each entry once at its nearest (the image as it is
    *  wins a tie: a symmetric picture matches untransformed). */
-  private matchDihedral(hashes: DihedralHashes): ListMatch[] {
+  private async matchDihedral(hashes: DihedralHashes): Promise<ListMatch[]> {
     const best = new Map<string, ListMatch>();
     for (const name of DIHEDRAL_NAMES) {
-      for (const m of this.lists.match(hashes[name])) {
+      for (const m of await this.lists.match(hashes[name])) {
         const key = `${m.listId}:${m.hash}`;
         const seen = best.get(key);
         if (seen === undefined || m.distance < seen.distance) best.set(key, name === "orig" ? m : { ...m, transform: name });
@@ -87,7 +89,7 @@ export class ImageMatcher {
       throw err;
     }
     const { hash, quality, dihedral } = hashImage(image, { dihedral: this.options.dihedral });
-    const matches = dihedral ? this.matchDihedral(dihedral) : this.lists.match(hash);
+    const matches = dihedral ? await this.matchDihedral(dihedral) : await this.lists.match(hash);
     const pdq = hashToHex(hash);
     this.rememberMatch(sha256, matches, pdq, quality);
     return { sha256, pdq, quality, matches, exact: false, invalid: undefined };

@@ -7,14 +7,19 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeContent, toB64 } from "@safelight/protocol";
 import { randomId } from "../crypto.js";
-import type { ModerationStore, ReportRecord } from "../storage/moderation.js";
+import type { Notifier } from "../realtime/notifier.js";
+import type { DetectionStore, EvidenceRecord } from "../storage/detection.js";
+import type { ReportRecord } from "../storage/moderation.js";
+import type { Storage } from "../storage/types.js";
 import { type AuthorityReportSink, type CyberTipReport, FileReportSink, cyberTipXml, incidentTypeFor } from "./cybertip.js";
 import { EvidenceVault, loadModerationKey } from "./evidence.js";
 import { HashListService, type ListMatch } from "./hashLists.js";
 import { type ImageCheck, ImageMatcher } from "./matcher.js";
-import { DetectionStore, type EvidenceRecord } from "./store.js";
 
 export const SYSTEM_ACTOR = "system:known-images";
+/** How often a node re-reads which lists are active even without a signal: a signal lost while NATS was
+ *  away delays a list change on this node by at most this long (one small query when nothing changed). */
+const LIST_RELOAD_MS = 60_000;
 
 export interface DetectionConfig {
   dataDir: string;
@@ -54,34 +59,57 @@ const publicMatch = (m: ListMatch) => ({
 });
 
 export class DetectionService {
+  readonly store: DetectionStore;
   readonly lists: HashListService;
   readonly matcher: ImageMatcher;
   readonly vault: EvidenceVault;
   private pending = new Map<string, Promise<"ok" | "refused" | "invalid">>();
+  private readonly unwatch: () => void;
+  private readonly reloadTimer: NodeJS.Timeout;
 
-  constructor(
-    readonly store: DetectionStore,
-    private readonly moderation: ModerationStore,
+  /** Use `open`, which loads the lists before the service checks anything. */
+  private constructor(
+    private readonly storage: Storage,
+    notifier: Notifier,
     readonly config: DetectionConfig,
-    readonly sink: AuthorityReportSink = new FileReportSink(join(config.dataDir, "cybertip")),
+    readonly sink: AuthorityReportSink,
   ) {
-    this.lists = new HashListService(store);
-    this.lists.loadAll();
+    this.store = storage.detection;
+    // A list imported or retired here is announced to every node, which reloads its indexes.
+    this.lists = new HashListService(this.store, (listId) => notifier.broadcast("hash-lists", listId));
+    // A failed reload (database away) is retried by the next signal or the timer.
+    const reload = () => void this.lists.reload().catch(() => undefined);
+    this.unwatch = notifier.onSignal("hash-lists", reload);
+    this.reloadTimer = setInterval(reload, LIST_RELOAD_MS).unref();
     this.matcher = new ImageMatcher(this.lists, { maxPixels: config.maxPicturePixels, concurrency: config.checkConcurrency, dihedral: config.matchDihedral });
     const key = loadModerationKey(config.moderationKeyFile || join(config.dataDir, "moderation.key"));
-    this.vault = new EvidenceVault(store, key, config.evidenceRetentionMs, (action, actor, subject, detail) => this.audit(action, actor, subject, detail));
+    this.vault = new EvidenceVault(this.store, key, config.evidenceRetentionMs, (action, actor, subject, detail) => this.audit(action, actor, subject, detail));
   }
 
-  static open(config: DetectionConfig, moderation: ModerationStore): DetectionService {
-    return new DetectionService(DetectionStore.open(config.dataDir), moderation, config);
+  static async open(
+    config: DetectionConfig,
+    storage: Storage,
+    notifier: Notifier,
+    sink: AuthorityReportSink = new FileReportSink(join(config.dataDir, "cybertip")),
+  ): Promise<DetectionService> {
+    const service = new DetectionService(storage, notifier, config, sink);
+    try {
+      await service.lists.reload();
+    } catch (err) {
+      service.close();
+      throw err;
+    }
+    return service;
   }
 
   audit(action: string, actor: string, subject: string, detail: unknown): Promise<void> {
-    return this.moderation.audit({ at: Date.now(), actorAccountId: actor, action, subject, detail: JSON.stringify(detail) });
+    return this.storage.moderation.audit({ at: Date.now(), actorAccountId: actor, action, subject, detail: JSON.stringify(detail) });
   }
 
+  /** Stops listening for list changes (the storage is the caller's to close). */
   close(): void {
-    this.store.close();
+    this.unwatch();
+    clearInterval(this.reloadTimer);
   }
 
   // ---- pictures -------------------------------------------------------------------------------------
@@ -92,22 +120,23 @@ export class DetectionService {
    */
   submitPicture(ownerKind: "account" | "group", ownerId: string, uploader: string, contentType: string, bytes: Uint8Array): Promise<"ok" | "refused" | "invalid"> {
     const sha = new Uint8Array(createHash("sha256").update(bytes).digest());
-    // Pending: the row records the upload, the bytes stay in memory until the check passed.
-    this.store.putPicture({ ownerKind, ownerId, uploadedBy: uploader, status: "pending", contentType, data: undefined, sha256: sha, pdq: undefined, createdAt: Date.now() });
     const key = `${ownerKind}:${ownerId}`;
-    const verdict = this.matcher.check(bytes).then(async (check) => {
+    const verdict = (async () => {
+      // Pending: the row records the upload, the bytes stay in memory until the check passed.
+      await this.store.putPicture({ ownerKind, ownerId, uploadedBy: uploader, status: "pending", contentType, data: undefined, sha256: sha, pdq: undefined, createdAt: Date.now() });
+      const check = await this.matcher.check(bytes);
       if (check.invalid !== undefined) {
-        this.store.setPictureStatus(ownerKind, ownerId, sha, "refused", undefined, Date.now());
+        await this.store.setPictureStatus(ownerKind, ownerId, sha, "refused", undefined, Date.now());
         return "invalid" as const;
       }
       if (check.matches.length === 0) {
-        this.store.setPictureStatus(ownerKind, ownerId, sha, "ok", check.pdq, Date.now(), bytes);
+        await this.store.setPictureStatus(ownerKind, ownerId, sha, "ok", check.pdq, Date.now(), bytes);
         return "ok" as const;
       }
-      this.store.setPictureStatus(ownerKind, ownerId, sha, "refused", check.pdq, Date.now());
+      await this.store.setPictureStatus(ownerKind, ownerId, sha, "refused", check.pdq, Date.now());
       await this.onPictureMatch(ownerKind, ownerId, uploader, contentType, bytes, check);
       return "refused" as const;
-    });
+    })();
     this.pending.set(key, verdict);
     void verdict.finally(() => {
       if (this.pending.get(key) === verdict) this.pending.delete(key);
@@ -124,7 +153,7 @@ export class DetectionService {
     const reportId = randomId();
     const now = Date.now();
     const best = check.matches[0]!;
-    await this.moderation.insertReport({
+    await this.storage.moderation.insertReport({
       reportId,
       reporterAccountId: SYSTEM_ACTOR,
       reportedMessageId: `evidence:${evidence.evidenceId}`,
@@ -136,8 +165,8 @@ export class DetectionService {
       status: "open",
       messages: [],
     });
-    this.store.attachEvidence(evidence.evidenceId, reportId);
-    this.store.putDetectionItem(reportId, "high", kind, true, now);
+    await this.store.attachEvidence(evidence.evidenceId, reportId);
+    await this.store.putDetectionItem({ reportId, priority: "high", source: kind, flagged: true, createdAt: now });
     await this.audit("detection.match", SYSTEM_ACTOR, reportId, {
       surface: kind,
       subject: uploader,
@@ -179,7 +208,9 @@ export class DetectionService {
       );
       verdicts.push({ messageId: a.messageId, name: a.name, sha256: check.sha256, pdq: check.pdq, matched });
     }
-    if (attachments.length) this.store.putDetectionItem(report.reportId, flagged ? "high" : "normal", "report-attachment", flagged, Date.now());
+    if (attachments.length) {
+      await this.store.putDetectionItem({ reportId: report.reportId, priority: flagged ? "high" : "normal", source: "report-attachment", flagged, createdAt: Date.now() });
+    }
     if (flagged) {
       await this.audit("detection.match", SYSTEM_ACTOR, report.reportId, {
         surface: "report-attachment",
@@ -191,15 +222,18 @@ export class DetectionService {
   }
 
   /** Evidence metadata of a report, for moderators (no content). */
-  evidenceSummary(reportId: string) {
-    return this.store.evidenceForReport(reportId).map((e) => evidenceJson(e));
+  async evidenceSummary(reportId: string) {
+    return (await this.store.evidenceForReport(reportId)).map((e) => evidenceJson(e));
   }
 
   // ---- authorities -----------------------------------------------------------------------------------
 
   async buildAuthorityReport(report: ReportRecord, producerId: string, note: string, now = Date.now()): Promise<CyberTipReport> {
-    const name = (id: string) => this.store.accountName(id) ?? id;
-    const evidence = this.store.evidenceForReport(report.reportId);
+    // Screen names of everyone the report mentions, each read once.
+    const ids = new Set([producerId, report.reportedAccountId, ...report.messages.map((m) => m.senderAccountId)]);
+    const names = new Map(await Promise.all([...ids].map(async (id) => [id, (await this.storage.getAccountById(id))?.name ?? id] as const)));
+    const name = (id: string) => names.get(id) ?? id;
+    const evidence = await this.store.evidenceForReport(report.reportId);
     const matched = evidence.some((e) => JSON.parse(e.matches).length > 0);
     return {
       schemaVersion: 1,
@@ -208,7 +242,7 @@ export class DetectionService {
       producedBy: { espUserId: producerId, screenName: name(producerId) },
       reporter: {
         esp: { name: this.config.espName },
-        reportingPerson: { screenName: name(producerId), espUserId: producerId, role: this.store.role(producerId) },
+        reportingPerson: { screenName: name(producerId), espUserId: producerId, role: await this.storage.moderation.getRole(producerId) },
       },
       incidentSummary: {
         incidentType: incidentTypeFor(report.reason, matched),
@@ -266,7 +300,7 @@ export class DetectionService {
     const doc = await this.buildAuthorityReport(report, producerId, note, now);
     const out = await this.sink.deliver(doc, cyberTipXml(doc));
     const digest = createHash("sha256").update(out.json).digest();
-    this.store.putAuthorityReport({ reportId: report.reportId, producedBy: producerId, producedAt: now, jsonPath: out.jsonPath, xmlPath: out.xmlPath, jsonSha256: digest });
+    await this.store.putAuthorityReport({ reportId: report.reportId, producedBy: producerId, producedAt: now, jsonPath: out.jsonPath, xmlPath: out.xmlPath, jsonSha256: digest });
     await this.audit("authority-report.produce", producerId, report.reportId, {
       files: doc.uploadedFiles.length,
       messages: doc.chatEvidence.messages.length,

@@ -2,7 +2,7 @@
  * Transparency figures (docs/known-images.md): counts by UTC day or month, computed from the hash-chained
  * audit log (so they are the same record an auditor can check) plus the hash-list table.
  */
-import type { DetectionStore } from "./store.js";
+import type { Storage } from "../storage/types.js";
 
 export type Period = "day" | "month";
 
@@ -25,7 +25,7 @@ export function periodOf(at: number, period: Period): string {
   return period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
 }
 
-export function transparency(store: DetectionStore, period: Period, from: number, to: number) {
+export async function transparency(storage: Storage, period: Period, from: number, to: number) {
   const byPeriod = new Map<string, PeriodFigures>();
   const bucket = (at: number): PeriodFigures => {
     const key = periodOf(at, period);
@@ -36,7 +36,7 @@ export function transparency(store: DetectionStore, period: Period, from: number
     }
     return f;
   };
-  for (const e of store.auditBetween(from, to)) {
+  for (const e of await storage.moderation.auditBetween(from, to)) {
     const f = bucket(e.at);
     let detail: Record<string, unknown> = {};
     try {
@@ -74,7 +74,7 @@ export function transparency(store: DetectionStore, period: Period, from: number
         break;
     }
   }
-  const lists = store.lists();
+  const lists = await storage.detection.lists();
   return {
     period,
     from,

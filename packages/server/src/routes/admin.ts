@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../context.js";
 import { HashListError, type ImportInput } from "../detection/hashLists.js";
-import type { HashListRecord } from "../detection/store.js";
+import type { HashListRecord } from "../storage/detection.js";
 import { type Period, transparency } from "../detection/transparency.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
@@ -58,21 +58,20 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
   const moderator = { onRequest: authenticate, preHandler: requireRole(["moderator", "admin"]) };
   const actor = (request: FastifyRequest) => caller(request).accountId;
 
-  function imported(request: FastifyRequest, action: string, run: () => ReturnType<typeof det.lists.importList>) {
+  async function imported(request: FastifyRequest, action: string, run: () => ReturnType<typeof det.lists.importList>) {
     let outcome;
     try {
-      outcome = run();
+      outcome = await run();
     } catch (err) {
       if (err instanceof HashListError) throw new ApiError("SL_ERR_BAD_REQUEST", err.message, err.errors.length ? { rows: err.errors.slice(0, 100) } : undefined);
       throw err;
     }
     const l = outcome.list;
-    return det
-      .audit(action, actor(request), l.listId, { name: l.name, sourceOrg: l.sourceOrg, threshold: l.threshold, hashes: l.hashCount, distinct: l.distinctCount, skipped: outcome.errors.length, replaces: l.replaces })
-      .then(() => ({ list: listJson(l), skipped: outcome.errors.slice(0, 100) }));
+    await det.audit(action, actor(request), l.listId, { name: l.name, sourceOrg: l.sourceOrg, threshold: l.threshold, hashes: l.hashCount, distinct: l.distinctCount, skipped: outcome.errors.length, replaces: l.replaces });
+    return { list: listJson(l), skipped: outcome.errors.slice(0, 100) };
   }
 
-  app.get("/v1/admin/hash-lists", { ...admin, schema: { response: replies(200, open) } }, async () => ({ lists: det.store.lists().map(listJson) }));
+  app.get("/v1/admin/hash-lists", { ...admin, schema: { response: replies(200, open) } }, async () => ({ lists: (await det.store.lists()).map(listJson) }));
 
   app.post<{ Body: ImportInput }>(
     "/v1/admin/hash-lists",
@@ -87,7 +86,7 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
     "/v1/admin/hash-lists/:listId",
     { ...admin, bodyLimit: MAX_LIST_BODY, schema: { params: object({ listId: id }), body: importSchema, response: replies(200, open) } },
     async (request) => {
-      if (det.store.getList(request.params.listId)?.status !== "active") throw new ApiError("SL_ERR_NOT_FOUND", "no such active list");
+      if ((await det.store.getList(request.params.listId))?.status !== "active") throw new ApiError("SL_ERR_NOT_FOUND", "no such active list");
       return imported(request, "hashlist.replace", () => det.lists.replaceList(request.params.listId, request.body, actor(request)));
     },
   );
@@ -96,9 +95,9 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
     "/v1/admin/hash-lists/:listId/retire",
     { ...admin, schema: { params: object({ listId: id }), response: replies(200, open) } },
     async (request) => {
-      if (!det.lists.retireList(request.params.listId, actor(request))) throw new ApiError("SL_ERR_NOT_FOUND", "no such active list");
+      if (!(await det.lists.retireList(request.params.listId, actor(request)))) throw new ApiError("SL_ERR_NOT_FOUND", "no such active list");
       await det.audit("hashlist.retire", actor(request), request.params.listId, {});
-      return { list: listJson(det.store.getList(request.params.listId)!) };
+      return { list: listJson((await det.store.getList(request.params.listId))!) };
     },
   );
 
@@ -121,7 +120,7 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
     async (request) => {
       const { period = "month", from = 0, to = Date.now() + 1 } = request.query;
       await det.audit("transparency.view", actor(request), period, { from, to });
-      return transparency(det.store, period, from, to);
+      return transparency(ctx.storage, period, from, to);
     },
   );
 
@@ -129,7 +128,7 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
 
   app.get("/v1/mod/detections", { ...moderator, schema: { response: replies(200, open) } }, async (request) => {
     await det.audit("detections.list", actor(request), "all", {});
-    return { items: det.store.detectionItems() };
+    return { items: await det.store.detectionItems() };
   });
 
   app.get<{ Params: { reportId: string } }>(
@@ -137,7 +136,7 @@ export function registerKnownImageAdminRoutes(app: FastifyInstance, ctx: ServerC
     { ...moderator, schema: { params: object({ reportId: id }), response: replies(200, open) } },
     async (request) => {
       await det.audit("evidence.list", actor(request), request.params.reportId, {});
-      return { detection: det.store.detectionItem(request.params.reportId) ?? null, evidence: det.evidenceSummary(request.params.reportId) };
+      return { detection: (await det.store.detectionItem(request.params.reportId)) ?? null, evidence: await det.evidenceSummary(request.params.reportId) };
     },
   );
 

@@ -50,7 +50,7 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
       note: r.note,
       groupId: toB64(r.groupId),
       messageCount: r.messageCount,
-      priority: ctx.detection.store.detectionItem(r.reportId)?.priority ?? "normal",
+      priority: (await ctx.detection.store.detectionItem(r.reportId))?.priority ?? "normal",
       reporter: { accountId: r.reporterAccountId, name: await nameOf(r.reporterAccountId) },
       reported: { accountId: r.reportedAccountId, name: await nameOf(r.reportedAccountId) },
     };
@@ -60,8 +60,8 @@ export function registerModerationRoutes(app: FastifyInstance, ctx: ServerContex
     return {
       ...(await summaryJson({ ...r, messageCount: r.messages.length })),
       // Known-image detection (docs/known-images.md): flag and preserved files' metadata, no content.
-      detection: ctx.detection.store.detectionItem(r.reportId) ?? null,
-      evidence: ctx.detection.evidenceSummary(r.reportId),
+      detection: (await ctx.detection.store.detectionItem(r.reportId)) ?? null,
+      evidence: await ctx.detection.evidenceSummary(r.reportId),
       messages: await Promise.all(
         r.messages.map(async (m) => {
           const content = decodeContent(m.content);

@@ -44,8 +44,8 @@ export async function profileRoutes(app: FastifyInstance, ctx: ServerContext): P
     return reply.code(waited === "pending" ? 202 : 200).send({ status: waited });
   }
 
-  function serve(reply: FastifyReply, ownerKind: "account" | "group", ownerId: string) {
-    const picture = ctx.detection.store.getPicture(ownerKind, ownerId);
+  async function serve(reply: FastifyReply, ownerKind: "account" | "group", ownerId: string) {
+    const picture = await ctx.detection.store.getPicture(ownerKind, ownerId);
     // Never shown before the check passed.
     if (!picture || picture.status !== "ok" || !picture.data) throw new ApiError("SL_ERR_NOT_FOUND", "no picture");
     return reply.header("content-type", picture.contentType).header("cache-control", "private, no-store").send(Buffer.from(picture.data));

@@ -80,6 +80,8 @@ export interface ModerationStore {
   isBanned(accountId: string): Promise<boolean>;
   audit(entry: Omit<AuditEntry, "seq" | "hash">): Promise<void>;
   listAudit(limit: number): Promise<AuditEntry[]>;
+  /** Entries with `from <= at < to`, oldest first (the transparency figures). */
+  auditBetween(from: number, to: number): Promise<AuditEntry[]>;
   /** Recomputes the hash chain; the seq of the first broken entry, or undefined when intact. */
   verifyAuditChain(): Promise<number | undefined>;
 }
@@ -259,6 +261,11 @@ export class SqliteModerationStore implements ModerationStore {
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
     const rows = this.db.prepare("SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?").all(limit) as AuditRow[];
+    return rows.map(toAudit);
+  }
+
+  async auditBetween(from: number, to: number): Promise<AuditEntry[]> {
+    const rows = this.db.prepare("SELECT * FROM audit_log WHERE at >= ? AND at < ? ORDER BY seq").all(from, to) as AuditRow[];
     return rows.map(toAudit);
   }
 

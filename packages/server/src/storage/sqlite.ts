@@ -8,6 +8,7 @@ import { applyMembership } from "../membership.js";
 import { bytes } from "./bytes.js";
 import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
+import { SqliteDetectionStore, type DetectionStore } from "./detection.js";
 import { SqliteModerationStore, type ModerationStore } from "./moderation.js";
 import { SqliteSafetyStore, type SafetyStore } from "./safety.js";
 import type {
@@ -99,6 +100,7 @@ class SqliteStorage implements Storage {
   private readonly statements = new Map<string, Database.Statement>();
   readonly moderation: ModerationStore;
   readonly safety: SafetyStore;
+  readonly detection: DetectionStore;
   /** Application messages and acks: the two writes every message makes. */
   private readonly hotWrites: GroupCommit;
   /** Epoch and members of groups, read on every message. This class is the only writer of the group
@@ -111,6 +113,7 @@ class SqliteStorage implements Storage {
   ) {
     this.moderation = new SqliteModerationStore(db);
     this.safety = new SqliteSafetyStore(db, (event, deviceIds) => this.enqueue(event, deviceIds));
+    this.detection = new SqliteDetectionStore(db);
     this.hotWrites = new GroupCommit(db);
   }
 

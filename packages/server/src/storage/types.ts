@@ -1,5 +1,6 @@
 import type { ServerFrank } from "@safelight/protocol";
 import type { BlobStore } from "../blobs/store.js";
+import type { DetectionStore } from "./detection.js";
 import type { ModerationStore } from "./moderation.js";
 import type { SafetyStore } from "./safety.js";
 
@@ -160,6 +161,8 @@ export interface Storage {
   readonly blobs: BlobStore;
   /** Message requests, blocks, risk events and actions, safety notices (storage/safety.ts). */
   readonly safety: SafetyStore;
+  /** Hash lists, pictures, evidence, detection items and authority reports (storage/detection.ts). */
+  readonly detection: DetectionStore;
 
   putChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Consumes the challenge, creates account + first device + session. */

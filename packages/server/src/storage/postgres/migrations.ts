@@ -236,8 +236,90 @@ export const PG_MIGRATIONS: PgMigration[] = [
   );
   `,
   },
-  // v5: attachment bytes, so every node serves every blob (storage/postgres/blobs.ts). Versions are
-  // applied in order of number, whichever exist, so v3 and v4 may land later.
+  // v4: known-image detection (docs/known-images.md): hash lists, pictures, encrypted evidence, detection
+  // queue items and authority reports.
+  {
+    version: 4,
+    sql: `
+  CREATE TABLE hash_lists (
+    list_id text PRIMARY KEY,
+    name text NOT NULL,
+    source_org text NOT NULL,
+    threshold integer NOT NULL,
+    status text NOT NULL CHECK (status IN ('active', 'retired')),
+    hash_count bigint NOT NULL,
+    distinct_count bigint NOT NULL,
+    imported_by text NOT NULL,
+    imported_at timestamptz NOT NULL,
+    retired_by text,
+    retired_at timestamptz,
+    replaces text REFERENCES hash_lists(list_id)
+  );
+  CREATE INDEX hash_lists_status ON hash_lists(status, imported_at);
+  -- Millions of rows per national list: no index beyond the primary key, which serves both the ordered
+  -- read that builds the in-memory index and the lookup of a matched entry.
+  CREATE TABLE hash_list_entries (
+    list_id text NOT NULL REFERENCES hash_lists(list_id),
+    position integer NOT NULL,
+    hash bytea NOT NULL CHECK (length(hash) = 32),
+    entry_id text,
+    label text,
+    PRIMARY KEY (list_id, position)
+  );
+  CREATE TABLE pictures (
+    owner_kind text NOT NULL CHECK (owner_kind IN ('account', 'group')),
+    owner_id text NOT NULL,
+    uploaded_by text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'ok', 'refused')),
+    content_type text NOT NULL,
+    data bytea,
+    sha256 bytea NOT NULL,
+    pdq text,
+    created_at timestamptz NOT NULL,
+    checked_at timestamptz,
+    PRIMARY KEY (owner_kind, owner_id)
+  );
+  -- matches stays text: the custody record keeps the JSON exactly as it was preserved (jsonb would
+  -- reorder its keys).
+  CREATE TABLE evidence (
+    evidence_id text PRIMARY KEY,
+    kind text NOT NULL,
+    subject_account text NOT NULL,
+    report_id text,
+    name text NOT NULL,
+    content_type text NOT NULL,
+    size bigint NOT NULL,
+    sha256 bytea NOT NULL,
+    pdq text,
+    quality integer,
+    matches text NOT NULL,
+    nonce bytea NOT NULL,
+    ciphertext bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    viewed_by_esp boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX evidence_expiry ON evidence(expires_at);
+  CREATE INDEX evidence_report ON evidence(report_id, created_at) WHERE report_id IS NOT NULL;
+  CREATE TABLE detection_items (
+    report_id text PRIMARY KEY,
+    priority text NOT NULL CHECK (priority IN ('high', 'normal')),
+    source text NOT NULL,
+    flagged boolean NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX detection_items_time ON detection_items(created_at);
+  CREATE TABLE authority_reports (
+    report_id text PRIMARY KEY,
+    produced_by text NOT NULL,
+    produced_at timestamptz NOT NULL,
+    json_path text NOT NULL,
+    xml_path text NOT NULL,
+    json_sha256 bytea NOT NULL
+  );
+  `,
+  },
+  // v5: attachment bytes, so every node serves every blob (storage/postgres/blobs.ts).
   {
     version: 5,
     sql: `

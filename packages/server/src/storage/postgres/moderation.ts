@@ -139,6 +139,11 @@ export class PgModerationStore implements ModerationStore {
     return rows.map(toAudit);
   }
 
+  async auditBetween(from: number, to: number): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<AuditRow>(`${AUDIT_SQL} WHERE at >= $1 AND at < $2 ORDER BY seq`, [ts(from), ts(to)]);
+    return rows.map(toAudit);
+  }
+
   async verifyAuditChain(): Promise<number | undefined> {
     // Read in pages so a long log is not held in memory at once.
     let prev: Buffer = GENESIS;

@@ -77,5 +77,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /** timestamptz columns are JS Dates; the server speaks milliseconds since the epoch. */
 export const ms = (d: Date): number => d.getTime();
 export const ts = (millis: number): Date => new Date(millis);
+
 /** A timestamptz column selected as milliseconds since the epoch, as the shared row mappers expect. */
 export const millis = (column: string, as = column): string => `(extract(epoch FROM ${column}) * 1000)::bigint AS ${as}`;

@@ -8,9 +8,11 @@ import type { ServerFrank } from "@safelight/protocol";
 import { ApiError } from "../../errors.js";
 import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
+import type { DetectionStore } from "../detection.js";
 import type { ModerationStore } from "../moderation.js";
 import type { BlobStore } from "../../blobs/store.js";
 import { PgBlobStore } from "./blobs.js";
+import { PgDetectionStore } from "./detection.js";
 import { PgModerationStore } from "./moderation.js";
 import type { SafetyStore } from "../safety.js";
 import { PgSafetyStore } from "./safety.js";
@@ -104,11 +106,13 @@ class PgStorage implements Storage {
   readonly moderation: ModerationStore;
   readonly blobs: BlobStore;
   readonly safety: SafetyStore;
+  readonly detection: DetectionStore;
 
   constructor(readonly pool: Pool) {
     this.moderation = new PgModerationStore(pool);
     this.blobs = new PgBlobStore(pool);
     this.safety = new PgSafetyStore(pool, enqueue);
+    this.detection = new PgDetectionStore(pool);
   }
 
   async putChallenge(challenge: string, expiresAt: number): Promise<void> {
