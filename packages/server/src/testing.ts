@@ -23,14 +23,19 @@ const tag = (dataDir: string) => createHash("sha256").update(dataDir).digest("he
 
 /** Server options putting a server with this data directory on the run's backend. */
 export function backendOptions(dataDir: string): ServerOptions {
-  if (testBackend === "sqlite") return {};
+  return testBackend === "sqlite" ? {} : clusterOptions(dataDir);
+}
+
+/** PostgreSQL, NATS and Redis options shared by every node started with the same `cluster` name (each
+ *  node keeps its own data directory), whatever the run's backend. */
+export function clusterOptions(cluster: string): ServerOptions {
   return {
     databaseUrl: testDatabaseUrl,
-    databaseSchema: `${testSchemaPrefix}${tag(dataDir)}`,
+    databaseSchema: `${testSchemaPrefix}${tag(cluster)}`,
     natsUrl: testNatsUrl,
-    natsPrefix: `sltest.${run}.${tag(dataDir)}`,
+    natsPrefix: `sltest.${run}.${tag(cluster)}`,
     redisUrl: testRedisUrl,
-    redisPrefix: `sltest:${run}:${tag(dataDir)}`,
+    redisPrefix: `sltest:${run}:${tag(cluster)}`,
   };
 }
 
