@@ -56,13 +56,17 @@ export class ServerProcess {
   log = "";
   private child: ChildProcess | undefined;
 
-  constructor(readonly dataDir: string) {}
+  /** `args` go after `server --data DIR --port N` (e.g. `--database URL` for a server on PostgreSQL). */
+  constructor(
+    readonly dataDir: string,
+    private readonly args: string[] = [],
+  ) {}
 
   /** Starts `safelight server` as `npx safelight server` does (through the launcher's `#!` line) and resolves with its URL once it prints "listening on". The first start takes a free
    *  port; restarts keep it, so profiles still find the server. */
   async start(): Promise<string> {
     const port = this.url ? new URL(this.url).port : "0";
-    const args = ["server", "--data", this.dataDir, "--port", port];
+    const args = ["server", "--data", this.dataDir, "--port", port, ...this.args];
     const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: envFor(args) });
     this.child = child;
     this.url = await new Promise<string>((done, fail) => {

@@ -6,4 +6,4 @@ export type { Storage } from "./storage/types.js";
 export type { BlobStore, WriteResult } from "./blobs/store.js";
 export { openSqliteStorage } from "./storage/sqlite.js";
 export { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
-export { setAccountRole } from "./admin.js";
+export { migrateToPostgres, setAccountRole, type MigrationResult } from "./admin.js";

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { addStorageOptions, storageTarget, type StorageOpts } from "./storageOptions.js";
 import type { DecisionAction, ReportDetail, ReportReason } from "@safelight/client";
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { parsePostgresUrl, parseSchemaName } from "../args.js";
 import { withClient } from "../profile.js";
 
 const REASONS: readonly ReportReason[] = ["child_sexual_exploitation", "grooming", "harassment", "spam", "other"];
@@ -79,6 +81,21 @@ export function registerModerationCommands(program: Command): void {
         process.stdout.write(`${name} is now ${now}\n`);
       });
   }
+
+  admin
+    .command("migrate-to-postgres")
+    .description("copy a SQLite deployment (--data, with its blobs) into an empty PostgreSQL schema (docs/deploy.md); stop the server first")
+    .requiredOption("--data <dir>", "the SQLite deployment's data directory")
+    .addOption(new Option("--database <url>", "PostgreSQL URL to move into").env("SAFELIGHT_DATABASE_URL").argParser(parsePostgresUrl).makeOptionMandatory())
+    .addOption(new Option("--database-schema <name>", "PostgreSQL schema for the tables").env("SAFELIGHT_DATABASE_SCHEMA").argParser(parseSchemaName).default("public"))
+    .action(async (opts: { data: string; database: string; databaseSchema: string }) => {
+      const { migrateToPostgres } = await import("@safelight/server");
+      const { tables, blobs } = await migrateToPostgres({ dataDir: resolve(opts.data), databaseUrl: opts.database, databaseSchema: opts.databaseSchema });
+      for (const t of tables) process.stdout.write(`${t.table}: ${t.rows} rows\n`);
+      process.stdout.write(`blob contents: ${blobs.copied} copied (${blobs.bytes} bytes)\n`);
+      if (blobs.missing.length > 0) process.stderr.write(`warning: ${blobs.missing.length} blob records had no file (their attachments were already unreadable): ${blobs.missing.join(", ")}\n`);
+      process.stdout.write(`moved ${tables.reduce((n, t) => n + t.rows, 0)} rows; start the servers with --database (the SQLite file is left as it was)\n`);
+    });
 
   const mod = program.command("mod").description("moderator commands (the account needs the moderator role)");
   mod
