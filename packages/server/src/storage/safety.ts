@@ -250,9 +250,11 @@ export function safetySql(t: TimeColumn) {
     isPending: "SELECT 1 FROM safety_requests WHERE requester_id = ? AND recipient_id = ? AND status = 'pending'",
     unblock: "DELETE FROM safety_blocks WHERE blocker_id = ? AND blocked_id = ?",
     blocksOf: `SELECT blocked_id AS account_id, ${t("created_at", "since")} FROM safety_blocks WHERE blocker_id = ? ORDER BY created_at`,
-    /** Queued application messages and welcomes from a sender to every device of a recipient. */
+    /** Queued application messages and welcomes from a sender to every device of a recipient; from the
+     *  recipient's queue rows, so the messages table is read by primary key, not scanned by sender. */
     dropQueuedFrom: `DELETE FROM queue WHERE device_id IN (SELECT device_id FROM devices WHERE account_id = ?)
-      AND message_id IN (SELECT message_id FROM messages WHERE sender_account = ? AND kind IN ('application', 'welcome'))`,
+      AND EXISTS (SELECT 1 FROM messages m WHERE m.message_id = queue.message_id
+        AND m.sender_account = ? AND m.kind IN ('application', 'welcome'))`,
     inbound: "SELECT inbound FROM safety_settings WHERE account_id = ?",
     setInbound: `INSERT INTO safety_settings (account_id, inbound, updated_at) VALUES (?, ?, ?)
       ON CONFLICT (account_id) DO UPDATE SET inbound = excluded.inbound, updated_at = excluded.updated_at`,
