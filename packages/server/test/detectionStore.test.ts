@@ -262,4 +262,23 @@ describe("hash lists across two nodes (PostgreSQL + NATS)", () => {
     await vi.waitFor(async () => expect(await a.matcher.matchHash(probe)).toEqual([]), { timeout: 5000 });
     expect(a.lists.active).toEqual([]);
   });
+
+  it("two nodes replacing the same list at once: one replacement wins, the other stores nothing", async () => {
+    await requirePostgres();
+    const schema = pgTestSchema();
+    const prefix = natsTestPrefix();
+    const dataDir = mkdtempSync(join(tmpdir(), "safelight-detection-nodes-"));
+    const [a, b] = [await node(schema, prefix, dataDir), await node(schema, prefix, dataDir)];
+    const old = await a.lists.importRows({ name: "v1", sourceOrg: "org" }, entries(500), "admin");
+    const outcomes = await Promise.allSettled([
+      a.lists.importRows({ name: "v2 from a", sourceOrg: "org" }, entries(5000), "admin", Date.now(), old.listId),
+      b.lists.importRows({ name: "v2 from b", sourceOrg: "org" }, entries(5000), "admin", Date.now(), old.listId),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(outcomes.find((o) => o.status === "rejected")).toMatchObject({ reason: { name: "HashListError" } });
+    const active = await a.store.lists("active");
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ replaces: old.listId, hashCount: 5000 });
+    await vi.waitFor(() => expect([a.lists.active, b.lists.active].map((l) => l.map((r) => r.listId))).toEqual([[active[0]!.listId], [active[0]!.listId]]), { timeout: 5000 });
+  });
 });
