@@ -1,5 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The integration suites (they start servers through packages/server/test/helpers.ts or
+ * packages/cli/test/harness.ts, which put them on SAFELIGHT_TEST_BACKEND) run once per backend.
+ * Contract tests that already run on every backend themselves (storage, notifier, rate limits,
+ * franking, the *Store tests) and pure unit tests run once, in the sqlite project.
+ */
+const integrationSuites = [
+  "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,knownImages,limits,queue,smoke}.test.ts",
+  "packages/client/test/*.test.ts",
+  "packages/cli/test/{messaging,safety,knownImages}.test.ts",
+];
+
 export default defineConfig({
   test: {
     // Integration tests start real server processes; give them room on a 2-core machine.
@@ -10,6 +22,7 @@ export default defineConfig({
     globalSetup: ["./vitest.globalSetup.ts"],
     projects: [
       { extends: true, test: { name: "sqlite", include: ["packages/*/test/**/*.test.ts"], env: { SAFELIGHT_TEST_BACKEND: "sqlite" } } },
+      { extends: true, test: { name: "postgres", include: integrationSuites, env: { SAFELIGHT_TEST_BACKEND: "postgres" } } },
     ],
   },
 });
