@@ -2,13 +2,12 @@
  * Verifiable reporting against the real server (in-process, real HTTP): an honest report verifies, and
  * every forgery in docs/franking.md fails. Openings come from real received messages in a client store.
  */
-import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountRole, startServer } from "@safelight/server";
-import { backendOptions } from "@safelight/server/testing";
+import { backendOptions, queryTestStore, storageTarget } from "@safelight/server/testing";
 import { SafelightClient, type StoredMessage } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import {
@@ -88,7 +87,7 @@ describe("verifiable reports", () => {
     expect(r).toMatchObject({ verified: 4, unverified: [] });
 
     await expect(carol.moderation.reports()).rejects.toMatchObject({ code: "SL_ERR_FORBIDDEN" });
-    expect(await setAccountRole({ dataDir: join(dir, "server") }, "carol", "moderator")).toBe(true);
+    expect(await setAccountRole(storageTarget(join(dir, "server")), "carol", "moderator")).toBe(true);
     const queue = (await carol.moderation.reports()).reports;
     expect(queue.map((q) => [q.reportId, q.reason, q.reporter.name, q.reported.name])).toEqual([[r.reportId, "grooming", "bob", "alice"]]);
     const detail = await carol.moderation.report(r.reportId);
@@ -186,13 +185,10 @@ describe("verifiable reports", () => {
     // Stands in for a misbehaving server: rewrites the stored stamp before Bob fetches the message.
     const tampered = (change: (frank: Record<string, any>) => Record<string, unknown>) => async () => {
       const sent = await alice.sendText("bob", `stamp test ${Math.random()}`);
-      const db = new Database(join(dir, "server", "safelight.db"));
-      try {
-        const row = db.prepare("SELECT frank FROM messages WHERE message_id = ?").get(sent.id) as { frank: string };
-        db.prepare("UPDATE messages SET frank = ? WHERE message_id = ?").run(JSON.stringify(change(JSON.parse(row.frank))), sent.id);
-      } finally {
-        db.close();
-      }
+      const server = join(dir, "server");
+      const [row] = await queryTestStore<{ frank: string | Record<string, unknown> }>(server, "SELECT frank FROM messages WHERE message_id = ?", [sent.id]);
+      const frank = typeof row!.frank === "string" ? JSON.parse(row!.frank) : row!.frank; // text on SQLite, jsonb on PostgreSQL
+      await queryTestStore(server, "UPDATE messages SET frank = ? WHERE message_id = ?", [JSON.stringify(change(frank)), sent.id]);
       dropped.length = 0;
       expect(await bob.sync()).toEqual([]);
       expect(dropped.join("\n")).toMatch(/server franking signature does not verify/);

@@ -4,7 +4,9 @@
  * signals on NATS); each data directory gets its own PostgreSQL schema and NATS subject prefix, derived
  * from its path, so a restarted server finds its data and no two tests share any.
  */
+import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import pg from "pg";
 import type { ServerOptions } from "./config.js";
 
@@ -37,6 +39,39 @@ export function clusterOptions(cluster: string): ServerOptions {
     redisUrl: testRedisUrl,
     redisPrefix: `sltest:${run}:${tag(cluster)}`,
   };
+}
+
+/** The operator's view of a test server's store (for `setAccountRole` and the like). */
+export function storageTarget(dataDir: string): ServerOptions & { dataDir: string } {
+  return { dataDir, ...backendOptions(dataDir) };
+}
+
+/**
+ * One SQL statement (`?` placeholders) on the store of the test server with this data directory, for
+ * tests that inspect stored rows or play a misbehaving server. Both backends use the same table and
+ * column names; values come back in each driver's types (PostgreSQL counts as strings, jsonb parsed).
+ */
+export async function queryTestStore<T = Record<string, unknown>>(dataDir: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  if (testBackend === "sqlite") {
+    const db = new Database(join(dataDir, "safelight.db"));
+    try {
+      const statement = db.prepare(sql);
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const { databaseUrl, databaseSchema } = clusterOptions(dataDir);
+  const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${databaseSchema}` });
+  await client.connect();
+  try {
+    let n = 0;
+    return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 
 /** The same as environment variables, for a `safelight server` child process. */

@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import Ajv from "ajv";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +19,7 @@ import { SqliteClientStore } from "@safelight/client/node";
 import { fromB64, verifyServerFrank } from "@safelight/protocol";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
 import { setAccountRole, startServer, type RunningServer } from "../src/index.js";
-import { backendOptions } from "../src/testing.js";
+import { backendOptions, dumpPostgresSchema, queryTestStore, storageTarget, testBackend } from "../src/testing.js";
 import { merkleRoot, merkleRootRecursive } from "../src/merkle.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -98,8 +97,8 @@ describe("known-image detection", () => {
   beforeAll(async () => {
     env = await boot();
     [alice, bob] = (await Promise.all(["alice", "bob", "ada", "mo"].map((n) => client(env, n)))) as [SafelightClient, SafelightClient];
-    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin")).toBe(true);
-    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "mo", "moderator")).toBe(true);
+    expect(await setAccountRole(storageTarget(join(env.dir, "server")), "ada", "admin")).toBe(true);
+    expect(await setAccountRole(storageTarget(join(env.dir, "server")), "mo", "moderator")).toBe(true);
   });
 
   afterAll(async () => {
@@ -276,10 +275,14 @@ describe("known-image detection", () => {
       const raw = readFileSync(path);
       for (const n of needles) expect(raw.includes(n), `${f} holds plaintext`).toBe(false);
     }
+    if (testBackend === "postgres") {
+      const { databaseUrl, databaseSchema } = backendOptions(dataDir);
+      const dump = Buffer.from(await dumpPostgresSchema(databaseUrl!, databaseSchema!), "latin1");
+      for (const n of needles) expect(dump.includes(n), "PostgreSQL holds plaintext").toBe(false);
+    }
     // With the key (docs/known-images.md format): AES-256-GCM, AAD "safelight-evidence-v1:<id>", tag appended.
-    const db = new Database(join(dataDir, "safelight.db"), { readonly: true });
-    const row = db.prepare("SELECT evidence_id, nonce, ciphertext FROM evidence WHERE report_id = ?").get(flaggedReportId) as { evidence_id: string; nonce: Buffer; ciphertext: Buffer };
-    db.close();
+    const [row] = await queryTestStore<{ evidence_id: string; nonce: Buffer; ciphertext: Buffer }>(dataDir, "SELECT evidence_id, nonce, ciphertext FROM evidence WHERE report_id = ?", [flaggedReportId]);
+    if (row === undefined) throw new Error("no evidence row for the flagged report");
     const key = Buffer.from(readFileSync(keyFile, "utf8").trim(), "hex");
     const d = createDecipheriv("aes-256-gcm", key, row.nonce);
     d.setAAD(Buffer.from(`safelight-evidence-v1:${row.evidence_id}`));
@@ -348,8 +351,8 @@ describe("dihedral matching", () => {
   async function serverWithList(options: Record<string, unknown>): Promise<Env> {
     const env = await boot(options);
     await Promise.all(["alice", "ada", "mo"].map((n) => client(env, n)));
-    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin")).toBe(true);
-    expect(await setAccountRole({ dataDir: join(env.dir, "server") }, "mo", "moderator")).toBe(true);
+    expect(await setAccountRole(storageTarget(join(env.dir, "server")), "ada", "admin")).toBe(true);
+    expect(await setAccountRole(storageTarget(join(env.dir, "server")), "mo", "moderator")).toBe(true);
     const csv = `hash,id,label\n${origHex},test-0001,test-image\n`;
     expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "test list", sourceOrg: "Test Org", threshold: 31, csv })).status).toBe(201);
     return env;
@@ -405,22 +408,15 @@ describe("evidence retention", () => {
     const env = await boot({ evidenceRetentionMs: 1500, sweepIntervalMs: 200 });
     try {
       await Promise.all(["eve", "ada"].map((n) => client(env, n)));
-      await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin");
+      await setAccountRole(storageTarget(join(env.dir, "server")), "ada", "admin");
       expect((await http(env, "ada", "POST", "/v1/admin/hash-lists", { name: "l", sourceOrg: "o", csv: `${origHex}\n` })).status).toBe(201);
       expect((await http(env, "eve", "PUT", "/v1/profile/picture", new Uint8Array(readFileSync(BLURRED)), "image/jpeg")).status).toBe(422);
-      const count = () => {
-        const db = new Database(join(env.dir, "server", "safelight.db"), { readonly: true });
-        try {
-          return (db.prepare("SELECT COUNT(*) AS n FROM evidence").get() as { n: number }).n;
-        } finally {
-          db.close();
-        }
-      };
-      expect(count()).toBe(1);
+      const count = async () => Number((await queryTestStore<{ n: number | string }>(join(env.dir, "server"), "SELECT COUNT(*) AS n FROM evidence"))[0]!.n);
+      expect(await count()).toBe(1);
       const deadline = Date.now() + 10_000;
-      while (count() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      expect(count()).toBe(0);
-      await setAccountRole({ dataDir: join(env.dir, "server") }, "ada", "admin");
+      while ((await count()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await count()).toBe(0);
+      await setAccountRole(storageTarget(join(env.dir, "server")), "ada", "admin");
       const audit = await http(env, "ada", "GET", "/v1/mod/audit?limit=100");
       expect(audit.json.entries.find((e: any) => e.action === "evidence.delete")).toMatchObject({ actorAccountId: "system" });
       expect(audit.json.intact).toBe(true);

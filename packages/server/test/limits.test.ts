@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, register, useServer } from "./helpers.js";
+import { testBackend } from "../src/testing.js";
 
 const server = useServer({ limits: { rateBurst: 5, ratePerSecond: 0.001, anonBurst: 40, anonPerSecond: 0.001 } });
 
@@ -21,7 +22,7 @@ describe("limits and metadata", () => {
   });
 
   it("serves health and an OpenAPI document covering every route", async () => {
-    expect((await call(server.url, "GET", "/healthz")).body).toMatchObject({ status: "ok", database: { backend: "sqlite", ok: true } });
+    expect((await call(server.url, "GET", "/healthz")).body).toMatchObject({ status: "ok", database: { backend: testBackend, ok: true } });
     const doc = (await call(server.url, "GET", "/v1/openapi.json")).body;
     expect(doc.openapi).toMatch(/^3\./);
     for (const path of [
