@@ -4,11 +4,12 @@ import { defineConfig } from "vitest/config";
  * The integration suites (they start servers through packages/server/test/helpers.ts or
  * packages/cli/test/harness.ts, which put them on SAFELIGHT_TEST_BACKEND) run once per backend.
  * Contract tests that already run on every backend themselves (storage, notifier, rate limits,
- * franking, the *Store tests) and pure unit tests run once, in the sqlite project.
+ * franking, the *Store tests), the multi-node tests (always PostgreSQL), the SQLite-to-PostgreSQL
+ * migration and pure unit tests run once, in the sqlite project.
  */
 const integrationSuites = [
   "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,knownImages,limits,queue,smoke}.test.ts",
-  "packages/client/test/*.test.ts",
+  "packages/client/test/{concurrency,linking,reports}.test.ts",
   "packages/cli/test/{messaging,safety,knownImages}.test.ts",
 ];
 
