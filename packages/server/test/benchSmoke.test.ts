@@ -28,6 +28,7 @@ describe("bench:messaging", () => {
       expect(b.saturated.delivered).toBe(24);
       expect(b.paced.delivered).toBe(16);
       expect(typeof b.vsBaseline.serverCpuPerMsg).toBe("number");
+      expect(typeof b.vsBaseline.saturatedServerAndDbCpuPerMsg).toBe("number");
     }
   }, 150_000);
 });
