@@ -14,7 +14,7 @@ import pg from "pg";
 import type { ServerOptions } from "../config.js";
 import type { ChildReply, ChildRequest } from "./child.js";
 import type { BenchOptions, Configuration } from "./options.js";
-import type { BenchClient } from "./setup.js";
+import { BENCH_BIRTHDATE, benchName, type BenchClient } from "./setup.js";
 
 export interface Child {
   url: string;
@@ -69,6 +69,8 @@ export interface Deployment {
   label: string;
   config: Configuration | undefined;
   nodes: Child[];
+  /** Each Safelight node's data directory (none for the bare relay). */
+  dataDirs: string[];
   /** CPU time and event-loop active time, summed over the nodes, in ms so far. */
   times(): Promise<{ cpuMs: number; loopMs: number }>;
   /** Called once the bench accounts are registered (see startSafelight). */
@@ -86,6 +88,7 @@ function deployment(
   name: string,
   config: Configuration | undefined,
   nodes: Child[],
+  dataDirs: string[],
   db?: PgCpu,
   registered: (clients: readonly BenchClient[]) => void = () => {},
 ): Deployment {
@@ -94,6 +97,7 @@ function deployment(
     label: name,
     config,
     nodes,
+    dataDirs,
     times: async () => {
       const each = await Promise.all(nodes.map(serverTimes));
       return { cpuMs: each.reduce((n, t) => n + t.cpuMs, 0), loopMs: each.reduce((n, t) => n + t.loopMs, 0) };
@@ -108,7 +112,7 @@ function deployment(
 }
 
 export async function startBare(): Promise<Deployment> {
-  return deployment("bare relay", undefined, [await spawnChild(["bare"])]);
+  return deployment("bare relay", undefined, [await spawnChild(["bare"])], []);
 }
 
 /** `id` tells this deployment's schema, subjects and keys apart from every other run's and deployment's. */
@@ -132,10 +136,10 @@ export async function startSafelight(config: Configuration, opts: BenchOptions, 
   // One moderation key for the whole deployment, as docs/deploy.md asks of several nodes; nodes start
   // one after the other so only the first creates the key and runs the migrations.
   const options = { ...backend, moderationKeyFile: join(dir, "moderation.key") };
+  const dataDirs = Array.from({ length: config.nodes }, (_, n) => join(dir, `node${n + 1}`));
   const nodes: Child[] = [];
   try {
-    for (let n = 0; n < config.nodes; n++) {
-      const nodeDir = join(dir, `node${n + 1}`);
+    for (const nodeDir of dataDirs) {
       await mkdir(nodeDir, { recursive: true });
       nodes.push(await spawnChild(["safelight", nodeDir, JSON.stringify(options)]));
     }
@@ -149,21 +153,21 @@ export async function startSafelight(config: Configuration, opts: BenchOptions, 
   // such account". Until the safety store moves to the shared database, the bench writes its accounts
   // into every node's file, so each node's safety checks do the work they do on SQLite.
   const mirror = (clients: readonly BenchClient[]) => {
-    for (let n = 0; n < nodes.length; n++) {
-      const db = new Database(join(dir, `node${n + 1}`, "safelight.db"));
+    for (const nodeDir of dataDirs) {
+      const db = new Database(join(nodeDir, "safelight.db"));
       const now = Date.now();
-      const account = db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, '1990-01-01', ?)");
+      const account = db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)");
       const device = db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)");
       db.transaction(() => {
         for (const c of clients) {
-          account.run(c.accountId, `bench_${c.index}`, now);
+          account.run(c.accountId, benchName(c.index), BENCH_BIRTHDATE, now);
           device.run(c.deviceId, c.accountId, c.keys.publicKey, now);
         }
       })();
       db.close();
     }
   };
-  return deployment(label(config), config, nodes, db, config.backend === "postgres" ? mirror : undefined);
+  return deployment(label(config), config, nodes, dataDirs, db, config.backend === "postgres" ? mirror : undefined);
 }
 
 /** CPU ms by backend pid. */

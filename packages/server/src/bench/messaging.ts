@@ -324,7 +324,7 @@ async function main(): Promise<void> {
     const aloneUs = round((await frankingCpuMs(5000, 1)) * 1000, 1);
     const batchedUs = round((await frankingCpuMs(20_000, Math.max(1, Math.round(observedBatch)))) * 1000, 1);
     const sqlite = safelights.find((d) => d.config?.backend === "sqlite");
-    const dbBytes = sqlite === undefined ? undefined : await dirBytes(join(dataDir, `d${safelights.indexOf(sqlite) + 1}`, "node1"));
+    const dbBytes = sqlite === undefined ? undefined : await dirBytes(sqlite.dataDirs[0] as string);
     const loadEnd = loadavg().map((l) => round(l, 2));
     console.log("");
     const cpuNote = (x: ReturnType<typeof summarise>) =>
