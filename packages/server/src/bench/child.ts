@@ -3,10 +3,13 @@
 // child sends {url} once listening; the parent sends {cmd:"cpu"} (answered {cpu}), {cmd:"prof-start"} /
 // {cmd:"prof-stop", path} (V8 CPU profile of just the measured rounds, answered {done}),
 // {cmd:"franking", on} (Safelight only: franking on or off, see switchableFranking.ts; answered {done})
-// and {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir>` or `bare`.
+// and {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir> [<ServerOptions as JSON>]`
+// (the backend: PostgreSQL, NATS, Redis; default SQLite in dataDir) or `bare`.
 import { performance } from "node:perf_hooks";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
+import { openStorage } from "../backends.js";
+import { resolveConfig, type ServerOptions } from "../config.js";
 import { startServer } from "../start.js";
 import { openSqliteStorage } from "../storage/sqlite.js";
 import { startBareRelay } from "./bareRelay.js";
@@ -22,16 +25,21 @@ export type ChildRequest =
 export type ChildReply = { url: string } | { cpu: NodeJS.CpuUsage; loopActiveMs: number } | { done: true };
 
 async function main(): Promise<void> {
-  const [kind, dataDir] = process.argv.slice(2);
+  const [kind, dataDir, backendJson] = process.argv.slice(2);
   const send = (msg: ChildReply) => process.send?.(msg);
   let close: () => Promise<void>;
   let franking: SwitchableFranking | undefined;
   if (kind === "safelight" && dataDir !== undefined) {
     // Logging off: the timed phase would log nothing anyway (no per-frame logs on /v1/ws), and setup
     // requests would only fill a pipe nobody reads.
-    const storage = openSqliteStorage(dataDir);
+    const backend = JSON.parse(backendJson ?? "{}") as ServerOptions;
+    // The safety and detection stores still live in each node's SQLite file, which only the SQLite
+    // storage migrates: a PostgreSQL node on a fresh data directory would fail on a missing table.
+    if (backend.databaseUrl !== undefined) await openSqliteStorage(dataDir).close();
+    const storage = await openStorage(resolveConfig({ ...backend, dataDir }));
     franking = new SwitchableFranking(storage, 24 * 60 * 60 * 1000);
     const server = await startServer({
+      ...backend,
       storage,
       franking,
       dataDir,
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
     close = relay.close;
     send({ url: relay.url });
   } else {
-    throw new Error("usage: child.js safelight <dataDir> | bare");
+    throw new Error("usage: child.js safelight <dataDir> [<options JSON>] | bare");
   }
   let session: Session | undefined;
   const stop = async () => {

@@ -1,19 +1,21 @@
 // `npm run bench:messaging` (build first: `npm run build`). 2 × pairs clients exchange real MLS
-// application messages through the Safelight server (SQLite storage, auth, queues) over `/v1/ws`,
+// application messages through the Safelight server (storage, auth, queues) over `/v1/ws`,
 // and, in the same run with the same client harness and frames, through a bare `ws` relay (no
 // storage, no auth, no JSON) as the ceiling; and, to measure franking's cost, through the same Safelight
 // server with franking switched off (a stored stamp handed back instead, see switchableFranking.ts), the
-// franked and unfranked phases alternating in order round by round. Each server runs in its own child
+// franked and unfranked phases alternating in order round by round. Each server node runs in its own child
 // process; the clients run in this one. Everything is on 127.0.0.1. The last line printed is one JSON object.
+// Backends, same run: Safelight on SQLite (one node), on PostgreSQL + NATS + Redis with one node and with
+// two (deployment.ts), each with its own accounts and groups, saturated and then all paced at one rate
+// that the slowest can carry; --backend / --nodes measure one of them instead. The first deployment is
+// the one also measured with franking off and against the product target.
 // Options: see options.ts (argv `--messages=50` or env `BENCH_MESSAGES=50`). Method: docs/benchmarks.md.
-import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { fromB64, processIncoming } from "@safelight/protocol";
-import type { ChildReply, ChildRequest } from "./child.js";
+import { dbCpuBetween, startBare, startSafelight, type Deployment } from "./deployment.js";
 import { frankingCpuMs } from "./frankingCost.js";
 import { BENCH_LIMITS, parseOptions, type BenchOptions } from "./options.js";
 import { RelayHarness, type HarnessClient, type RangeResult } from "./relayHarness.js";
@@ -22,54 +24,6 @@ import { concatSorted, meanAndHalfWidth, median, percentile, round } from "./sta
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 250;
-
-interface Child {
-  url: string;
-  proc: ChildProcess;
-  ask(req: ChildRequest): Promise<ChildReply>;
-  stop(): Promise<void>;
-}
-
-async function spawnChild(args: string[]): Promise<Child> {
-  const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const replies: ((r: ChildReply) => void)[] = [];
-  const first = new Promise<ChildReply>((resolve, reject) => {
-    replies.push(resolve);
-    proc.once("exit", (code) => reject(new Error(`${args[0]} child exited with ${code}`)));
-  });
-  proc.on("message", (msg: ChildReply) => replies.shift()?.(msg));
-  const hello = await first;
-  if (!("url" in hello)) throw new Error("child did not report its url");
-  return {
-    url: hello.url,
-    proc,
-    // A child that dies mid-question (say, it could not write a profile) fails the bench instead of hanging it.
-    ask: (req) =>
-      new Promise<ChildReply>((resolve, reject) => {
-        if (proc.exitCode !== null) return reject(new Error(`${args[0]} child exited with ${proc.exitCode}`));
-        const died = (code: number | null) => reject(new Error(`${args[0]} child exited with ${code} while asked ${req.cmd}`));
-        proc.once("exit", died);
-        replies.push((reply) => {
-          proc.off("exit", died);
-          resolve(reply);
-        });
-        proc.send(req);
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.send({ cmd: "stop" } satisfies ChildRequest);
-      }),
-  };
-}
-
-/** The server process's CPU time (all its threads) and its event loop's active time, in ms so far. */
-async function serverTimes(child: Child): Promise<{ cpuMs: number; loopMs: number }> {
-  const reply = await child.ask({ cmd: "cpu" });
-  if (!("cpu" in reply)) throw new Error("expected a cpu reply");
-  return { cpuMs: (reply.cpu.user + reply.cpu.system) / 1000, loopMs: reply.loopActiveMs };
-}
 
 const ownCpuMs = (): number => {
   const u = process.cpuUsage();
@@ -82,15 +36,19 @@ interface RelayTotals {
   /** Time the server's event loop was not waiting for I/O (performance.eventLoopUtilization). */
   serverLoopMs: number;
   harnessCpuMs: number;
+  /** The deployment's PostgreSQL backends; undefined when there are none (or /proc cannot show them). */
+  dbCpuMs: number | undefined;
 }
+
+const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, serverLoopMs: 0, harnessCpuMs: 0, dbCpuMs: undefined });
 
 /** `unfranked`: the same Safelight server with franking switched off (SwitchableFranking), to measure
  *  what franking costs in throughput in the same run. */
 type RelayKind = "bareRelay" | "safelight" | "unfranked";
 
-function harnessClients(kind: RelayKind, baseUrl: string, clients: BenchClient[]): HarnessClient[] {
-  const ws = baseUrl.replace(/^http/, "ws");
+function harnessClients(kind: RelayKind, target: Deployment, clients: BenchClient[]): HarnessClient[] {
   return clients.map((c, i) => {
+    const ws = target.url(i).replace(/^http/, "ws");
     const peer = i % 2 === 0 ? i + 1 : i - 1;
     const peerClient = clients[peer] as BenchClient;
     return kind !== "bareRelay"
@@ -109,14 +67,14 @@ interface Phase {
 
 async function runPhase(
   kind: RelayKind,
-  child: Child,
+  target: Deployment,
   clients: BenchClient[],
   opts: BenchOptions,
   phase: Phase,
   totals: RelayTotals,
   profilePath?: string,
 ): Promise<RangeResult> {
-  const harness = await RelayHarness.connect(harnessClients(kind, child.url, clients), {
+  const harness = await RelayHarness.connect(harnessClients(kind, target, clients), {
     window: opts.window,
     ackBatch: opts.ackBatch,
     ackDelayMs: opts.ackDelayMs,
@@ -124,30 +82,37 @@ async function runPhase(
     stallMs: 30_000,
   });
   const { from, warmup, count } = phase;
-  if (warmup > 0) check(kind, await harness.runRange(from, from + warmup), clients.length * warmup);
-  if (profilePath !== undefined) await child.ask({ cmd: "prof-start" });
-  const serverBefore = await serverTimes(child);
+  const what = `${target.label} (${kind})`;
+  if (warmup > 0) check(what, await harness.runRange(from, from + warmup), clients.length * warmup);
+  // One profile per node: `<profilePath>` for a single node, `-node<n>` before the extension for more.
+  const profiles = target.nodes.map((node, n) => ({ node, path: target.nodes.length === 1 ? profilePath : profilePath?.replace(/(\.cpuprofile)$/, `-node${n + 1}$1`) }));
+  if (profilePath !== undefined) for (const { node } of profiles) await node.ask({ cmd: "prof-start" });
+  const dbBefore = await target.dbCpu();
+  const serverBefore = await target.times();
   const harnessBefore = ownCpuMs();
   const result = await harness.runRange(from + warmup, from + warmup + count, phase.pacedPerClientPerSec);
   totals.harnessCpuMs += ownCpuMs() - harnessBefore;
-  const serverAfter = await serverTimes(child);
+  const serverAfter = await target.times();
+  const dbAfter = await target.dbCpu();
   totals.serverCpuMs += serverAfter.cpuMs - serverBefore.cpuMs;
   totals.serverLoopMs += serverAfter.loopMs - serverBefore.loopMs;
-  if (profilePath !== undefined) {
-    await child.ask({ cmd: "prof-stop", path: profilePath });
-    console.log(`  cpu profile of the server: ${profilePath}`);
+  if (dbBefore !== undefined && dbAfter !== undefined) totals.dbCpuMs = (totals.dbCpuMs ?? 0) + dbCpuBetween(dbBefore, dbAfter);
+  for (const { node, path } of profiles) {
+    if (path === undefined) continue;
+    await node.ask({ cmd: "prof-stop", path });
+    console.log(`  cpu profile of the server: ${path}`);
   }
-  check(kind, result, clients.length * count);
-  if (harness.strayFrames > 0) throw new Error(`${kind}: ${harness.strayFrames} frames arrived outside a run`);
+  check(what, result, clients.length * count);
+  if (harness.strayFrames > 0) throw new Error(`${what}: ${harness.strayFrames} frames arrived outside a run`);
   await harness.close();
   totals.results.push(result);
   return result;
 }
 
-function check(kind: RelayKind, r: RangeResult, expected: number): void {
-  if (r.errors.length > 0) throw new Error(`${kind}: ${r.errors.length} errors, first: ${r.errors[0]}`);
-  if (r.mismatches > 0) throw new Error(`${kind}: ${r.mismatches} deliveries did not match what the peer sent`);
-  if (r.delivered !== expected) throw new Error(`${kind}: delivered ${r.delivered} of ${expected}`);
+function check(what: string, r: RangeResult, expected: number): void {
+  if (r.errors.length > 0) throw new Error(`${what}: ${r.errors.length} errors, first: ${r.errors[0]}`);
+  if (r.mismatches > 0) throw new Error(`${what}: ${r.mismatches} deliveries did not match what the peer sent`);
+  if (r.delivered !== expected) throw new Error(`${what}: delivered ${r.delivered} of ${expected}`);
 }
 
 function summarise(t: RelayTotals) {
@@ -165,6 +130,7 @@ function summarise(t: RelayTotals) {
     serverCpuMsPerMsg: round(t.serverCpuMs / delivered, 4),
     serverCpuUtilisation: round(t.serverCpuMs / elapsedMs, 2),
     serverLoopMsPerMsg: round(t.serverLoopMs / delivered, 4),
+    dbCpuMsPerMsg: t.dbCpuMs === undefined ? undefined : round(t.dbCpuMs / delivered, 4),
     harnessCpuUtilisation: round(t.harnessCpuMs / elapsedMs, 2),
   };
 }
@@ -176,6 +142,39 @@ async function dirBytes(dir: string): Promise<number> {
     if (s.isFile()) total += s.size;
   }
   return total;
+}
+
+/** Registers the clients on a deployment, forms their groups and pre-encrypts their messages (untimed). */
+async function prepare(target: Deployment, nClients: number, opts: BenchOptions, perClient: number) {
+  // An engine and device directory per deployment: each database hands out its own account ids.
+  const directory = new Map<string, Uint8Array>();
+  const engine = await benchEngine(directory);
+  const base = target.url(0);
+  let t = performance.now();
+  const clients = await registerClients(base, engine, directory, nClients);
+  target.registered(clients);
+  const tRegister = performance.now() - t;
+  t = performance.now();
+  const pairs = Array.from({ length: opts.pairs }, (_, p) => ({ a: clients[2 * p] as BenchClient, b: clients[2 * p + 1] as BenchClient }));
+  await pool(pairs, 8, (p) => formPair(base, engine, p.a, p.b));
+  const tGroups = performance.now() - t;
+  t = performance.now();
+  for (const c of clients) await preEncrypt(engine, c, perClient, opts.payloadBytes);
+  const tEncrypt = performance.now() - t;
+  // The messages are real: the peer of pair 0 decrypts the first one (its state is not used again).
+  const a0 = clients[0] as BenchClient;
+  const b0 = clients[1] as BenchClient;
+  const opened = await processIncoming(engine, b0.state!, fromB64(a0.messages[0] as string) as Uint8Array);
+  const sent = payload(opts.payloadBytes, "m0.0 ");
+  if (opened.kind !== "application" || !Buffer.from(opened.plaintext).equals(Buffer.from(sent))) {
+    throw new Error("pre-encrypted message did not decrypt to the expected text");
+  }
+  console.log(
+    `setup of ${target.label} (untimed): register + key packages ${round(tRegister / 1000, 1)} s, ${opts.pairs} MLS groups ${round(tGroups / 1000, 1)} s, ` +
+      `${nClients * perClient} PrivateMessages pre-encrypted in ${round(tEncrypt / 1000, 1)} s; ` +
+      `send frame ${Buffer.byteLength(a0.frames[0] ?? "")} B (MLS message ${fromB64(a0.messages[0] as string)?.length} B); sample decrypts OK`,
+  );
+  return clients;
 }
 
 async function main(): Promise<void> {
@@ -194,52 +193,44 @@ async function main(): Promise<void> {
       `acks every ${opts.ackBatch} items or ${opts.ackDelayMs} ms; payload ${opts.payloadBytes} B`,
   );
   console.log(`  node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, load average ${loadStart.join(" ")}`);
-  console.log(`  servers: each in its own child process on 127.0.0.1; Safelight rate limits raised to ${BENCH_LIMITS.rateBurst} so the bench does not throttle itself`);
+  console.log(`  servers: each node in its own child process on 127.0.0.1; Safelight rate limits raised to ${BENCH_LIMITS.rateBurst} so the bench does not throttle itself`);
   console.log(`  clients: one process at nice ${opts.harnessNice} (--harness-nice), so it does not preempt the servers`);
 
   const dataDir = await mkdtemp(join(tmpdir(), "safelight-bench-"));
-  const safelight = await spawnChild(["safelight", dataDir]);
-  const bare = await spawnChild(["bare"]);
-  // Only now: the children inherit the nice value they are forked with.
-  setPriority(opts.harnessNice);
+  // Tells this run's PostgreSQL schemas, NATS subjects and Redis keys from any other run's.
+  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  const deployments: Deployment[] = [];
   try {
-    // --- setup (untimed) -----------------------------------------------------------------------
-    let t = performance.now();
-    const directory = new Map<string, Uint8Array>();
-    const engine = await benchEngine(directory);
-    const clients = await registerClients(safelight.url, engine, directory, nClients);
-    const tRegister = performance.now() - t;
-    t = performance.now();
-    const pairs = Array.from({ length: opts.pairs }, (_, p) => ({ a: clients[2 * p] as BenchClient, b: clients[2 * p + 1] as BenchClient }));
-    await pool(pairs, 8, (p) => formPair(safelight.url, engine, p.a, p.b));
-    const tGroups = performance.now() - t;
-    t = performance.now();
-    for (const c of clients) await preEncrypt(engine, c, perClient, opts.payloadBytes);
-    const tEncrypt = performance.now() - t;
-    const frameBytes = Buffer.byteLength(clients[0]?.frames[0] ?? "");
-    // The messages are real: the peer of pair 0 decrypts the first one (its state is not used again).
-    const a0 = clients[0] as BenchClient;
-    const b0 = clients[1] as BenchClient;
-    const opened = await processIncoming(engine, b0.state!, fromB64(a0.messages[0] as string) as Uint8Array);
-    const sent = payload(opts.payloadBytes, "m0.0 ");
-    if (opened.kind !== "application" || !Buffer.from(opened.plaintext).equals(Buffer.from(sent))) {
-      throw new Error("pre-encrypted message did not decrypt to the expected text");
+    for (const [i, config] of opts.configurations.entries()) {
+      deployments.push(await startSafelight(config, opts, join(dataDir, `d${i + 1}`), `${runId}_${i + 1}`));
     }
-    console.log(
-      `setup (untimed): register + key packages ${round(tRegister / 1000, 1)} s, ${opts.pairs} MLS groups ${round(tGroups / 1000, 1)} s, ` +
-        `${nClients * perClient} PrivateMessages pre-encrypted in ${round(tEncrypt / 1000, 1)} s; ` +
-        `send frame ${frameBytes} B (MLS message ${fromB64(a0.messages[0] as string)?.length} B); sample decrypts OK`,
-    );
+    const bare = await startBare();
+    deployments.push(bare);
+    // Only now: the children inherit the nice value they are forked with.
+    setPriority(opts.harnessNice);
+    const safelights = deployments.slice(0, -1);
+    const safelight = safelights[0] as Deployment;
+    console.log(`  Safelight deployments: ${safelights.map((d) => d.label).join("; ")} (with two nodes, each pair's clients on different nodes)`);
+
+    // --- setup (untimed) -----------------------------------------------------------------------
+    const clientsOf = new Map<Deployment, BenchClient[]>();
+    for (const d of safelights) clientsOf.set(d, await prepare(d, nClients, opts, perClient));
+    // The bare relay carries the first deployment's frames.
+    const clients = clientsOf.get(safelight) as BenchClient[];
+    clientsOf.set(bare, clients);
+    const frameBytes = Buffer.byteLength(clients[0]?.frames[0] ?? "");
 
     // --- measured rounds -----------------------------------------------------------------------
-    const newTotals = (): RelayTotals => ({ results: [], serverCpuMs: 0, serverLoopMs: 0, harnessCpuMs: 0 });
     const saturated: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
     const paced: Record<RelayKind, RelayTotals> = { bareRelay: newTotals(), safelight: newTotals(), unfranked: newTotals() };
+    // The backend comparison: every Safelight deployment saturated (franked; the first one's totals are
+    // saturated.safelight) and paced at the common rate.
+    const compared = new Map(safelights.map((d, i) => [d, { saturated: i === 0 ? saturated.safelight : newTotals(), paced: newTotals() }]));
     const offered: number[] = [];
+    const comparedOffered: number[] = [];
     const perRound = opts.warmup + opts.messages + opts.paced;
-    const servers = [["bareRelay", bare], ["safelight", safelight]] as const;
     const setFranking = async (kind: RelayKind) => {
-      if (kind !== "bareRelay") await safelight.ask({ cmd: "franking", on: kind === "safelight" });
+      if (kind !== "bareRelay") for (const node of safelight.nodes) await node.ask({ cmd: "franking", on: kind === "safelight" });
     };
     const line = (r: number, what: string, res: RangeResult) => {
       const sorted = concatSorted([res.latenciesMs]);
@@ -249,6 +240,7 @@ async function main(): Promise<void> {
           `p99 ${round(percentile(sorted, 99), 2)} ms`,
       );
     };
+    const rateOf = (res: RangeResult) => res.delivered / (res.elapsedMs / 1000);
     // One untimed saturated pass of each Safelight arm first (round 1's frames; the server stores what it
     // is sent again): the first phase of a run is the slowest (JIT, database growth), and it would
     // otherwise always be the franked one.
@@ -256,29 +248,51 @@ async function main(): Promise<void> {
       await setFranking(kind);
       await runPhase(kind, safelight, clients, opts, { from: 0, warmup: 0, count: opts.warmup + opts.messages }, newTotals());
     }
+    for (const d of safelights.slice(1)) {
+      await runPhase("safelight", d, clientsOf.get(d) as BenchClient[], opts, { from: 0, warmup: 0, count: opts.warmup + opts.messages }, newTotals());
+    }
     for (let r = 0; r < opts.rounds; r++) {
       const base = r * perRound;
       let bareRate = 0;
-      // The franked and unfranked Safelight phases send the same frames; their order alternates by round.
-      const saturatedPhases: [RelayKind, Child][] = [
+      const roundRates = new Map<Deployment, number>();
+      // The franked and unfranked phases of the first deployment send the same frames; their order, and
+      // the order of the other deployments, alternates by round.
+      const others = r % 2 === 0 ? safelights.slice(1) : safelights.slice(1).reverse();
+      const saturatedPhases: [RelayKind, Deployment][] = [
         ["bareRelay", bare],
-        ...(r % 2 === 0 ? (["safelight", "unfranked"] as const) : (["unfranked", "safelight"] as const)).map((k): [RelayKind, Child] => [k, safelight]),
+        ...(r % 2 === 0 ? (["safelight", "unfranked"] as const) : (["unfranked", "safelight"] as const)).map((k): [RelayKind, Deployment] => [k, safelight]),
+        ...others.map((d): [RelayKind, Deployment] => ["safelight", d]),
       ];
-      for (const [kind, child] of saturatedPhases) {
+      for (const [kind, d] of saturatedPhases) {
         await setFranking(kind);
         const profilePath =
-          kind !== "bareRelay" && opts.profileDir !== undefined ? join(opts.profileDir, `${kind}-saturated-r${r + 1}-${Date.now()}.cpuprofile`) : undefined;
-        const res = await runPhase(kind, child, clients, opts, { from: base, warmup: opts.warmup, count: opts.messages }, saturated[kind], profilePath);
-        if (kind === "bareRelay") bareRate = res.delivered / (res.elapsedMs / 1000);
-        line(r, `${kind.padEnd(9)} saturated`, res);
+          kind !== "bareRelay" && opts.profileDir !== undefined
+            ? join(opts.profileDir, `${kind}-${d.label.replace(/\W+/g, "-")}-saturated-r${r + 1}-${Date.now()}.cpuprofile`)
+            : undefined;
+        const totals = d === bare ? saturated.bareRelay : kind === "unfranked" ? saturated.unfranked : (compared.get(d)?.saturated as RelayTotals);
+        const res = await runPhase(kind, d, clientsOf.get(d) as BenchClient[], opts, { from: base, warmup: opts.warmup, count: opts.messages }, totals, profilePath);
+        if (d === bare) bareRate = rateOf(res);
+        else if (kind === "safelight") roundRates.set(d, rateOf(res));
+        line(r, `${d === bare ? "bare relay" : `${d.label} ${kind}`} saturated`, res);
       }
       if (opts.paced === 0) continue;
+      const pacedFrom = base + opts.warmup + opts.messages;
       const rate = opts.pacedFraction * bareRate;
       offered.push(rate);
-      for (const [kind, child] of servers) {
-        await setFranking(kind);
-        const phase = { from: base + opts.warmup + opts.messages, warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
-        line(r, `${kind.padEnd(9)} paced at ${round(rate, 0)} msgs/s`, await runPhase(kind, child, clients, opts, phase, paced[kind]));
+      await setFranking("safelight");
+      for (const [kind, d] of [["bareRelay", bare], ["safelight", safelight]] as const) {
+        const phase = { from: pacedFrom, warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
+        line(r, `${d.label} paced at ${round(rate, 0)} msgs/s`, await runPhase(kind, d, clientsOf.get(d) as BenchClient[], opts, phase, paced[kind]));
+      }
+      // Every deployment at one load the slowest of them carries (the same fraction of its saturated rate
+      // this round), so CPU per message and latency compare at equal work. The first deployment sends its
+      // paced frames a second time, as the franking arms do.
+      const common = opts.pacedFraction * Math.min(...roundRates.values());
+      comparedOffered.push(common);
+      for (const d of others.length > 0 && r % 2 === 1 ? [...others, safelight] : [safelight, ...others]) {
+        const phase = { from: pacedFrom, warmup: 0, count: opts.paced, pacedPerClientPerSec: common / nClients };
+        const res = await runPhase("safelight", d, clientsOf.get(d) as BenchClient[], opts, phase, compared.get(d)?.paced as RelayTotals);
+        line(r, `${d.label} paced at ${round(common, 0)} msgs/s (backend comparison)`, res);
       }
     }
     const s = summarise(saturated.safelight);
@@ -297,7 +311,8 @@ async function main(): Promise<void> {
     const frankingLoopUsPerMsg = round((s.serverLoopMsPerMsg - u.serverLoopMsPerMsg) * 1000, 1);
     const ps = paced.safelight.results.length > 0 ? summarise(paced.safelight) : undefined;
     const pb = paced.bareRelay.results.length > 0 ? summarise(paced.bareRelay) : undefined;
-    const offeredMsgsPerSec = round(offered.reduce((x, y) => x + y, 0) / Math.max(1, offered.length), 0);
+    const mean = (xs: number[]) => round(xs.reduce((x, y) => x + y, 0) / Math.max(1, xs.length), 0);
+    const offeredMsgsPerSec = mean(offered);
     const ratio = round(s.msgsPerSec / b.msgsPerSec, 3);
     // Load-independent companion of the ratio: bare relay CPU per message ÷ Safelight CPU per message.
     const serverCpuRatio = round(b.serverCpuMsPerMsg / s.serverCpuMsPerMsg, 3);
@@ -308,12 +323,13 @@ async function main(): Promise<void> {
     const observedBatch = batches > 0 ? s.delivered / batches : 1;
     const aloneUs = round((await frankingCpuMs(5000, 1)) * 1000, 1);
     const batchedUs = round((await frankingCpuMs(20_000, Math.max(1, Math.round(observedBatch)))) * 1000, 1);
-    const dbBytes = await dirBytes(dataDir);
+    const sqlite = safelights.find((d) => d.config?.backend === "sqlite");
+    const dbBytes = sqlite === undefined ? undefined : await dirBytes(sqlite.dataDirs[0] as string);
     const loadEnd = loadavg().map((l) => round(l, 2));
     console.log("");
     const cpuNote = (x: ReturnType<typeof summarise>) =>
       `(server process ${x.serverCpuMsPerMsg} ms CPU/msg, ${x.serverCpuUtilisation} cores busy; clients ${x.harnessCpuUtilisation} cores)`;
-    for (const [name, x] of [["Safelight", s], ["Safelight without franking", u], ["bare relay", b]] as const) {
+    for (const [name, x] of [[`Safelight (${safelight.label})`, s], ["Safelight without franking", u], ["bare relay", b]] as const) {
       console.log(`saturated, ${name}: ${x.msgsPerSec} msgs/s delivered, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms, max ${x.maxMs} ms ${cpuNote(x)}`);
     }
     for (const [name, x] of [["Safelight", ps], ["bare relay", pb]] as const) {
@@ -327,7 +343,7 @@ async function main(): Promise<void> {
       `ratio Safelight / bare relay (saturated): ${ratio} (target ≥ ${TARGET_RATIO}); Safelight p99 at ${opts.pacedFraction} × the ceiling: ` +
         `${ps === undefined ? "not measured (--paced=0)" : `${ps.p99Ms} ms`} (target < ${TARGET_P99_MS}) → ${meetsTarget ? "meets target" : "MISSES target"}; ` +
         `server CPU per message, bare relay / Safelight: ${serverCpuRatio}; ` +
-        `database now ${round(dbBytes / 2 ** 20, 1)} MiB; load average ${loadEnd.join(" ")}`,
+        `${dbBytes === undefined ? "" : `SQLite database now ${round(dbBytes / 2 ** 20, 1)} MiB; `}load average ${loadEnd.join(" ")}`,
     );
     console.log(
       `franking, same run: Safelight delivers ${s.msgsPerSec} msgs/s with it and ${u.msgsPerSec} without = ` +
@@ -340,6 +356,26 @@ async function main(): Promise<void> {
       `franking timed alone (CPU per message): ${batchedUs} µs at the ${round(observedBatch, 1)} messages per signature seen in the ` +
         `saturated run (${round(batchedUs / 10 / s.serverCpuMsPerMsg, 1)}% of Safelight's CPU per message); ${aloneUs} µs for a message alone`,
     );
+    const backends = compareBackends(compared, b, sqlite ?? safelight);
+    console.log(
+      `backends, same run (saturated, then paced at ${mean(comparedOffered)} msgs/s; CPU per delivered message at that load; ` +
+        `ratios against ${(sqlite ?? safelight).label}):`,
+    );
+    const cpuText = (x: ReturnType<typeof summarise>, server: number, withDb: number) =>
+      `server ${x.serverCpuMsPerMsg} ms/msg (${server} ×)` +
+      (x.dbCpuMsPerMsg === undefined ? "" : ` + PostgreSQL backends ${x.dbCpuMsPerMsg} ms/msg (together ${withDb} ×)`);
+    for (const x of backends) {
+      const v = x.vsBaseline;
+      console.log(
+        `  ${x.label.padEnd(18)} saturated ${x.saturated.msgsPerSec} msgs/s (${v.saturatedThroughput} ×; bare relay ${x.vsBareRelay} ×), ` +
+          `CPU ${cpuText(x.saturated, v.saturatedServerCpuPerMsg, v.saturatedServerAndDbCpuPerMsg)}` +
+          (x.paced === undefined
+            ? ""
+            : `; paced ${x.paced.msgsPerSec} msgs/s: p50 ${x.paced.p50Ms} ms, p99 ${x.paced.p99Ms} ms (${v.p99} ×), ` +
+              `CPU ${cpuText(x.paced, v.serverCpuPerMsg, v.serverAndDbCpuPerMsg)}`) +
+          ` — CPU summed over ${x.nodes} node(s)`,
+      );
+    }
     console.log(
       JSON.stringify({
         bench: "messaging",
@@ -354,6 +390,7 @@ async function main(): Promise<void> {
         ackBatch: opts.ackBatch,
         payloadBytes: opts.payloadBytes,
         sendFrameBytes: frameBytes,
+        deployment: safelight.label,
         safelight: { ...s, atTargetLoad: ps },
         bareRelay: { ...b, atTargetLoad: pb },
         ratio,
@@ -373,6 +410,9 @@ async function main(): Promise<void> {
         targetLoadMsgsPerSec: offeredMsgsPerSec,
         target: { ratioMin: TARGET_RATIO, p99MaxMs: TARGET_P99_MS },
         meetsTarget,
+        backendsPacedMsgsPerSec: mean(comparedOffered),
+        backendsBaseline: (sqlite ?? safelight).label,
+        backends,
         servers: "child processes",
         harnessNice: opts.harnessNice,
         node: process.version,
@@ -382,9 +422,43 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await Promise.all([safelight.stop(), bare.stop()]);
+    await Promise.all(deployments.map((d) => d.stop()));
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Each deployment's figures and their ratios to the baseline deployment's (SQLite when measured). */
+function compareBackends(
+  compared: Map<Deployment, { saturated: RelayTotals; paced: RelayTotals }>,
+  bare: ReturnType<typeof summarise>,
+  baseline: Deployment,
+) {
+  // CPU per message at the common paced load, or saturated when the run had no paced phase (--paced=0).
+  const summaries = [...compared].map(([d, t]) => {
+    const saturated = summarise(t.saturated);
+    const paced = t.paced.results.length > 0 ? summarise(t.paced) : undefined;
+    return { d, saturated, paced, atLoad: paced ?? saturated };
+  });
+  const base = summaries.find((x) => x.d === baseline)!;
+  const cpuWithDb = (x: ReturnType<typeof summarise>) => x.serverCpuMsPerMsg + (x.dbCpuMsPerMsg ?? 0);
+  return summaries.map(({ d, saturated, paced, atLoad }) => ({
+    label: d.label,
+    backend: d.config?.backend,
+    nodes: d.nodes.length,
+    saturated,
+    paced,
+    vsBareRelay: round(saturated.msgsPerSec / bare.msgsPerSec, 3),
+    // Saturated CPU per message is the marginal cost; at the (low) common paced load it also carries each
+    // process's fixed cost per second (timers, GC) spread over fewer messages.
+    vsBaseline: {
+      saturatedThroughput: round(saturated.msgsPerSec / base.saturated.msgsPerSec, 3),
+      p99: round(atLoad.p99Ms / base.atLoad.p99Ms, 2),
+      serverCpuPerMsg: round(atLoad.serverCpuMsPerMsg / base.atLoad.serverCpuMsPerMsg, 2),
+      serverAndDbCpuPerMsg: round(cpuWithDb(atLoad) / cpuWithDb(base.atLoad), 2),
+      saturatedServerCpuPerMsg: round(saturated.serverCpuMsPerMsg / base.saturated.serverCpuMsPerMsg, 2),
+      saturatedServerAndDbCpuPerMsg: round(cpuWithDb(saturated) / cpuWithDb(base.saturated), 2),
+    },
+  }));
 }
 
 main().catch((err: unknown) => {

@@ -83,6 +83,10 @@ export async function benchEngine(directory: Map<string, Uint8Array>): Promise<E
   });
 }
 
+/** Every bench account is an adult's, so no teen-safety rule applies to the bench's conversations. */
+export const BENCH_BIRTHDATE = "1990-01-01";
+export const benchName = (index: number): string => `bench_${index}`;
+
 export async function registerClients(
   base: string,
   engine: Engine,
@@ -93,8 +97,8 @@ export async function registerClients(
     const keys = generateDeviceKeys();
     const { challenge } = await call<{ challenge: string }>(base, "POST", "/v1/auth/challenge", {});
     const session = await call<{ accountId: string; deviceId: string; token: string }>(base, "POST", "/v1/accounts", {
-      name: `bench_${index}`,
-      birthdate: "1990-01-01",
+      name: benchName(index),
+      birthdate: BENCH_BIRTHDATE,
       signatureKey: toB64(keys.publicKey),
       challenge,
       signature: toB64(signChallenge(keys, "register", challenge)),
