@@ -11,7 +11,6 @@ import { Session } from "node:inspector/promises";
 import { openStorage } from "../backends.js";
 import { resolveConfig, type ServerOptions } from "../config.js";
 import { startServer } from "../start.js";
-import { openSqliteStorage } from "../storage/sqlite.js";
 import { startBareRelay } from "./bareRelay.js";
 import { BENCH_LIMITS } from "./options.js";
 import { SwitchableFranking } from "./switchableFranking.js";
@@ -33,9 +32,6 @@ async function main(): Promise<void> {
     // Logging off: the timed phase would log nothing anyway (no per-frame logs on /v1/ws), and setup
     // requests would only fill a pipe nobody reads.
     const backend = JSON.parse(backendJson ?? "{}") as ServerOptions;
-    // The safety and detection stores still live in each node's SQLite file, which only the SQLite
-    // storage migrates: a PostgreSQL node on a fresh data directory would fail on a missing table.
-    if (backend.databaseUrl !== undefined) await openSqliteStorage(dataDir).close();
     const storage = await openStorage(resolveConfig({ ...backend, dataDir }));
     franking = new SwitchableFranking(storage, 24 * 60 * 60 * 1000);
     const server = await startServer({

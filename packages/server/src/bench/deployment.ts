@@ -9,12 +9,11 @@ import { fork, execFileSync, type ChildProcess } from "node:child_process";
 import { readFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import pg from "pg";
 import type { ServerOptions } from "../config.js";
 import type { ChildReply, ChildRequest } from "./child.js";
 import type { BenchOptions, Configuration } from "./options.js";
-import { BENCH_BIRTHDATE, benchName, type BenchClient } from "./setup.js";
+import type { BenchClient } from "./setup.js";
 
 export interface Child {
   url: string;
@@ -73,8 +72,6 @@ export interface Deployment {
   dataDirs: string[];
   /** CPU time and event-loop active time, summed over the nodes, in ms so far. */
   times(): Promise<{ cpuMs: number; loopMs: number }>;
-  /** Called once the bench accounts are registered (see startSafelight). */
-  registered(clients: readonly BenchClient[]): void;
   /** The node client `i` connects to. */
   url(i: number): string;
   /** CPU ms of each of this deployment's PostgreSQL backends so far; undefined without PostgreSQL (or /proc). */
@@ -90,10 +87,8 @@ function deployment(
   nodes: Child[],
   dataDirs: string[],
   db?: PgCpu,
-  registered: (clients: readonly BenchClient[]) => void = () => {},
 ): Deployment {
   return {
-    registered,
     label: name,
     config,
     nodes,
@@ -148,26 +143,7 @@ export async function startSafelight(config: Configuration, opts: BenchOptions, 
     await db?.close();
     throw err;
   }
-  // The safety service still keeps its state, and reads accounts and devices, in each node's own SQLite
-  // file, which on PostgreSQL no request fills: a PostgreSQL node refuses a key-package claim with "no
-  // such account". Until the safety store moves to the shared database, the bench writes its accounts
-  // into every node's file, so each node's safety checks do the work they do on SQLite.
-  const mirror = (clients: readonly BenchClient[]) => {
-    for (const nodeDir of dataDirs) {
-      const db = new Database(join(nodeDir, "safelight.db"));
-      const now = Date.now();
-      const account = db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)");
-      const device = db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES (?, ?, ?, ?)");
-      db.transaction(() => {
-        for (const c of clients) {
-          account.run(c.accountId, benchName(c.index), BENCH_BIRTHDATE, now);
-          device.run(c.deviceId, c.accountId, c.keys.publicKey, now);
-        }
-      })();
-      db.close();
-    }
-  };
-  return deployment(label(config), config, nodes, dataDirs, db, config.backend === "postgres" ? mirror : undefined);
+  return deployment(label(config), config, nodes, dataDirs, db);
 }
 
 /** CPU ms by backend pid. */

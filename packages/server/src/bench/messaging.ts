@@ -152,7 +152,6 @@ async function prepare(target: Deployment, nClients: number, opts: BenchOptions,
   const base = target.url(0);
   let t = performance.now();
   const clients = await registerClients(base, engine, directory, nClients);
-  target.registered(clients);
   const tRegister = performance.now() - t;
   t = performance.now();
   const pairs = Array.from({ length: opts.pairs }, (_, p) => ({ a: clients[2 * p] as BenchClient, b: clients[2 * p + 1] as BenchClient }));
