@@ -23,23 +23,32 @@ const tag = (dataDir: string) => createHash("sha256").update(dataDir).digest("he
 
 /** Server options putting a server with this data directory on the run's backend. */
 export function backendOptions(dataDir: string): ServerOptions {
-  if (testBackend === "sqlite") return {};
+  return testBackend === "sqlite" ? {} : clusterOptions(dataDir);
+}
+
+/** PostgreSQL, NATS and Redis options shared by every node started with the same `cluster` name (each
+ *  node keeps its own data directory), whatever the run's backend. */
+export function clusterOptions(cluster: string): ServerOptions {
   return {
     databaseUrl: testDatabaseUrl,
-    databaseSchema: `${testSchemaPrefix}${tag(dataDir)}`,
+    databaseSchema: `${testSchemaPrefix}${tag(cluster)}`,
     natsUrl: testNatsUrl,
-    natsPrefix: `sltest.${run}.${tag(dataDir)}`,
+    natsPrefix: `sltest.${run}.${tag(cluster)}`,
     redisUrl: testRedisUrl,
-    redisPrefix: `sltest:${run}:${tag(dataDir)}`,
+    redisPrefix: `sltest:${run}:${tag(cluster)}`,
   };
 }
 
 /** The same as environment variables, for a `safelight server` child process. */
 export function backendEnv(dataDir: string): Record<string, string> {
-  const o = backendOptions(dataDir);
-  if (o.databaseUrl === undefined) return {};
+  return testBackend === "sqlite" ? {} : clusterEnv(dataDir);
+}
+
+/** clusterOptions as environment variables, for `safelight server` child processes of one cluster. */
+export function clusterEnv(cluster: string): Record<string, string> {
+  const o = clusterOptions(cluster);
   return {
-    SAFELIGHT_DATABASE_URL: o.databaseUrl,
+    SAFELIGHT_DATABASE_URL: o.databaseUrl!,
     SAFELIGHT_DATABASE_SCHEMA: o.databaseSchema!,
     SAFELIGHT_NATS_URL: o.natsUrl!,
     SAFELIGHT_NATS_PREFIX: o.natsPrefix!,
