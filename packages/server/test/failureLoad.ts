@@ -228,7 +228,7 @@ export class Member {
       if (answer !== undefined && !retryable(answer.status)) throw new Error(`send refused: ${answer.status} ${JSON.stringify(answer.body)}`);
       const why = answer === undefined ? "no answer" : String(answer.status);
       this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
-      if (Date.now() > deadline) throw new Error(`device ${this.index}: message ${n} not accepted in time`);
+      if (Date.now() > deadline) throw new Error(`device ${this.index}: message ${n} not accepted in time (${[...this.failures].join("; ")})`);
       await sleep(Math.min(50 * (attempt + 1), 500));
     }
   }

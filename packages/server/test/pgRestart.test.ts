@@ -78,7 +78,9 @@ it(`recovers without a restart when PostgreSQL drops its connections ${TERMINATI
       // Recovered: /healthz answers 200 again and another message per sender got through.
       const deadline = at + 30_000;
       while (!(health.some((h) => h.at > at && h.status === 200) && ackedTotal() >= ackedBefore + DEVICES)) {
-        if (Date.now() > deadline) throw new Error(`no recovery within 30 s of termination ${i + 1}`);
+        if (Date.now() > deadline) {
+          throw new Error(`no recovery within 30 s of termination ${i + 1}: send failures ${failuresSince(failuresBefore, failureCounts(members))}; node ${node.crashed ?? "still running"}`);
+        }
         await sleep(20);
       }
       const recoveredIn = Date.now() - at;
@@ -97,12 +99,14 @@ it(`recovers without a restart when PostgreSQL drops its connections ${TERMINATI
     }
   } finally {
     running = false;
-    await Promise.all([polling, ...sending]);
+    // Settled, not awaited: a sender's timeout must not hide the error that ended the loop above.
+    await Promise.allSettled([polling, ...sending]);
     // Every acked message is delivered: the receivers go on until their queues are drained.
     const deadline = Date.now() + 30_000;
     while (tally(members, 0, Infinity).lost > 0 && Date.now() < deadline) await sleep(100);
     await receiving.stop();
   }
+  await Promise.all(sending);
   const t = tally(members, 0, Infinity);
   const total = `pg terminations: sent ${t.sent}, acked ${t.acked}, retried ${t.retried}, delivered ${t.delivered}, lost ${t.lost}, duplicates-after-dedup ${t.duplicates}, order violations ${t.orderViolations}`;
   console.log(`${rows.join("\n")}\n${total}`);
