@@ -38,6 +38,18 @@ export function messageId(now: number): string {
   return id.toString("base64url");
 }
 
+/**
+ * Id of an application message: derived from its group and its MLS ciphertext (unique per send), so a
+ * client that resends the same bytes after a lost answer gets the same id and the store, whose appends
+ * are idempotent by id, queues nothing twice. Such ids lose messageId's time prefix: a retry comes at
+ * another time. The top bit is cleared so the id never starts with "-" (see randomId).
+ */
+export function applicationMessageId(groupId: Uint8Array, message: Uint8Array): string {
+  const id = Buffer.from(createHash("sha256").update("safelight-message-id-v1").update(groupId).update(message).digest().subarray(0, 16));
+  id[0]! &= 0x7f;
+  return id.toString("base64url");
+}
+
 export function sha256(data: Uint8Array | string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(data).digest());
 }

@@ -2,7 +2,7 @@ import { decodeFrankingAad, type InspectedMessage } from "@safelight/protocol";
 import { authenticateKeyPackage, authenticatePathLeaf, CIPHER_SUITE } from "./authService.js";
 import type { ServerContext } from "./context.js";
 import { toB64 } from "@safelight/protocol";
-import { messageId } from "./crypto.js";
+import { applicationMessageId, messageId } from "./crypto.js";
 import { ApiError } from "./errors.js";
 import { readMls } from "./mlsInput.js";
 import type { DeviceRef, GroupRecord } from "./storage/types.js";
@@ -56,7 +56,7 @@ export async function acceptApplication(
   // Read before the franking reservation, so the stamp and the storage write stay in one event-loop turn.
   const withheldFrom = await ctx.safety.withheldFor(sender.accountId, groupId);
   const now = Date.now();
-  const id = messageId(now);
+  const id = applicationMessageId(groupId, bytes);
   const ticket = await ctx.franking.reserve(tag, {
     senderAccountId: sender.accountId,
     groupId: toB64(groupId),

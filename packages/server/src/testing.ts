@@ -76,10 +76,14 @@ export async function queryTestStore<T = Record<string, unknown>>(dataDir: strin
 
 /** The same as environment variables, for a `safelight server` child process. */
 export function backendEnv(dataDir: string): Record<string, string> {
-  const o = backendOptions(dataDir);
-  if (o.databaseUrl === undefined) return {};
+  return testBackend === "sqlite" ? {} : clusterEnv(dataDir);
+}
+
+/** clusterOptions as environment variables, for `safelight server` child processes of one cluster. */
+export function clusterEnv(cluster: string): Record<string, string> {
+  const o = clusterOptions(cluster);
   return {
-    SAFELIGHT_DATABASE_URL: o.databaseUrl,
+    SAFELIGHT_DATABASE_URL: o.databaseUrl!,
     SAFELIGHT_DATABASE_SCHEMA: o.databaseSchema!,
     SAFELIGHT_NATS_URL: o.natsUrl!,
     SAFELIGHT_NATS_PREFIX: o.natsPrefix!,

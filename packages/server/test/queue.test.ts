@@ -92,6 +92,21 @@ describe("per-device queues", () => {
     expect((await queue(p.bob)).body.items.map((i: { id: string }) => i.id)).toEqual([all[1], all[3], all[4], all[5]].map((i) => i!.id));
     expect((await call(server.url, "GET", "/v1/queue?limit=501", { token: p.bob.token })).status).toBe(400);
   });
+
+  it("a resent message (the answer was lost) gets the same id and is queued once, even after the ack", async () => {
+    const p = await pair();
+    const m = await appMessage(p.state, "once");
+    const send = () => call(server.url, "POST", `/v1/groups/${b64(p.groupId)}/messages`, { token: p.alice.token, json: { message: m.message } });
+    const first = await send();
+    const again = await send();
+    expect(first.status).toBe(200);
+    expect(again).toEqual(first);
+    const apps = () => queue(p.bob).then((r) => (r.body.items as { id: string; kind: string }[]).filter((i) => i.kind === "application"));
+    expect((await apps()).map((i) => i.id)).toEqual([first.body.id]);
+    await call(server.url, "POST", "/v1/queue/ack", { token: p.bob.token, json: { ids: [first.body.id] } });
+    expect(await send()).toEqual(first);
+    expect(await apps()).toEqual([]);
+  });
 });
 
 describe("WebSocket", () => {

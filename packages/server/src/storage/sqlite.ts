@@ -558,9 +558,10 @@ class SqliteStorage implements Storage {
 
   /** Stores the message once and appends it to each recipient's queue with the next per-device seq. */
   private enqueue(msg: NewMessage, deviceIds: string[]): Delivery[] {
-    this
+    // A message already stored (a resent application message: same id) is not queued again.
+    const stored = this
       .stmt(
-        `INSERT INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data, frank)
+        `INSERT OR IGNORE INTO messages (message_id, kind, group_id, epoch, sender_account, sender_device, sent_at, data, frank)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -574,6 +575,7 @@ class SqliteStorage implements Storage {
         msg.data ?? null,
         msg.frank ? JSON.stringify(msg.frank) : null,
       );
+    if (stored.changes === 0) return [];
     const bump = this.stmt("UPDATE devices SET queue_seq = queue_seq + 1 WHERE device_id = ? RETURNING queue_seq");
     const insert = this.stmt("INSERT INTO queue (device_id, seq, message_id) VALUES (?, ?, ?)");
     return deviceIds.map((deviceId) => {

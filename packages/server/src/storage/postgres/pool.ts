@@ -28,6 +28,10 @@ export function openPool(url: string, options: PoolOptions = {}): Pool {
   // A dropped connection (database restart, pg_terminate_backend) is reported here; the pool replaces
   // it on the next query, so the node recovers by itself.
   pool.on("error", () => {});
+  // The same drop while a caller holds the client (between two queries of a transaction) is an 'error'
+  // event on the client that the pool does not listen to then: unheard, it would end the process. The
+  // next query on that client fails instead, and the pool discards it on release (not queryable).
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 
