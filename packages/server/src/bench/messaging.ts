@@ -180,7 +180,10 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2), process.env);
   if (opts.profileDir !== undefined) await mkdir(opts.profileDir, { recursive: true });
   const nClients = opts.pairs * 2;
-  const perClient = opts.rounds * (opts.warmup + opts.messages + opts.paced);
+  // Every pass sends frames its deployment has not been sent before: the server takes a resent MLS
+  // message for the same message (its id is derived from the bytes, docs/protocol.md) and does not queue
+  // it again. The first deployment sends the most: both franking arms, and its paced frames twice.
+  const perClient = 2 * (opts.warmup + opts.messages) + opts.rounds * (2 * (opts.warmup + opts.messages) + 2 * opts.paced);
   const cpu = cpus();
   const loadStart = loadavg().map((l) => round(l, 2));
   console.log(
@@ -227,7 +230,13 @@ async function main(): Promise<void> {
     const compared = new Map(safelights.map((d, i) => [d, { saturated: i === 0 ? saturated.safelight : newTotals(), paced: newTotals() }]));
     const offered: number[] = [];
     const comparedOffered: number[] = [];
-    const perRound = opts.warmup + opts.messages + opts.paced;
+    const sentSoFar = new Map<Deployment, number>();
+    /** The first index of `n` frames per client that `d` has not been sent yet. */
+    const fresh = (d: Deployment, n: number): number => {
+      const from = sentSoFar.get(d) ?? 0;
+      sentSoFar.set(d, from + n);
+      return from;
+    };
     const setFranking = async (kind: RelayKind) => {
       if (kind !== "bareRelay") for (const node of safelight.nodes) await node.ask({ cmd: "franking", on: kind === "safelight" });
     };
@@ -240,22 +249,20 @@ async function main(): Promise<void> {
       );
     };
     const rateOf = (res: RangeResult) => res.delivered / (res.elapsedMs / 1000);
-    // One untimed saturated pass of each Safelight arm first (round 1's frames; the server stores what it
-    // is sent again): the first phase of a run is the slowest (JIT, database growth), and it would
-    // otherwise always be the franked one.
+    // One untimed saturated pass of each Safelight arm first: the first phase of a run is the slowest
+    // (JIT, database growth), and it would otherwise always be the franked one.
     for (const kind of ["safelight", "unfranked"] as const) {
       await setFranking(kind);
-      await runPhase(kind, safelight, clients, opts, { from: 0, warmup: 0, count: opts.warmup + opts.messages }, newTotals());
+      await runPhase(kind, safelight, clients, opts, { from: fresh(safelight, opts.warmup + opts.messages), warmup: 0, count: opts.warmup + opts.messages }, newTotals());
     }
     for (const d of safelights.slice(1)) {
-      await runPhase("safelight", d, clientsOf.get(d) as BenchClient[], opts, { from: 0, warmup: 0, count: opts.warmup + opts.messages }, newTotals());
+      await runPhase("safelight", d, clientsOf.get(d) as BenchClient[], opts, { from: fresh(d, opts.warmup + opts.messages), warmup: 0, count: opts.warmup + opts.messages }, newTotals());
     }
     for (let r = 0; r < opts.rounds; r++) {
-      const base = r * perRound;
       let bareRate = 0;
       const roundRates = new Map<Deployment, number>();
-      // The franked and unfranked phases of the first deployment send the same frames; their order, and
-      // the order of the other deployments, alternates by round.
+      // The franked and unfranked phases of the first deployment send as many frames of the same size; their
+      // order, and the order of the other deployments, alternates by round.
       const others = r % 2 === 0 ? safelights.slice(1) : safelights.slice(1).reverse();
       const saturatedPhases: [RelayKind, Deployment][] = [
         ["bareRelay", bare],
@@ -269,27 +276,25 @@ async function main(): Promise<void> {
             ? join(opts.profileDir, `${kind}-${d.label.replace(/\W+/g, "-")}-saturated-r${r + 1}-${Date.now()}.cpuprofile`)
             : undefined;
         const totals = d === bare ? saturated.bareRelay : kind === "unfranked" ? saturated.unfranked : (compared.get(d)?.saturated as RelayTotals);
-        const res = await runPhase(kind, d, clientsOf.get(d) as BenchClient[], opts, { from: base, warmup: opts.warmup, count: opts.messages }, totals, profilePath);
+        const res = await runPhase(kind, d, clientsOf.get(d) as BenchClient[], opts, { from: fresh(d, opts.warmup + opts.messages), warmup: opts.warmup, count: opts.messages }, totals, profilePath);
         if (d === bare) bareRate = rateOf(res);
         else if (kind === "safelight") roundRates.set(d, rateOf(res));
         line(r, `${d === bare ? "bare relay" : `${d.label} ${kind}`} saturated`, res);
       }
       if (opts.paced === 0) continue;
-      const pacedFrom = base + opts.warmup + opts.messages;
       const rate = opts.pacedFraction * bareRate;
       offered.push(rate);
       await setFranking("safelight");
       for (const [kind, d] of [["bareRelay", bare], ["safelight", safelight]] as const) {
-        const phase = { from: pacedFrom, warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
+        const phase = { from: fresh(d, opts.paced), warmup: 0, count: opts.paced, pacedPerClientPerSec: rate / nClients };
         line(r, `${d.label} paced at ${round(rate, 0)} msgs/s`, await runPhase(kind, d, clientsOf.get(d) as BenchClient[], opts, phase, paced[kind]));
       }
       // Every deployment at one load the slowest of them carries (the same fraction of its saturated rate
-      // this round), so CPU per message and latency compare at equal work. The first deployment sends its
-      // paced frames a second time, as the franking arms do.
+      // this round), so CPU per message and latency compare at equal work.
       const common = opts.pacedFraction * Math.min(...roundRates.values());
       comparedOffered.push(common);
       for (const d of others.length > 0 && r % 2 === 1 ? [...others, safelight] : [safelight, ...others]) {
-        const phase = { from: pacedFrom, warmup: 0, count: opts.paced, pacedPerClientPerSec: common / nClients };
+        const phase = { from: fresh(d, opts.paced), warmup: 0, count: opts.paced, pacedPerClientPerSec: common / nClients };
         const res = await runPhase("safelight", d, clientsOf.get(d) as BenchClient[], opts, phase, compared.get(d)?.paced as RelayTotals);
         line(r, `${d.label} paced at ${round(common, 0)} msgs/s (backend comparison)`, res);
       }
