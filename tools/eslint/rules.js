@@ -58,7 +58,10 @@ const noByteArrayEquality = {
   },
 };
 
-export const SECRET_NAME = /(?:^|[a-z0-9_])(?:h?mac|tag|token|secret|hash|digest)$/i;
+// The last word of the name, camelCase (authTag, expectedHmac) or snake_case (prev_hash, mac).
+const SECRET_WORD = /(?:^|_)(?:h?mac|tag|token|secret|hash|digest)$/i;
+const SECRET_CAMEL = /[a-z0-9](?:H?mac|Hmac|HMAC|MAC|Tag|Token|Secret|Hash|Digest)$/;
+export const SECRET_NAME = { test: (name) => SECRET_WORD.test(name) || SECRET_CAMEL.test(name) };
 
 function operandName(node) {
   if (node.type === "ChainExpression") return operandName(node.expression);

@@ -98,13 +98,13 @@ describe("safelight/no-secret-equality", () => {
     }, "x.ts");
 
   it("flags comparisons of values named like MACs, tags, tokens, secrets and hashes", () => {
-    for (const code of ["f(mac === expected);", "f(a.authTag !== b);", "f(token == stored.token);", "f(computeHash(x) === h);", "f(x === sharedSecret);", "f(hmac === m);"]) {
+    for (const code of ["f(mac === expected);", "f(a.authTag !== b);", "f(token == stored.token);", "f(computeHash(x) === h);", "f(x === sharedSecret);", "f(hmac === m);", "f(row.prev_hash !== h);", "f(expectedHMAC === m);"]) {
       expect(run(code), code).toHaveLength(1);
     }
   });
 
   it("leaves constants, null checks, typeof and lengths alone", () => {
-    for (const code of ['f(token === undefined);', 'f(typeof token === "string");', "f(mac.length === 32);", "f(tag === Tag.Welcome);", "f(stage === other);", 'f(location.hash === "#/x");']) {
+    for (const code of ['f(token === undefined);', 'f(typeof token === "string");', "f(mac.length === 32);", "f(tag === Tag.Welcome);", "f(stage === other);", "f(hashtag === other);", "f(hashes === other);", 'f(location.hash === "#/x");']) {
       expect(run(code), code).toEqual([]);
     }
   });
