@@ -26,12 +26,19 @@ function declared(pkg, withDev) {
   return packages.filter((p) => names.includes(`@safelight/${p}`));
 }
 
+// A relative path into another package's src/ or dist/ would bypass the package boundary
+// (and these rules). Test helpers (../../cli/test/harness.js) may be shared between tests.
+const intoPackage = {
+  regex: `^(\\.\\./)+(${packages.join("|")})/(src|dist)(/|$)`,
+  message: "Layering: import a workspace package by its name (@safelight/...), not by a relative path into its src/ or dist/.",
+};
+
 function restrict(forbidden, message) {
-  if (forbidden.length === 0) return {};
+  if (forbidden.length === 0) return { "no-restricted-imports": ["error", { patterns: [intoPackage] }] };
   const names = forbidden.map((p) => `@safelight/${p}`);
   const alternation = forbidden.join("|");
   return {
-    "no-restricted-imports": ["error", { patterns: [{ group: names.flatMap((n) => [n, `${n}/*`]), message }] }],
+    "no-restricted-imports": ["error", { patterns: [{ group: names.flatMap((n) => [n, `${n}/*`]), message }, intoPackage] }],
     "no-restricted-syntax": [
       "error",
       {

@@ -51,6 +51,16 @@ describe("layering", () => {
     expect(await lint("packages/web/src/planted.ts", 'import "@safelight/cli";\n')).toHaveLength(1);
   });
 
+  it("fails on a relative path into another package's src or dist", async () => {
+    const messages = await lint("packages/client/src/session/planted.ts", 'import "../../../server/src/index.js";\n');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.message).toContain("not by a relative path");
+    expect(await lint("packages/web/test/planted.test.ts", 'import "../../server/dist/index.js";\n')).toHaveLength(1);
+    // Shared test helpers are fine, and so are relative imports inside a package.
+    expect(await lint("packages/web/test/planted.test.ts", 'import "../../cli/test/harness.js";\n')).toEqual([]);
+    expect(await lint("packages/client/src/session/planted.ts", 'import "../store/types.js";\n')).toEqual([]);
+  });
+
   it("allows the declared downward imports", async () => {
     expect(await lint("packages/client/src/planted.ts", 'import "@safelight/protocol";\n')).toEqual([]);
     expect(await lint("packages/cli/src/planted.ts", 'import "@safelight/server";\nimport "@safelight/client";\n')).toEqual([]);
