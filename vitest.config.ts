@@ -22,7 +22,7 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ["./vitest.globalSetup.ts"],
     projects: [
-      { extends: true, test: { name: "sqlite", include: ["packages/*/test/**/*.test.ts"], env: { SAFELIGHT_TEST_BACKEND: "sqlite" } } },
+      { extends: true, test: { name: "sqlite", include: ["packages/*/test/**/*.test.ts", "tools/**/*.test.ts"], env: { SAFELIGHT_TEST_BACKEND: "sqlite" } } },
       { extends: true, test: { name: "postgres", include: integrationSuites, env: { SAFELIGHT_TEST_BACKEND: "postgres" } } },
     ],
   },

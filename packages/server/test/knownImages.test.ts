@@ -14,7 +14,11 @@ import Ajv from "ajv";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashFile, hashToHex } from "@safelight/pdq";
+// The server package does not depend on the client (that would be a cycle: client dev-depends on the
+// server); this end-to-end test of detection drives a real client through the built workspace package.
+// eslint-disable-next-line no-restricted-imports -- end-to-end test, see above
 import { SafelightClient } from "@safelight/client";
+// eslint-disable-next-line no-restricted-imports -- end-to-end test, see above
 import { SqliteClientStore } from "@safelight/client/node";
 import { fromB64, verifyServerFrank } from "@safelight/protocol";
 import { nodeCryptoProvider } from "@safelight/protocol/node";

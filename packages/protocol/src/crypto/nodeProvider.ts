@@ -165,6 +165,7 @@ function loadPrivateKey(signKey: Uint8Array): KeyObject {
     return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
   } finally {
     der.fill(0);
+    // eslint-disable-next-line safelight/no-byte-array-equality -- identity is meant: never wipe the caller's own key array
     if (pkcs8 !== signKey) pkcs8.fill(0);
   }
 }
