@@ -3,8 +3,9 @@
  * SHA-256): leaf hash = SHA-256(0x00 ‖ leaf), interior node = SHA-256(0x01 ‖ left ‖ right), and for n > 1
  * leaves the left subtree holds the largest power of two smaller than n. The distinct 0x00/0x01 prefixes
  * keep a leaf from ever hashing like an interior node (no second preimage by presenting a subtree as a
- * leaf). The franking batch signature (docs/franking.md) signs such a root; this is the reference code,
- * written for clarity (pure JS, runs in the browser). The server builds the same tree with node:crypto.
+ * leaf). The franking batch signature (docs/franking.md) signs such a root. This module is
+ * pure JS (runs in the browser); `@safelight/protocol/node` (crypto/nodeMerkle.ts) plugs node:crypto's
+ * SHA-256 into the same construction for the server.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 
@@ -28,32 +29,54 @@ export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array 
   return hashOf(NODE_PREFIX, left, right);
 }
 
-/** The largest power of two strictly smaller than n (n > 1). */
-function split(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
 /**
  * The Merkle Tree Hash of `leaves` (RFC 9162 §2.1.1) and, for every leaf m, its inclusion path
- * PATH(m, D[n]) (§2.1.3.1): sibling hashes from the leaf up to the root. Follows the recursive
- * definitions directly. A batch is never empty, so an empty list is refused.
+ * PATH(m, D[n]) (§2.1.3.1): sibling hashes from the leaf up to the root. A batch is never empty, so an
+ * empty list is refused. Built level by level (merkleLevels), the one tree construction both this pure
+ * code and the node:crypto one (`@safelight/protocol/node`) use; tests check it against the recursive
+ * definition and the Certificate Transparency test vectors.
  */
 export function merkleTree(leaves: readonly Uint8Array[]): { root: Uint8Array; paths: Uint8Array[][] } {
   if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
-  return subtree(leaves.map(merkleLeafHash));
+  const levels = merkleLevels(leaves.map(merkleLeafHash), merkleNodeHash);
+  return { root: levels.at(-1)![0]!, paths: leaves.map((_, i) => inclusionPath(levels, i)) };
 }
 
-function subtree(hashes: Uint8Array[]): { root: Uint8Array; paths: Uint8Array[][] } {
-  if (hashes.length === 1) return { root: hashes[0]!, paths: [[]] };
-  const k = split(hashes.length);
-  const left = subtree(hashes.slice(0, k));
-  const right = subtree(hashes.slice(k));
-  return {
-    root: merkleNodeHash(left.root, right.root),
-    paths: [...left.paths.map((p) => [...p, right.root]), ...right.paths.map((p) => [...p, left.root])],
-  };
+/** The level above: nodes paired left to right, an odd last node carried up unchanged, which gives exactly
+ *  RFC 9162's split at the largest power of two below n (an odd node is never duplicated). */
+function parentLevel<T>(level: readonly T[], node: (l: T, r: T) => T): T[] {
+  const next: T[] = [];
+  for (let i = 0; i + 1 < level.length; i += 2) next.push(node(level[i]!, level[i + 1]!));
+  if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+  return next;
+}
+
+/** Every level of the tree over these leaf hashes (RFC 9162 leaf hashes, `0x00`-prefixed), from the
+ *  leaves up to `[root]`: n − 1 node hashes for n ≥ 1 leaves, made by `node` (merkleNodeHash, or a
+ *  node:crypto one over Buffers or base64url strings from `@safelight/protocol/node`). */
+export function merkleLevels<T>(leafHashes: T[], node: (l: T, r: T) => T): T[][] {
+  const levels = [leafHashes];
+  while (levels.at(-1)!.length > 1) levels.push(parentLevel(levels.at(-1)!, node));
+  return levels;
+}
+
+/** The root over n ≥ 1 leaf hashes, keeping one level at a time (lists of millions of leaves). */
+export function merkleRootOfLeafHashes<T>(leafHashes: T[], node: (l: T, r: T) => T): T {
+  if (leafHashes.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
+  let level = leafHashes;
+  while (level.length > 1) level = parentLevel(level, node);
+  return level[0]!;
+}
+
+/** Leaf m's inclusion path in `merkleLevels` output: its siblings from the bottom level up, where it has
+ *  one (a carried-up node has none). */
+export function inclusionPath<T>(levels: readonly (readonly T[])[], m: number): T[] {
+  const path: T[] = [];
+  for (let depth = 0; depth < levels.length - 1; depth++) {
+    const sibling = levels[depth]![(m >> depth) ^ 1];
+    if (sibling !== undefined) path.push(sibling);
+  }
+  return path;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes, randomFillSync, verify } from "node:crypto";
+import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import { toB64 } from "@safelight/protocol";
 
 // Ids are drawn on every message: one CSPRNG call per 4 KiB instead of one per id (the same pooling
@@ -52,24 +52,6 @@ export function applicationMessageId(groupId: Uint8Array, message: Uint8Array): 
 
 export function sha256(data: Uint8Array | string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(data).digest());
-}
-
-// SubjectPublicKeyInfo prefix for a raw Ed25519 key (RFC 8410 §4).
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-
-/** Ed25519 verification of `message` under a raw 32-byte public key; false on any malformed input. */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    const key = createPublicKey({
-      key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
-      format: "der",
-      type: "spki",
-    });
-    return verify(null, message, key, signature);
-  } catch {
-    return false;
-  }
 }
 
 export type ProofPurpose = "register" | "login" | "link";

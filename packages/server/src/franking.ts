@@ -17,8 +17,8 @@ import {
   type FrankContext,
   type ServerFrank,
 } from "@safelight/protocol";
+import { ed25519SigningKey, signFrankBatch, type BatchItem } from "@safelight/protocol/node";
 import { randomId } from "./crypto.js";
-import { ed25519SigningKey, signFrankBatch, type BatchItem } from "./frankingBatch.js";
 import type { FrankingKeyRecord, Storage } from "./storage/types.js";
 
 export class FrankingService {
@@ -84,8 +84,8 @@ export class FrankingService {
    * On the hot path of every message: joins this turn's batch and returns a ticket. The batch is signed
    * when the first ticket of it is settled (the storage does that as it checks the message for its group
    * commit, in the same turn) or else on the next `setImmediate`, so franking adds no event-loop turn.
-   * The batch is computed by frankingBatch.ts with node:crypto (the same HMAC, SHA-256 tree and Ed25519
-   * as @safelight/protocol's reference functions; a test checks they agree).
+   * The batch is computed by @safelight/protocol/node's signFrankBatch with node:crypto (the same HMAC,
+   * SHA-256 tree and Ed25519 as @safelight/protocol's pure functions; a test checks they agree).
    */
   async reserve(tag: Uint8Array, context: FrankContext): Promise<FrankTicket> {
     const key = this.usable(context.acceptedAt) ?? (await this.current(context.acceptedAt));

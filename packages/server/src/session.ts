@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { toB64 } from "@safelight/protocol";
+import { verifyEd25519 } from "@safelight/protocol/node";
 import type { ServerConfig } from "./config.js";
-import { proofMessage, sha256, verifyEd25519, type ProofPurpose } from "./crypto.js";
+import { proofMessage, sha256, type ProofPurpose } from "./crypto.js";
 import { ApiError } from "./errors.js";
 import type { NewSession } from "./storage/types.js";
 import { b64Field } from "./wire.js";

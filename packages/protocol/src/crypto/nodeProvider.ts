@@ -1,6 +1,7 @@
-// ts-mls CryptoProvider backed by node:crypto (OpenSSL). The only module in
-// the package allowed to import node built-ins: browsers keep ts-mls's
-// WebCrypto default. That default re-imports a CryptoKey on every HMAC, AEAD
+// ts-mls CryptoProvider backed by node:crypto (OpenSSL). With nodeFranking.ts
+// and nodeMerkle.ts (the server's franking batches and Merkle trees), the only
+// modules in the package allowed to import node built-ins, all reached through
+// `@safelight/protocol/node`: browsers keep ts-mls's WebCrypto default. That default re-imports a CryptoKey on every HMAC, AEAD
 // and signature call; here keys are plain bytes (HMAC, AES) or imported once
 // and cached (Ed25519), which is what makes message protection fast.
 import {
@@ -180,6 +181,17 @@ function importPublicKey(publicKey: Uint8Array): KeyObject {
       createPublicKey({ key: Buffer.from(ed25519PublicToSpki(publicKey)), format: "der", type: "spki" }),
     ),
   );
+}
+
+/** Synchronous Ed25519 verification of `message` under a raw 32-byte public key (the key imported once
+ *  and cached, as for MLS); false on any malformed input. */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
+  if (publicKey.length !== ED25519_KEY_LENGTH || sig.length !== 64) return false;
+  try {
+    return nodeVerify(null, message, importPublicKey(publicKey), sig);
+  } catch {
+    return false;
+  }
 }
 
 const signature: Signature = {

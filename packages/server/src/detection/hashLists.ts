@@ -9,8 +9,8 @@
  * newly active lists and drops the retired ones without reading the others again.
  */
 import { DEFAULT_MATCH_DISTANCE, type DihedralName, type Hash256, MihIndex, hashToHex, importHashList } from "@safelight/pdq";
+import { merkleRoot } from "@safelight/protocol/node";
 import { randomId } from "../crypto.js";
-import { merkleRoot } from "../merkle.js";
 import type { DetectionStore, HashListRecord, ListEntryRow } from "../storage/detection.js";
 
 export interface ListMatch {

@@ -1,12 +1,16 @@
 /**
- * One franking batch (docs/franking.md), computed with node:crypto: for every message the server frank
- * HMAC-SHA256(K_frank, franking_tag ‖ context) and its leaf, the RFC 9162 tree over the leaves, one
- * Ed25519 signature over (tree size, root), and each message's inclusion path. Pure, so tests can compare
- * it with @safelight/protocol's reference functions.
+ * One franking batch (docs/franking.md), computed with node:crypto for the server's hot path: for every
+ * message the server frank HMAC-SHA256(K_frank, franking_tag ‖ context) and its leaf, the RFC 9162 tree
+ * over the leaves (merkle.ts's construction with nodeMerkle.ts's hashes), one Ed25519 signature over
+ * (tree size, root), and each message's inclusion path. Equal to franking.ts's computeServerFrank,
+ * frankLeaf and merkleTree (tested). Node only, like nodeProvider.ts.
  */
 import { createHmac, createPrivateKey, hash, sign, type KeyObject } from "node:crypto";
-import { encodeFrankContext, frankBatchSignatureInput, frankLeaf, toB64, type FrankContext } from "@safelight/protocol";
-import { inclusionPath, merkleLevels, nodeHashBase64url } from "./merkle.js";
+import { toB64 } from "../base64.js";
+import { encodeFrankContext, frankBatchSignatureInput, frankLeaf, type FrankContext } from "../franking.js";
+import { inclusionPath, merkleLevels } from "../merkle.js";
+import { ed25519SeedToPkcs8 } from "./ed25519Der.js";
+import { nodeHashBase64url } from "./nodeMerkle.js";
 
 export interface BatchItem {
   tag: Uint8Array;
@@ -20,10 +24,10 @@ export interface SignedBatch {
   paths: string[][];
 }
 
-/** PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7), imported once per key by the caller. */
+/** A raw 32-byte Ed25519 seed as a node:crypto signing key (RFC 8410 PKCS#8), imported once per key by
+ *  the caller. */
 export function ed25519SigningKey(seed: Uint8Array): KeyObject {
-  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-  return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  return createPrivateKey({ key: Buffer.from(ed25519SeedToPkcs8(seed)), format: "der", type: "pkcs8" });
 }
 
 // 0x00 ‖ the leaf label: an RFC 9162 leaf hash of frankLeaf(frank, context) is SHA-256 of this ‖ frank ‖
