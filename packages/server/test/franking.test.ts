@@ -9,7 +9,9 @@ import {
   encodeContent,
   frankingTag,
   fromB64,
+  inclusionPath,
   merkleLeafHash,
+  merkleLevels,
   merkleTree,
   newFrankingSalt,
   toB64,
@@ -18,7 +20,7 @@ import {
   type ServerFrank,
 } from "@safelight/protocol";
 import { FrankingService } from "../src/franking.js";
-import { inclusionPath, merkleLevels, nodeHash, nodeHashBase64url } from "../src/merkle.js";
+import { nodeHash, nodeHashBase64url } from "@safelight/protocol/node";
 import { openSqliteStorage } from "../src/storage/sqlite.js";
 import { openPostgresStorage } from "../src/storage/postgres/storage.js";
 import { pgTestSchema, requirePostgres, testDatabaseUrl } from "./pgTestSchema.js";
