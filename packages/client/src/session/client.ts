@@ -4,7 +4,6 @@
  */
 import {
   commitChanges,
-  createEngine,
   decodeContent,
   decodeFrankingAad,
   encodeFrankingAad,
@@ -43,16 +42,16 @@ import {
 import { SafelightError } from "../errors.js";
 import { Api, type DecisionAction, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
 import { HttpTransport } from "../transport/http.js";
-import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
-import { Directory } from "./directory.js";
-import { Lock } from "./lock.js";
+import type { Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
+import { SessionContext } from "./context.js";
+import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
+import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
+
+export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
 /** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
 const KEY_PACKAGE_TARGET = 20;
-/** A commit loses the epoch race at most once per rival committer; with jittered backoff this bounds
- *  even a busy group's retries. */
-const MAX_EPOCH_RETRIES = 64;
 /** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
 const LINK_RETRY_MS = 10 * 60 * 1000;
 /** handle()'s answer for an item to leave queued and retry at a later sync. */
@@ -62,30 +61,6 @@ const DEFERRED = Symbol("deferred");
 export const DEFAULT_REPORT_CONTEXT = 10;
 /** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
 const MAX_VERIFIED_FRANK_BATCHES = 1024;
-
-export interface OutgoingFile {
-  name: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-/** Where decrypted attachments go; returns the path (or key) they were saved under. */
-export type FileSink = (messageId: string, name: string, bytes: Uint8Array) => Promise<string>;
-
-export interface ReceivedMessage {
-  id: string;
-  conversation: string;
-  kind: ConversationKind;
-  title: string;
-  from: string;
-  fromAccountId: string;
-  fromDeviceId: string;
-  text: string;
-  sentAt: number;
-  files: SavedFile[];
-  /** Part of a message request this account has not accepted (docs/safety.md). */
-  request?: boolean;
-}
 
 /** A hash list as the admin endpoints describe it (docs/known-images.md). */
 export interface HashListInfo {
@@ -103,49 +78,31 @@ export interface HashListInfo {
   replaces: string | null;
 }
 
-export interface ClientOptions {
-  store: ClientStore;
-  fileSink?: FileSink;
-  provider?: CryptoProvider;
-  /** Told about queue items that were dropped because they failed MLS or content checks. */
-  warn?: (message: string) => void;
-}
-
-export interface ConversationSummary {
-  id: string;
-  kind: ConversationKind;
-  title: string;
-  active: boolean;
-  members: string[];
-}
-
 export class SafelightClient {
-  private profile: Profile | undefined;
-  private engine: Engine | undefined;
-  private api: Api | undefined;
-  private directory: Directory | undefined;
-  private readonly lock = new Lock();
+  private readonly ctx: SessionContext;
   private listeners = new Set<(m: ReceivedMessage) => void>();
   private frankKeys = new Map<string, Uint8Array>();
   /** Franking batches whose signature already verified: one Ed25519 verify per batch, not per message. */
   private verifiedFrankBatches = new Set<string>();
   private noticeListeners = new Set<(n: SafetyNotice) => void>();
 
-  constructor(private readonly opts: ClientOptions) {}
+  constructor(opts: ClientOptions) {
+    this.ctx = new SessionContext(opts, () => this.drainQueue());
+  }
 
   /** Loads an existing profile, if the store has one. */
   async open(): Promise<this> {
-    const profile = await this.opts.store.getProfile();
-    if (profile) await this.attach(profile);
+    const profile = await this.ctx.store.getProfile();
+    if (profile) await this.ctx.attach(profile);
     return this;
   }
 
   get registered(): boolean {
-    return this.profile !== undefined;
+    return this.ctx.attached;
   }
 
   get me(): { accountId: string; deviceId: string; name: string; serverUrl: string } {
-    const p = this.requireProfile();
+    const p = this.ctx.requireProfile();
     return { accountId: p.accountId, deviceId: p.deviceId, name: p.name, serverUrl: p.serverUrl };
   }
 
@@ -155,7 +112,7 @@ export class SafelightClient {
   }
 
   async close(): Promise<void> {
-    await this.opts.store.close();
+    await this.ctx.store.close();
   }
 
   /** Safety notices the server sends during sync (docs/safety.md). */
@@ -166,17 +123,17 @@ export class SafelightClient {
 
   /** Message requests, contacts, blocking, who may message this account (session/safety.ts). */
   get safety(): SafetyCalls {
-    return new SafetyCalls((call) => this.authed(call), this.dir);
+    return new SafetyCalls((call) => this.ctx.authed(call), this.ctx.dir);
   }
 
   /** Accepts NAME's message request, then downloads the attachments withheld while it was pending;
    *  returns those now saved. */
   async acceptRequest(name: string): Promise<SavedFile[]> {
-    return this.lock.run(async () => {
+    return this.ctx.lock.run(async () => {
       await this.safety.accept(name);
-      const peer = await this.dir.byName(name);
+      const peer = await this.ctx.dir.byName(name);
       const saved: SavedFile[] = [];
-      for (const m of await this.opts.store.listMessages()) {
+      for (const m of await this.ctx.store.listMessages()) {
         if (m.outgoing || m.senderAccountId !== peer.accountId || !m.content || !m.files.some((f) => f.error)) continue;
         const content = decodeContent(m.content);
         if (content?.type !== "text" || !content.files) continue;
@@ -186,7 +143,7 @@ export class SafelightClient {
             return before !== undefined && before.error === undefined ? before : this.fetchFile(m.id, ref);
           }),
         );
-        await this.opts.store.updateMessageFiles(m.id, files);
+        await this.ctx.store.updateMessageFiles(m.id, files);
         saved.push(...files.filter((f, i) => f.error === undefined && m.files[i]?.error !== undefined));
       }
       return saved;
@@ -196,7 +153,7 @@ export class SafelightClient {
   // ---- account and devices ---------------------------------------------------------------------
 
   async register(serverUrl: string, name: string, birthdate: string): Promise<void> {
-    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
+    if (this.ctx.attached) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
     const keys = generateDeviceKeys();
     const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
     const { challenge } = await api.challenge();
@@ -212,12 +169,12 @@ export class SafelightClient {
 
   /** Pairing, step 1 (existing device): a one-time code to type into the new device. */
   async createLinkCode(): Promise<{ code: string; expiresAt: number }> {
-    return this.authed((api) => api.createLinkCode());
+    return this.ctx.authed((api) => api.createLinkCode());
   }
 
   /** Pairing, step 2 (new device): joins the account that issued the code. */
   async linkDevice(serverUrl: string, code: string): Promise<void> {
-    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
+    if (this.ctx.attached) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
     const keys = generateDeviceKeys();
     const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
     const { challenge } = await api.challenge();
@@ -244,71 +201,22 @@ export class SafelightClient {
       signKey: keys.signKey,
       publicKey: keys.publicKey,
     };
-    await this.opts.store.saveProfile(profile);
-    await this.attach(profile);
+    await this.ctx.store.saveProfile(profile);
+    await this.ctx.attach(profile);
     await this.topUpKeyPackages(true);
   }
 
-  private async attach(profile: Profile): Promise<void> {
-    this.profile = profile;
-    this.api = new Api(new HttpTransport({ baseUrl: profile.serverUrl, token: () => this.profile?.token }));
-    this.directory = new Directory(this.api, this.opts.store);
-    const directory = this.directory;
-    this.engine = await createEngine({
-      ...(this.opts.provider ? { provider: this.opts.provider } : {}),
-      checkCredential: (who, key) => directory.vouches(who, key),
-    });
-  }
-
-  /** The directory and MLS engine exist once a profile is attached; using them before is a clear error. */
-  private get dir(): Directory {
-    this.requireProfile();
-    return this.directory!;
-  }
-
-  private get mls(): Engine {
-    this.requireProfile();
-    return this.engine!;
-  }
-
-  private requireProfile(): Profile {
-    if (!this.profile) {
-      throw new SafelightError("SL_CLIENT_NO_PROFILE", "no account on this profile yet: run register or link-device first");
-    }
-    return this.profile;
-  }
-
-  /** Runs an API call, logging in again with the device key once if the token has expired. */
-  private async authed<T>(call: (api: Api) => Promise<T>): Promise<T> {
-    const profile = this.requireProfile();
-    const api = this.api!;
-    try {
-      return await call(api);
-    } catch (err) {
-      if (!(err instanceof SafelightError) || err.code !== "SL_ERR_UNAUTHENTICATED") throw err;
-    }
-    const { challenge } = await api.challenge();
-    const session = await api.login({
-      deviceId: profile.deviceId,
-      challenge,
-      signature: toB64(signChallenge(profile, "login", challenge)),
-    });
-    this.profile = { ...profile, token: session.token, tokenExpiresAt: session.expiresAt };
-    await this.opts.store.saveProfile(this.profile);
-    return call(api);
-  }
-
   private async topUpKeyPackages(initial = false): Promise<void> {
-    const profile = this.requireProfile();
-    const engine = this.mls;
-    const count = initial ? { available: 0, lastResort: false } : await this.authed((a) => a.keyPackageCount());
+    const profile = this.ctx.requireProfile();
+    const engine = this.ctx.mls;
+    const count = initial ? { available: 0, lastResort: false } : await this.ctx.authed((a) => a.keyPackageCount());
     if (count.available >= KEY_PACKAGE_TARGET / 2 && count.lastResort) return;
     const who = { accountId: profile.accountId, deviceId: profile.deviceId };
     const fresh = await Promise.all(
       Array.from({ length: KEY_PACKAGE_TARGET - count.available }, () => newKeyPackage(engine, who, profile)),
     );
     const lastResort = count.lastResort ? undefined : await newKeyPackage(engine, who, profile);
-    await this.opts.store.putKeyPackages([
+    await this.ctx.store.putKeyPackages([
       ...fresh.map((k) => ({
         ref: toB64(k.ref),
         keyPackage: k.keyPackage,
@@ -326,7 +234,7 @@ export class SafelightClient {
           ]
         : []),
     ]);
-    await this.authed((a) =>
+    await this.ctx.authed((a) =>
       a.uploadKeyPackages(
         fresh.map((k) => toB64(k.keyPackage)),
         lastResort ? toB64(lastResort.keyPackage) : undefined,
@@ -338,33 +246,33 @@ export class SafelightClient {
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
   async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.lock.run(async () => {
-      const peer = await this.dir.byName(peerName);
-      if (peer.accountId === this.requireProfile().accountId) {
+    return this.ctx.lock.run(async () => {
+      const peer = await this.ctx.dir.byName(peerName);
+      if (peer.accountId === this.ctx.requireProfile().accountId) {
         throw new SafelightError("SL_CLIENT_BAD_INPUT", "you cannot start a direct conversation with yourself");
       }
-      let group = await this.opts.store.findDirect(peer.accountId);
+      let group = await this.ctx.store.findDirect(peer.accountId);
       if (!group) group = await this.createConversation("direct", "", [peer.accountId]);
       return this.sendInGroup(group.groupId, text, files);
     });
   }
 
   async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.lock.run(() => this.sendInGroup(groupId, text, files));
+    return this.ctx.lock.run(() => this.sendInGroup(groupId, text, files));
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
-    return this.lock.run(async () => {
-      const accounts = await Promise.all(memberNames.map((n) => this.dir.byName(n)));
-      const me = this.requireProfile().accountId;
+    return this.ctx.lock.run(async () => {
+      const accounts = await Promise.all(memberNames.map((n) => this.ctx.dir.byName(n)));
+      const me = this.ctx.requireProfile().accountId;
       const others = [...new Set(accounts.map((a) => a.accountId))].filter((id) => id !== me);
       return (await this.createConversation("group", title, others)).groupId;
     });
   }
 
   async addMember(groupId: string, name: string): Promise<void> {
-    await this.lock.run(async () => {
-      const account = await this.dir.byName(name);
+    await this.ctx.lock.run(async () => {
+      const account = await this.ctx.dir.byName(name);
       await this.changeMembers(groupId, async (state) => {
         const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
         if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
@@ -375,8 +283,8 @@ export class SafelightClient {
   }
 
   async removeMember(groupId: string, name: string): Promise<void> {
-    await this.lock.run(async () => {
-      const account = await this.dir.byName(name);
+    await this.ctx.lock.run(async () => {
+      const account = await this.ctx.dir.byName(name);
       await this.changeMembers(groupId, async (state) => {
         const leaves = members(state)
           .filter((m) => m.accountId === account.accountId)
@@ -390,11 +298,11 @@ export class SafelightClient {
   /** A commit with only an update path: fresh keys for this device, for post-compromise security
    *  (RFC 9420 §12.4, §16.6). */
   async updateKeys(groupId: string): Promise<void> {
-    await this.lock.run(() => this.changeMembers(groupId, async () => ({})));
+    await this.ctx.lock.run(() => this.changeMembers(groupId, async () => ({})));
   }
 
   async conversations(): Promise<ConversationSummary[]> {
-    const groups = await this.opts.store.listGroups();
+    const groups = await this.ctx.store.listGroups();
     return Promise.all(
       groups.map(async (g) => ({
         id: g.groupId,
@@ -402,7 +310,7 @@ export class SafelightClient {
         title: g.title,
         active: g.active,
         members: await Promise.all(
-          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.dir.nameOf(id)),
+          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.ctx.dir.nameOf(id)),
         ),
       })),
     );
@@ -410,16 +318,16 @@ export class SafelightClient {
 
   /** The server's view of a group: epoch and member devices (what it routes by). */
   async serverView(groupId: string): Promise<{ epoch: number; members: { leaf: number; accountId: string; deviceId: string }[] }> {
-    return this.authed((a) => a.group(groupId));
+    return this.ctx.authed((a) => a.group(groupId));
   }
 
   async history(groupId?: string): Promise<StoredMessage[]> {
-    return this.opts.store.listMessages(groupId);
+    return this.ctx.store.listMessages(groupId);
   }
 
   private async claimFor(accountId: string, excludeSelf = false): Promise<Uint8Array[]> {
-    const { keyPackages } = await this.authed((a) =>
-      a.claimKeyPackages(accountId, excludeSelf ? this.requireProfile().deviceId : undefined),
+    const { keyPackages } = await this.ctx.authed((a) =>
+      a.claimKeyPackages(accountId, excludeSelf ? this.ctx.requireProfile().deviceId : undefined),
     );
     return keyPackages.map((k) => {
       const bytes = fromB64(k.keyPackage);
@@ -429,15 +337,15 @@ export class SafelightClient {
   }
 
   private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
-    const profile = this.requireProfile();
-    const engine = this.mls;
+    const profile = this.ctx.requireProfile();
+    const engine = this.ctx.mls;
     let groupId: string;
     // Not starting with "-", so the CLI can take it as an argument (it would read as an option).
     do groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
     while (groupId.startsWith("-"));
     const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
     const state = await newGroup(engine, fromB64(groupId)!, own);
-    await this.authed((a) => a.createGroup(groupId));
+    await this.ctx.authed((a) => a.createGroup(groupId));
     const add = [
       ...(await this.claimFor(profile.accountId, true)),
       ...(await Promise.all(otherAccounts.map((id) => this.claimFor(id)))).flat(),
@@ -451,10 +359,10 @@ export class SafelightClient {
       active: true,
       updatedAt: Date.now(),
     };
-    await this.opts.store.saveGroup(group);
+    await this.ctx.store.saveGroup(group);
     if (add.length > 0) await this.changeMembers(groupId, async () => ({ add }));
     await this.sendMeta(groupId);
-    return (await this.opts.store.getGroup(groupId))!;
+    return (await this.ctx.store.getGroup(groupId))!;
   }
 
   /** Commits a membership change, re-planning it from the fresh state whenever another member's commit
@@ -464,41 +372,30 @@ export class SafelightClient {
     plan: (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const group = await this.requireGroup(groupId);
+      const group = await this.ctx.requireGroup(groupId);
       const state = decodeGroupState(group.state);
       const changes = await plan(state);
       if (!changes) return;
-      const result = await commitChanges(this.mls, state, changes);
+      const result = await commitChanges(this.ctx.mls, state, changes);
       try {
-        await this.authed((a) =>
+        await this.ctx.authed((a) =>
           a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined),
         );
       } catch (err) {
-        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
+        if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
           await backoff(attempt);
           await this.drainQueue();
           continue;
         }
         throw err;
       }
-      await this.opts.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
+      await this.ctx.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
       return;
     }
   }
 
-  private isStale(err: unknown): boolean {
-    return err instanceof SafelightError && err.code === "SL_ERR_STALE_EPOCH";
-  }
-
-  private async requireGroup(groupId: string): Promise<StoredGroup> {
-    const group = await this.opts.store.getGroup(groupId);
-    if (!group) throw new SafelightError("SL_CLIENT_UNKNOWN_CONVERSATION", `no conversation ${groupId} on this device`);
-    if (!group.active) throw new SafelightError("SL_CLIENT_NOT_MEMBER", "you are no longer a member of this conversation");
-    return group;
-  }
-
   private async sendMeta(groupId: string): Promise<void> {
-    const group = await this.requireGroup(groupId);
+    const group = await this.ctx.requireGroup(groupId);
     await this.encryptAndPost(groupId, {
       v: 1,
       type: "meta",
@@ -513,7 +410,7 @@ export class SafelightClient {
     const refs: FileRef[] = [];
     for (const f of files) {
       const sealed = await sealAttachment(f.bytes);
-      const { blobId } = await this.authed((a) => a.uploadBlob(sealed.blob));
+      const { blobId } = await this.ctx.authed((a) => a.uploadBlob(sealed.blob));
       refs.push({ blobId, key: toB64(sealed.key), digest: toB64(sealed.digest), name: f.name, size: f.bytes.length, type: f.type });
     }
     const content: AppContent = {
@@ -525,8 +422,8 @@ export class SafelightClient {
       ...(refs.length ? { files: refs } : {}),
     };
     const { id, group } = await this.encryptAndPost(groupId, content);
-    const profile = this.requireProfile();
-    await this.opts.store.saveOutgoing(
+    const profile = this.ctx.requireProfile();
+    await this.ctx.store.saveOutgoing(
       {
         id,
         groupId,
@@ -549,16 +446,16 @@ export class SafelightClient {
     const bytes = encodeContent(content);
     const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
     for (let attempt = 0; ; attempt++) {
-      const group = await this.requireGroup(groupId);
-      const sent = await encryptApplication(this.mls, decodeGroupState(group.state), bytes, aad);
+      const group = await this.ctx.requireGroup(groupId);
+      const sent = await encryptApplication(this.ctx.mls, decodeGroupState(group.state), bytes, aad);
       const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
       // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
-      await this.opts.store.saveGroup(updated);
+      await this.ctx.store.saveGroup(updated);
       try {
-        const { id } = await this.authed((a) => a.postMessage(groupId, toB64(sent.message)));
+        const { id } = await this.ctx.authed((a) => a.postMessage(groupId, toB64(sent.message)));
         return { id, group: updated };
       } catch (err) {
-        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
+        if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
           await this.drainQueue();
           continue;
         }
@@ -571,7 +468,7 @@ export class SafelightClient {
 
   /** Fetches, decrypts and acknowledges everything queued for this device. */
   async sync(): Promise<ReceivedMessage[]> {
-    return this.lock.run(async () => {
+    return this.ctx.lock.run(async () => {
       const received = await this.drainQueue();
       await this.topUpKeyPackages();
       return received;
@@ -581,10 +478,10 @@ export class SafelightClient {
   private async drainQueue(): Promise<ReceivedMessage[]> {
     const received: ReceivedMessage[] = [];
     for (;;) {
-      const { items } = await this.authed((a) => a.queue(100));
+      const { items } = await this.ctx.authed((a) => a.queue(100));
       const done: string[] = [];
       for (const item of items) {
-        const message = (await this.opts.store.isProcessed(item.id)) ? undefined : await this.handle(item);
+        const message = (await this.ctx.store.isProcessed(item.id)) ? undefined : await this.handle(item);
         if (message === DEFERRED) continue;
         done.push(item.id);
         if (message) {
@@ -594,14 +491,14 @@ export class SafelightClient {
       }
       // Deferred items stay queued for the next sync; stop once a page holds nothing else.
       if (done.length === 0) return received;
-      await this.authed((a) => a.ack(done));
+      await this.ctx.authed((a) => a.ack(done));
     }
   }
 
   /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
    *  or corrupt message must not block the queue, and it never reaches the user. */
   private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
-    const store = this.opts.store;
+    const store = this.ctx.store;
     const data = item.data === undefined ? undefined : fromB64(item.data);
     try {
       switch (item.kind) {
@@ -626,7 +523,7 @@ export class SafelightClient {
       }
     } catch (err) {
       if (isTransient(err)) throw err;
-      (this.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
+      (this.ctx.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
     }
     await store.applyIncoming({ itemId: item.id });
     return undefined;
@@ -640,14 +537,14 @@ export class SafelightClient {
 
   private async handleWelcome(itemId: string, welcome: Uint8Array): Promise<void> {
     for (const ref of welcomeRecipients(welcome)) {
-      const stored = await this.opts.store.getKeyPackage(toB64(ref));
+      const stored = await this.ctx.store.getKeyPackage(toB64(ref));
       if (!stored) continue;
-      const state = await joinFromWelcome(this.mls, welcome, {
+      const state = await joinFromWelcome(this.ctx.mls, welcome, {
         keyPackage: stored.keyPackage,
         privateKeyPackage: decodePrivateKeyPackage(stored.privateKeyPackage),
       });
       const groupId = toB64(state.groupContext.groupId);
-      await this.opts.store.applyIncoming({
+      await this.ctx.store.applyIncoming({
         itemId,
         group: { groupId, kind: "group", title: "", peerAccountId: undefined, state: encodeGroupState(state), active: true, updatedAt: Date.now() },
         consumedKeyPackageRef: stored.ref,
@@ -658,10 +555,10 @@ export class SafelightClient {
   }
 
   private async handleCommit(itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
-    const group = await this.opts.store.getGroup(groupId);
+    const group = await this.ctx.store.getGroup(groupId);
     if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
-    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
-    await this.opts.store.applyIncoming({
+    const result = await processIncoming(this.ctx.mls, decodeGroupState(group.state), bytes);
+    await this.ctx.store.applyIncoming({
       itemId,
       group: {
         ...group,
@@ -673,10 +570,10 @@ export class SafelightClient {
   }
 
   private async handleApplication(item: QueueItem, groupId: string, bytes: Uint8Array): Promise<ReceivedMessage | undefined> {
-    const store = this.opts.store;
+    const store = this.ctx.store;
     const group = await store.getGroup(groupId);
     if (!group || !group.active) throw new Error("message for a conversation this device is not in");
-    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
+    const result = await processIncoming(this.ctx.mls, decodeGroupState(group.state), bytes);
     if (result.kind !== "application") throw new Error("expected an application message");
     const content = decodeContent(result.plaintext);
     const state = encodeGroupState(result.state);
@@ -686,7 +583,7 @@ export class SafelightClient {
     if (!tag || !tagMatches(fromB64(content.salt)!, result.plaintext, tag)) throw new Error("franking tag mismatch");
     if (content.type === "meta") {
       const others = [...new Set(members(result.state).map((m) => m.accountId))].filter(
-        (id) => id !== this.requireProfile().accountId,
+        (id) => id !== this.ctx.requireProfile().accountId,
       );
       await store.applyIncoming({
         itemId: item.id,
@@ -722,7 +619,7 @@ export class SafelightClient {
       sentAt: item.sentAt,
       receivedAt: Date.now(),
       files,
-      outgoing: result.sender.accountId === this.requireProfile().accountId,
+      outgoing: result.sender.accountId === this.ctx.requireProfile().accountId,
       content: result.plaintext,
       frank: item.frank,
     };
@@ -733,7 +630,7 @@ export class SafelightClient {
       conversation: groupId,
       kind: updated.kind,
       title: updated.title,
-      from: await this.dir.nameOf(message.senderAccountId),
+      from: await this.ctx.dir.nameOf(message.senderAccountId),
       fromAccountId: message.senderAccountId,
       fromDeviceId: message.senderDeviceId,
       text: message.text,
@@ -746,7 +643,7 @@ export class SafelightClient {
   /** The server's batch signature and this message's inclusion proof (docs/franking.md). */
   private async frankVerifies(frank: ServerFrank, context: FrankContext): Promise<boolean> {
     if (!this.frankKeys.has(frank.keyId)) {
-      const { keys } = await this.authed((a) => a.frankingKeys());
+      const { keys } = await this.ctx.authed((a) => a.frankingKeys());
       for (const k of keys) {
         const pub = fromB64(k.publicKey);
         if (pub) this.frankKeys.set(k.keyId, pub);
@@ -770,17 +667,17 @@ export class SafelightClient {
       attachments?: { messageId: string; name: string; type: string; bytes: Uint8Array }[];
     } = {},
   ): Promise<{ reportId: string; verified: number; unverified: string[]; attachments?: number }> {
-    const target = await this.opts.store.getMessage(messageId);
+    const target = await this.ctx.store.getMessage(messageId);
     if (!target) throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} on this device`);
     const reported = openingOf(target);
     if (!reported) throw new SafelightError("SL_CLIENT_BAD_INPUT", "only messages received from others can be reported");
-    const all = await this.opts.store.listMessages(target.groupId);
+    const all = await this.ctx.store.listMessages(target.groupId);
     const before = all.slice(0, all.findIndex((m) => m.id === messageId));
     const context = before
       .map(openingOf)
       .filter((o): o is Opening => o !== undefined)
       .slice(-(opts.contextCount ?? DEFAULT_REPORT_CONTEXT));
-    return this.authed((a) =>
+    return this.ctx.authed((a) =>
       a.report({
         reason,
         ...(opts.note ? { note: opts.note } : {}),
@@ -802,31 +699,31 @@ export class SafelightClient {
     };
     type ListInput = { name: string; sourceOrg: string; threshold?: number; csv: string; skipInvalid?: boolean };
     return {
-      setProfilePicture: (bytes: Uint8Array) => this.authed((a) => a.putProfilePicture(bytes)),
-      profilePicture: async (name: string) => this.authed(async (a) => a.getProfilePicture((await this.dir.byName(name)).accountId)),
-      lists: () => this.authed((a) => a.json<{ lists: HashListInfo[] }>("GET", "/v1/admin/hash-lists")),
-      importList: (input: ListInput) => this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("POST", "/v1/admin/hash-lists", input)),
+      setProfilePicture: (bytes: Uint8Array) => this.ctx.authed((a) => a.putProfilePicture(bytes)),
+      profilePicture: async (name: string) => this.ctx.authed(async (a) => a.getProfilePicture((await this.ctx.dir.byName(name)).accountId)),
+      lists: () => this.ctx.authed((a) => a.json<{ lists: HashListInfo[] }>("GET", "/v1/admin/hash-lists")),
+      importList: (input: ListInput) => this.ctx.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("POST", "/v1/admin/hash-lists", input)),
       replaceList: (listId: string, input: ListInput) =>
-        this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("PUT", `/v1/admin/hash-lists/${encodeURIComponent(listId)}`, input)),
-      retireList: (listId: string) => this.authed((a) => a.json<{ list: HashListInfo }>("POST", `/v1/admin/hash-lists/${encodeURIComponent(listId)}/retire`)),
-      digest: () => this.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
+        this.ctx.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("PUT", `/v1/admin/hash-lists/${encodeURIComponent(listId)}`, input)),
+      retireList: (listId: string) => this.ctx.authed((a) => a.json<{ list: HashListInfo }>("POST", `/v1/admin/hash-lists/${encodeURIComponent(listId)}/retire`)),
+      digest: () => this.ctx.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
       transparency: (period: "day" | "month" = "month", from?: number, to?: number) =>
-        this.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
-      detections: () => this.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
-      evidence: (reportId: string) => this.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
+        this.ctx.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
+      detections: () => this.ctx.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
+      evidence: (reportId: string) => this.ctx.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
       /** The preserved file itself (audited as `evidence.view`, docs/known-images.md). */
-      evidenceContent: (evidenceId: string) => this.authed((a) => a.getEvidenceContent(evidenceId)),
+      evidenceContent: (evidenceId: string) => this.ctx.authed((a) => a.getEvidenceContent(evidenceId)),
     };
   }
 
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */
   get moderation() {
     return {
-      reports: (status: "open" | "decided" | "all" = "open") => this.authed((a) => a.modReports(status)),
-      report: (reportId: string) => this.authed((a) => a.modReport(reportId)),
-      decide: (reportId: string, action: DecisionAction, note?: string) => this.authed((a) => a.modDecide(reportId, action, note)),
-      account: async (name: string) => this.authed(async (a) => a.modAccount((await this.dir.byName(name)).accountId)),
-      audit: (limit?: number) => this.authed((a) => a.modAudit(limit)),
+      reports: (status: "open" | "decided" | "all" = "open") => this.ctx.authed((a) => a.modReports(status)),
+      report: (reportId: string) => this.ctx.authed((a) => a.modReport(reportId)),
+      decide: (reportId: string, action: DecisionAction, note?: string) => this.ctx.authed((a) => a.modDecide(reportId, action, note)),
+      account: async (name: string) => this.ctx.authed(async (a) => a.modAccount((await this.ctx.dir.byName(name)).accountId)),
+      audit: (limit?: number) => this.ctx.authed((a) => a.modAudit(limit)),
     };
   }
 
@@ -837,9 +734,9 @@ export class SafelightClient {
     const digest = fromB64(ref.digest);
     if (!key || !digest) return { ...saved, error: "malformed attachment reference" };
     try {
-      const blob = await this.authed((a) => a.downloadBlob(ref.blobId));
+      const blob = await this.ctx.authed((a) => a.downloadBlob(ref.blobId));
       const bytes = await openAttachment(blob, key, digest);
-      const path = this.opts.fileSink ? await this.opts.fileSink(messageId, ref.name, bytes) : "";
+      const path = this.ctx.opts.fileSink ? await this.ctx.opts.fileSink(messageId, ref.name, bytes) : "";
       return { ...saved, path, size: bytes.length };
     } catch (err) {
       if (isTransient(err)) throw err;
@@ -850,15 +747,15 @@ export class SafelightClient {
   /** Another device of this account was linked: add it to every conversation this device is in. False when
    *  some conversation could not take it yet (the new device has no KeyPackage on the server so far). */
   private async addLinkedDevice(deviceId: string): Promise<boolean> {
-    const profile = this.requireProfile();
+    const profile = this.ctx.requireProfile();
     if (deviceId === profile.deviceId) return true;
     let complete = true;
-    for (const group of await this.opts.store.listGroups()) {
+    for (const group of await this.ctx.store.listGroups()) {
       if (!group.active) continue;
       let added = false;
       await this.changeMembers(group.groupId, async (state) => {
         if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
-        const { keyPackages } = await this.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
+        const { keyPackages } = await this.ctx.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
         const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
         if (forDevice.length === 0) {
           complete = false;
@@ -871,19 +768,6 @@ export class SafelightClient {
     }
     return complete;
   }
-}
-
-/** Failures worth retrying later (network, server trouble, auth): the queue item stays unacknowledged. */
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof SafelightError)) return false;
-  if (err.code === "SL_CLIENT_UNREACHABLE") return true;
-  return err.status !== undefined && (err.status >= 500 || err.status === 429 || err.status === 401);
-}
-
-/** Random jitter so rivals that lost an epoch race do not collide again in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(250, 10 * (attempt + 1));
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** The franking opening of a stored message; undefined for our own messages, which carry no stamp. */
