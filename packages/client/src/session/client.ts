@@ -17,7 +17,6 @@ import {
   decodePrivateKeyPackage,
   encodeContent,
   encodeGroupState,
-  encodePrivateKeyPackage,
   encryptApplication,
   fromB64,
   generateDeviceKeys,
@@ -44,14 +43,13 @@ import { Api, type DecisionAction, type Opening, type QueueItem, type ReportReas
 import { HttpTransport } from "../transport/http.js";
 import type { Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
+import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
 import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
-/** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
-const KEY_PACKAGE_TARGET = 20;
 /** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
 const LINK_RETRY_MS = 10 * 60 * 1000;
 /** handle()'s answer for an item to leave queued and retry at a later sync. */
@@ -203,43 +201,7 @@ export class SafelightClient {
     };
     await this.ctx.store.saveProfile(profile);
     await this.ctx.attach(profile);
-    await this.topUpKeyPackages(true);
-  }
-
-  private async topUpKeyPackages(initial = false): Promise<void> {
-    const profile = this.ctx.requireProfile();
-    const engine = this.ctx.mls;
-    const count = initial ? { available: 0, lastResort: false } : await this.ctx.authed((a) => a.keyPackageCount());
-    if (count.available >= KEY_PACKAGE_TARGET / 2 && count.lastResort) return;
-    const who = { accountId: profile.accountId, deviceId: profile.deviceId };
-    const fresh = await Promise.all(
-      Array.from({ length: KEY_PACKAGE_TARGET - count.available }, () => newKeyPackage(engine, who, profile)),
-    );
-    const lastResort = count.lastResort ? undefined : await newKeyPackage(engine, who, profile);
-    await this.ctx.store.putKeyPackages([
-      ...fresh.map((k) => ({
-        ref: toB64(k.ref),
-        keyPackage: k.keyPackage,
-        privateKeyPackage: encodePrivateKeyPackage(k.privateKeyPackage),
-        lastResort: false,
-      })),
-      ...(lastResort
-        ? [
-            {
-              ref: toB64(lastResort.ref),
-              keyPackage: lastResort.keyPackage,
-              privateKeyPackage: encodePrivateKeyPackage(lastResort.privateKeyPackage),
-              lastResort: true,
-            },
-          ]
-        : []),
-    ]);
-    await this.ctx.authed((a) =>
-      a.uploadKeyPackages(
-        fresh.map((k) => toB64(k.keyPackage)),
-        lastResort ? toB64(lastResort.keyPackage) : undefined,
-      ),
-    );
+    await topUpKeyPackages(this.ctx, true);
   }
 
   // ---- conversations ---------------------------------------------------------------------------
@@ -276,7 +238,7 @@ export class SafelightClient {
       await this.changeMembers(groupId, async (state) => {
         const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
         if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
-        return { add: await this.claimFor(account.accountId) };
+        return { add: await claimKeyPackages(this.ctx, account.accountId) };
       });
       await this.sendMeta(groupId);
     });
@@ -325,17 +287,6 @@ export class SafelightClient {
     return this.ctx.store.listMessages(groupId);
   }
 
-  private async claimFor(accountId: string, excludeSelf = false): Promise<Uint8Array[]> {
-    const { keyPackages } = await this.ctx.authed((a) =>
-      a.claimKeyPackages(accountId, excludeSelf ? this.ctx.requireProfile().deviceId : undefined),
-    );
-    return keyPackages.map((k) => {
-      const bytes = fromB64(k.keyPackage);
-      if (!bytes) throw new SafelightError("SL_CLIENT_BAD_SERVER", "server sent a malformed KeyPackage");
-      return bytes;
-    });
-  }
-
   private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
     const profile = this.ctx.requireProfile();
     const engine = this.ctx.mls;
@@ -347,8 +298,8 @@ export class SafelightClient {
     const state = await newGroup(engine, fromB64(groupId)!, own);
     await this.ctx.authed((a) => a.createGroup(groupId));
     const add = [
-      ...(await this.claimFor(profile.accountId, true)),
-      ...(await Promise.all(otherAccounts.map((id) => this.claimFor(id)))).flat(),
+      ...(await claimKeyPackages(this.ctx, profile.accountId, true)),
+      ...(await Promise.all(otherAccounts.map((id) => claimKeyPackages(this.ctx, id)))).flat(),
     ];
     const group: StoredGroup = {
       groupId,
@@ -470,7 +421,7 @@ export class SafelightClient {
   async sync(): Promise<ReceivedMessage[]> {
     return this.ctx.lock.run(async () => {
       const received = await this.drainQueue();
-      await this.topUpKeyPackages();
+      await topUpKeyPackages(this.ctx);
       return received;
     });
   }
