@@ -19,7 +19,6 @@ import {
   encodeGroupState,
   encryptApplication,
   fromB64,
-  generateDeviceKeys,
   joinFromWelcome,
   members,
   newGroup,
@@ -27,23 +26,19 @@ import {
   openAttachment,
   processIncoming,
   sealAttachment,
-  signChallenge,
   toB64,
   welcomeRecipients,
   type AppContent,
   type ConversationKind,
-  type CryptoProvider,
-  type Engine,
   type FileRef,
   type GroupState,
-  type SigningKeys,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import { Api, type DecisionAction, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
-import { HttpTransport } from "../transport/http.js";
-import type { Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
+import type { DecisionAction, Opening, QueueItem, ReportReason } from "../transport/api.js";
+import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
+import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
@@ -150,58 +145,18 @@ export class SafelightClient {
 
   // ---- account and devices ---------------------------------------------------------------------
 
-  async register(serverUrl: string, name: string, birthdate: string): Promise<void> {
-    if (this.ctx.attached) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
-    const keys = generateDeviceKeys();
-    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-    const { challenge } = await api.challenge();
-    const session = await api.register({
-      name,
-      birthdate,
-      signatureKey: toB64(keys.publicKey),
-      challenge,
-      signature: toB64(signChallenge(keys, "register", challenge)),
-    });
-    await this.adopt(serverUrl, name.toLowerCase(), keys, session);
+  register(serverUrl: string, name: string, birthdate: string): Promise<void> {
+    return register(this.ctx, serverUrl, name, birthdate);
   }
 
   /** Pairing, step 1 (existing device): a one-time code to type into the new device. */
-  async createLinkCode(): Promise<{ code: string; expiresAt: number }> {
-    return this.ctx.authed((api) => api.createLinkCode());
+  createLinkCode(): Promise<{ code: string; expiresAt: number }> {
+    return createLinkCode(this.ctx);
   }
 
   /** Pairing, step 2 (new device): joins the account that issued the code. */
-  async linkDevice(serverUrl: string, code: string): Promise<void> {
-    if (this.ctx.attached) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
-    const keys = generateDeviceKeys();
-    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-    const { challenge } = await api.challenge();
-    const session = await api.linkDevice({
-      code,
-      signatureKey: toB64(keys.publicKey),
-      challenge,
-      signature: toB64(signChallenge(keys, "link", challenge)),
-    });
-    const account = await new Api(new HttpTransport({ baseUrl: serverUrl, token: () => session.token })).account(
-      session.accountId,
-    );
-    await this.adopt(serverUrl, account.name, keys, session);
-  }
-
-  private async adopt(serverUrl: string, name: string, keys: SigningKeys, session: Session): Promise<void> {
-    const profile: Profile = {
-      serverUrl,
-      accountId: session.accountId,
-      deviceId: session.deviceId,
-      name,
-      token: session.token,
-      tokenExpiresAt: session.expiresAt,
-      signKey: keys.signKey,
-      publicKey: keys.publicKey,
-    };
-    await this.ctx.store.saveProfile(profile);
-    await this.ctx.attach(profile);
-    await topUpKeyPackages(this.ctx, true);
+  linkDevice(serverUrl: string, code: string): Promise<void> {
+    return linkDevice(this.ctx, serverUrl, code);
   }
 
   // ---- conversations ---------------------------------------------------------------------------
