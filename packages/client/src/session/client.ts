@@ -37,6 +37,7 @@ import { SafelightError } from "../errors.js";
 import type { DecisionAction, Opening, QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
+import { conversations, history } from "./history.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
@@ -218,19 +219,8 @@ export class SafelightClient {
     await this.ctx.lock.run(() => this.changeMembers(groupId, async () => ({})));
   }
 
-  async conversations(): Promise<ConversationSummary[]> {
-    const groups = await this.ctx.store.listGroups();
-    return Promise.all(
-      groups.map(async (g) => ({
-        id: g.groupId,
-        kind: g.kind,
-        title: g.title,
-        active: g.active,
-        members: await Promise.all(
-          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.ctx.dir.nameOf(id)),
-        ),
-      })),
-    );
+  conversations(): Promise<ConversationSummary[]> {
+    return conversations(this.ctx.store, (id) => this.ctx.dir.nameOf(id));
   }
 
   /** The server's view of a group: epoch and member devices (what it routes by). */
@@ -238,8 +228,8 @@ export class SafelightClient {
     return this.ctx.authed((a) => a.group(groupId));
   }
 
-  async history(groupId?: string): Promise<StoredMessage[]> {
-    return this.ctx.store.listMessages(groupId);
+  history(groupId?: string): Promise<StoredMessage[]> {
+    return history(this.ctx.store, groupId);
   }
 
   private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
