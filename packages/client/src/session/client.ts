@@ -34,11 +34,12 @@ import {
   type GroupState,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import type { DecisionAction, Opening, QueueItem, ReportReason } from "../transport/api.js";
+import type { DecisionAction, QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
 import { conversations, history } from "./history.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
+import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
@@ -51,8 +52,6 @@ const LINK_RETRY_MS = 10 * 60 * 1000;
 /** handle()'s answer for an item to leave queued and retry at a later sync. */
 const DEFERRED = Symbol("deferred");
 
-/** Preceding messages sent along with a report by default (docs/franking.md). */
-export const DEFAULT_REPORT_CONTEXT = 10;
 /** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
 const MAX_VERIFIED_FRANK_BATCHES = 1024;
 
@@ -552,38 +551,8 @@ export class SafelightClient {
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same
    *  conversation, each with its franking opening, so the server can verify every one. */
-  async report(
-    messageId: string,
-    reason: ReportReason,
-    opts: {
-      note?: string;
-      contextCount?: number;
-      /** Decrypted attachments of the reported messages, revealed to the server for known-image checks
-       *  and kept as evidence (docs/known-images.md); at most 10, 8 MiB in all. */
-      attachments?: { messageId: string; name: string; type: string; bytes: Uint8Array }[];
-    } = {},
-  ): Promise<{ reportId: string; verified: number; unverified: string[]; attachments?: number }> {
-    const target = await this.ctx.store.getMessage(messageId);
-    if (!target) throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} on this device`);
-    const reported = openingOf(target);
-    if (!reported) throw new SafelightError("SL_CLIENT_BAD_INPUT", "only messages received from others can be reported");
-    const all = await this.ctx.store.listMessages(target.groupId);
-    const before = all.slice(0, all.findIndex((m) => m.id === messageId));
-    const context = before
-      .map(openingOf)
-      .filter((o): o is Opening => o !== undefined)
-      .slice(-(opts.contextCount ?? DEFAULT_REPORT_CONTEXT));
-    return this.ctx.authed((a) =>
-      a.report({
-        reason,
-        ...(opts.note ? { note: opts.note } : {}),
-        reported,
-        context: opts.contextCount === 0 ? [] : context,
-        ...(opts.attachments?.length
-          ? { attachments: opts.attachments.map((f) => ({ messageId: f.messageId, name: f.name, type: f.type, data: toB64(f.bytes) })) }
-          : {}),
-      }),
-    );
+  async report(messageId: string, reason: ReportReason, opts: ReportOptions = {}): Promise<ReportReceipt> {
+    return report(this.ctx, messageId, reason, opts);
   }
 
   /** Known-image detection (docs/known-images.md): pictures for everyone, hash lists and figures for
@@ -664,17 +633,4 @@ export class SafelightClient {
     }
     return complete;
   }
-}
-
-/** The franking opening of a stored message; undefined for our own messages, which carry no stamp. */
-function openingOf(m: StoredMessage): Opening | undefined {
-  if (m.outgoing || !m.content || !m.frank) return undefined;
-  return {
-    messageId: m.id,
-    groupId: m.groupId,
-    senderAccountId: m.senderAccountId,
-    acceptedAt: m.sentAt,
-    content: toB64(m.content),
-    ...m.frank,
-  };
 }
