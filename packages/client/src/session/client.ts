@@ -34,17 +34,20 @@ import {
   type GroupState,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import type { DecisionAction, QueueItem, ReportReason } from "../transport/api.js";
+import type { QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
 import { conversations, history } from "./history.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
+import { knownImageCalls } from "./knownImages.js";
+import { moderationCalls } from "./moderation.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
+export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
 /** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
@@ -54,22 +57,6 @@ const DEFERRED = Symbol("deferred");
 
 /** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
 const MAX_VERIFIED_FRANK_BATCHES = 1024;
-
-/** A hash list as the admin endpoints describe it (docs/known-images.md). */
-export interface HashListInfo {
-  listId: string;
-  name: string;
-  sourceOrg: string;
-  threshold: number;
-  status: "active" | "retired";
-  hashCount: number;
-  distinctCount: number;
-  importedBy: string;
-  importedAt: number;
-  retiredBy: string | null;
-  retiredAt: number | null;
-  replaces: string | null;
-}
 
 export class SafelightClient {
   private readonly ctx: SessionContext;
@@ -558,38 +545,12 @@ export class SafelightClient {
   /** Known-image detection (docs/known-images.md): pictures for everyone, hash lists and figures for
    *  admins, detection items and evidence for moderators. */
   get knownImages() {
-    const q = (params: Record<string, string | number | undefined>) => {
-      const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string | number][];
-      return entries.length ? `?${entries.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&")}` : "";
-    };
-    type ListInput = { name: string; sourceOrg: string; threshold?: number; csv: string; skipInvalid?: boolean };
-    return {
-      setProfilePicture: (bytes: Uint8Array) => this.ctx.authed((a) => a.putProfilePicture(bytes)),
-      profilePicture: async (name: string) => this.ctx.authed(async (a) => a.getProfilePicture((await this.ctx.dir.byName(name)).accountId)),
-      lists: () => this.ctx.authed((a) => a.json<{ lists: HashListInfo[] }>("GET", "/v1/admin/hash-lists")),
-      importList: (input: ListInput) => this.ctx.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("POST", "/v1/admin/hash-lists", input)),
-      replaceList: (listId: string, input: ListInput) =>
-        this.ctx.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("PUT", `/v1/admin/hash-lists/${encodeURIComponent(listId)}`, input)),
-      retireList: (listId: string) => this.ctx.authed((a) => a.json<{ list: HashListInfo }>("POST", `/v1/admin/hash-lists/${encodeURIComponent(listId)}/retire`)),
-      digest: () => this.ctx.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
-      transparency: (period: "day" | "month" = "month", from?: number, to?: number) =>
-        this.ctx.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
-      detections: () => this.ctx.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
-      evidence: (reportId: string) => this.ctx.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
-      /** The preserved file itself (audited as `evidence.view`, docs/known-images.md). */
-      evidenceContent: (evidenceId: string) => this.ctx.authed((a) => a.getEvidenceContent(evidenceId)),
-    };
+    return knownImageCalls(this.ctx);
   }
 
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */
   get moderation() {
-    return {
-      reports: (status: "open" | "decided" | "all" = "open") => this.ctx.authed((a) => a.modReports(status)),
-      report: (reportId: string) => this.ctx.authed((a) => a.modReport(reportId)),
-      decide: (reportId: string, action: DecisionAction, note?: string) => this.ctx.authed((a) => a.modDecide(reportId, action, note)),
-      account: async (name: string) => this.ctx.authed(async (a) => a.modAccount((await this.ctx.dir.byName(name)).accountId)),
-      audit: (limit?: number) => this.ctx.authed((a) => a.modAudit(limit)),
-    };
+    return moderationCalls(this.ctx);
   }
 
   /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */
