@@ -23,20 +23,18 @@ import {
   members,
   newGroup,
   newKeyPackage,
-  openAttachment,
   processIncoming,
-  sealAttachment,
   toB64,
   welcomeRecipients,
   type AppContent,
   type ConversationKind,
-  type FileRef,
   type GroupState,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
 import type { QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
+import { fetchFile, fetchWithheld, uploadFiles } from "./attachments.js";
 import { conversations, history } from "./history.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
 import { knownImageCalls } from "./knownImages.js";
@@ -112,21 +110,7 @@ export class SafelightClient {
     return this.ctx.lock.run(async () => {
       await this.safety.accept(name);
       const peer = await this.ctx.dir.byName(name);
-      const saved: SavedFile[] = [];
-      for (const m of await this.ctx.store.listMessages()) {
-        if (m.outgoing || m.senderAccountId !== peer.accountId || !m.content || !m.files.some((f) => f.error)) continue;
-        const content = decodeContent(m.content);
-        if (content?.type !== "text" || !content.files) continue;
-        const files = await Promise.all(
-          content.files.map((ref, i) => {
-            const before = m.files[i];
-            return before !== undefined && before.error === undefined ? before : this.fetchFile(m.id, ref);
-          }),
-        );
-        await this.ctx.store.updateMessageFiles(m.id, files);
-        saved.push(...files.filter((f, i) => f.error === undefined && m.files[i]?.error !== undefined));
-      }
-      return saved;
+      return fetchWithheld(this.ctx, peer.accountId);
     });
   }
 
@@ -289,12 +273,7 @@ export class SafelightClient {
   }
 
   private async sendInGroup(groupId: string, text: string, files: OutgoingFile[]) {
-    const refs: FileRef[] = [];
-    for (const f of files) {
-      const sealed = await sealAttachment(f.bytes);
-      const { blobId } = await this.ctx.authed((a) => a.uploadBlob(sealed.blob));
-      refs.push({ blobId, key: toB64(sealed.key), digest: toB64(sealed.digest), name: f.name, size: f.bytes.length, type: f.type });
-    }
+    const refs = await uploadFiles(this.ctx, files);
     const content: AppContent = {
       v: 1,
       type: "text",
@@ -490,7 +469,7 @@ export class SafelightClient {
     if (!(await this.frankVerifies(item.frank, context))) throw new Error("server franking signature does not verify");
     // The server's routing claim must agree with what MLS authenticated.
     if (result.sender.accountId !== item.sender.accountId) throw new Error("sender in the stamp is not the MLS sender");
-    const files = await Promise.all((content.files ?? []).map((f) => this.fetchFile(item.id, f)));
+    const files = await Promise.all((content.files ?? []).map((f) => fetchFile(this.ctx, item.id, f)));
     const message: StoredMessage = {
       id: item.id,
       groupId,
@@ -551,23 +530,6 @@ export class SafelightClient {
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */
   get moderation() {
     return moderationCalls(this.ctx);
-  }
-
-  /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */
-  private async fetchFile(messageId: string, ref: FileRef): Promise<SavedFile> {
-    const saved = { name: ref.name, path: "", size: ref.size, type: ref.type };
-    const key = fromB64(ref.key);
-    const digest = fromB64(ref.digest);
-    if (!key || !digest) return { ...saved, error: "malformed attachment reference" };
-    try {
-      const blob = await this.ctx.authed((a) => a.downloadBlob(ref.blobId));
-      const bytes = await openAttachment(blob, key, digest);
-      const path = this.ctx.opts.fileSink ? await this.ctx.opts.fileSink(messageId, ref.name, bytes) : "";
-      return { ...saved, path, size: bytes.length };
-    } catch (err) {
-      if (isTransient(err)) throw err;
-      return { ...saved, error: (err as Error).message };
-    }
   }
 
   /** Another device of this account was linked: add it to every conversation this device is in. False when
