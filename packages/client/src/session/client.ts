@@ -6,18 +6,13 @@ import {
   commitChanges,
   decodeContent,
   decodeFrankingAad,
-  encodeFrankingAad,
-  frankingTag,
-  newFrankingSalt,
   tagMatches,
   verifyServerFrank,
   type FrankContext,
   type ServerFrank,
   decodeGroupState,
   decodePrivateKeyPackage,
-  encodeContent,
   encodeGroupState,
-  encryptApplication,
   fromB64,
   joinFromWelcome,
   members,
@@ -26,7 +21,6 @@ import {
   processIncoming,
   toB64,
   welcomeRecipients,
-  type AppContent,
   type ConversationKind,
   type GroupState,
 } from "@safelight/protocol";
@@ -34,9 +28,10 @@ import { SafelightError } from "../errors.js";
 import type { QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
-import { fetchFile, fetchWithheld, uploadFiles } from "./attachments.js";
+import { fetchFile, fetchWithheld } from "./attachments.js";
 import { conversations, history } from "./history.js";
 import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
+import { sendInGroup, sendMeta } from "./messaging.js";
 import { knownImageCalls } from "./knownImages.js";
 import { moderationCalls } from "./moderation.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
@@ -141,12 +136,12 @@ export class SafelightClient {
       }
       let group = await this.ctx.store.findDirect(peer.accountId);
       if (!group) group = await this.createConversation("direct", "", [peer.accountId]);
-      return this.sendInGroup(group.groupId, text, files);
+      return sendInGroup(this.ctx, group.groupId, text, files);
     });
   }
 
   async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.ctx.lock.run(() => this.sendInGroup(groupId, text, files));
+    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files));
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
@@ -166,7 +161,7 @@ export class SafelightClient {
         if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
         return { add: await claimKeyPackages(this.ctx, account.accountId) };
       });
-      await this.sendMeta(groupId);
+      await sendMeta(this.ctx, groupId);
     });
   }
 
@@ -227,7 +222,7 @@ export class SafelightClient {
     };
     await this.ctx.store.saveGroup(group);
     if (add.length > 0) await this.changeMembers(groupId, async () => ({ add }));
-    await this.sendMeta(groupId);
+    await sendMeta(this.ctx, groupId);
     return (await this.ctx.store.getGroup(groupId))!;
   }
 
@@ -257,71 +252,6 @@ export class SafelightClient {
       }
       await this.ctx.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
       return;
-    }
-  }
-
-  private async sendMeta(groupId: string): Promise<void> {
-    const group = await this.ctx.requireGroup(groupId);
-    await this.encryptAndPost(groupId, {
-      v: 1,
-      type: "meta",
-      salt: toB64(newFrankingSalt()),
-      kind: group.kind,
-      title: group.title,
-      sentAt: Date.now(),
-    });
-  }
-
-  private async sendInGroup(groupId: string, text: string, files: OutgoingFile[]) {
-    const refs = await uploadFiles(this.ctx, files);
-    const content: AppContent = {
-      v: 1,
-      type: "text",
-      salt: toB64(newFrankingSalt()),
-      text,
-      sentAt: Date.now(),
-      ...(refs.length ? { files: refs } : {}),
-    };
-    const { id, group } = await this.encryptAndPost(groupId, content);
-    const profile = this.ctx.requireProfile();
-    await this.ctx.store.saveOutgoing(
-      {
-        id,
-        groupId,
-        senderAccountId: profile.accountId,
-        senderDeviceId: profile.deviceId,
-        text,
-        sentAt: content.sentAt,
-        receivedAt: content.sentAt,
-        files: files.map((f) => ({ name: f.name, path: "", size: f.bytes.length, type: f.type })),
-        outgoing: true,
-      },
-      group,
-    );
-    return { id, conversation: groupId };
-  }
-
-  /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
-   *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
-  private async encryptAndPost(groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
-    const bytes = encodeContent(content);
-    const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
-    for (let attempt = 0; ; attempt++) {
-      const group = await this.ctx.requireGroup(groupId);
-      const sent = await encryptApplication(this.ctx.mls, decodeGroupState(group.state), bytes, aad);
-      const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
-      // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
-      await this.ctx.store.saveGroup(updated);
-      try {
-        const { id } = await this.ctx.authed((a) => a.postMessage(groupId, toB64(sent.message)));
-        return { id, group: updated };
-      } catch (err) {
-        if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
-          await this.drainQueue();
-          continue;
-        }
-        throw err;
-      }
     }
   }
 
@@ -552,7 +482,7 @@ export class SafelightClient {
         added = true;
         return { add: forDevice };
       });
-      if (added) await this.sendMeta(group.groupId);
+      if (added) await sendMeta(this.ctx, group.groupId);
     }
     return complete;
   }
