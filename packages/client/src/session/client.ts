@@ -3,7 +3,6 @@
  * the protocol rules themselves live in @safelight/protocol and on the server.
  */
 import {
-  commitChanges,
   decodeContent,
   decodeFrankingAad,
   tagMatches,
@@ -16,27 +15,23 @@ import {
   fromB64,
   joinFromWelcome,
   members,
-  newGroup,
-  newKeyPackage,
   processIncoming,
   toB64,
   welcomeRecipients,
-  type ConversationKind,
-  type GroupState,
 } from "@safelight/protocol";
-import { SafelightError } from "../errors.js";
 import type { QueueItem, ReportReason } from "../transport/api.js";
-import type { SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
+import type { SavedFile, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
 import { fetchFile, fetchWithheld } from "./attachments.js";
 import { conversations, history } from "./history.js";
-import { claimKeyPackages, topUpKeyPackages } from "./keyPackages.js";
-import { sendInGroup, sendMeta } from "./messaging.js";
+import { topUpKeyPackages } from "./keyPackages.js";
+import { addLinkedDevice, addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
+import { sendInGroup } from "./messaging.js";
 import { knownImageCalls } from "./knownImages.js";
 import { moderationCalls } from "./moderation.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
-import { backoff, isStaleEpoch, isTransient, MAX_EPOCH_RETRIES } from "./retry.js";
+import { isTransient } from "./retry.js";
 import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
@@ -130,12 +125,7 @@ export class SafelightClient {
   /** Sends a 1:1 message, creating the direct conversation on first use. */
   async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
     return this.ctx.lock.run(async () => {
-      const peer = await this.ctx.dir.byName(peerName);
-      if (peer.accountId === this.ctx.requireProfile().accountId) {
-        throw new SafelightError("SL_CLIENT_BAD_INPUT", "you cannot start a direct conversation with yourself");
-      }
-      let group = await this.ctx.store.findDirect(peer.accountId);
-      if (!group) group = await this.createConversation("direct", "", [peer.accountId]);
+      const group = await directConversation(this.ctx, peerName);
       return sendInGroup(this.ctx, group.groupId, text, files);
     });
   }
@@ -145,43 +135,21 @@ export class SafelightClient {
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
-    return this.ctx.lock.run(async () => {
-      const accounts = await Promise.all(memberNames.map((n) => this.ctx.dir.byName(n)));
-      const me = this.ctx.requireProfile().accountId;
-      const others = [...new Set(accounts.map((a) => a.accountId))].filter((id) => id !== me);
-      return (await this.createConversation("group", title, others)).groupId;
-    });
+    return this.ctx.lock.run(() => createGroup(this.ctx, title, memberNames));
   }
 
   async addMember(groupId: string, name: string): Promise<void> {
-    await this.ctx.lock.run(async () => {
-      const account = await this.ctx.dir.byName(name);
-      await this.changeMembers(groupId, async (state) => {
-        const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
-        if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
-        return { add: await claimKeyPackages(this.ctx, account.accountId) };
-      });
-      await sendMeta(this.ctx, groupId);
-    });
+    await this.ctx.lock.run(() => addMember(this.ctx, groupId, name));
   }
 
   async removeMember(groupId: string, name: string): Promise<void> {
-    await this.ctx.lock.run(async () => {
-      const account = await this.ctx.dir.byName(name);
-      await this.changeMembers(groupId, async (state) => {
-        const leaves = members(state)
-          .filter((m) => m.accountId === account.accountId)
-          .map((m) => m.leaf);
-        if (leaves.length === 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is not in this conversation`);
-        return { removeLeaves: leaves };
-      });
-    });
+    await this.ctx.lock.run(() => removeMember(this.ctx, groupId, name));
   }
 
   /** A commit with only an update path: fresh keys for this device, for post-compromise security
    *  (RFC 9420 §12.4, §16.6). */
   async updateKeys(groupId: string): Promise<void> {
-    await this.ctx.lock.run(() => this.changeMembers(groupId, async () => ({})));
+    await this.ctx.lock.run(() => updateKeys(this.ctx, groupId));
   }
 
   conversations(): Promise<ConversationSummary[]> {
@@ -195,64 +163,6 @@ export class SafelightClient {
 
   history(groupId?: string): Promise<StoredMessage[]> {
     return history(this.ctx.store, groupId);
-  }
-
-  private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
-    const profile = this.ctx.requireProfile();
-    const engine = this.ctx.mls;
-    let groupId: string;
-    // Not starting with "-", so the CLI can take it as an argument (it would read as an option).
-    do groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
-    while (groupId.startsWith("-"));
-    const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
-    const state = await newGroup(engine, fromB64(groupId)!, own);
-    await this.ctx.authed((a) => a.createGroup(groupId));
-    const add = [
-      ...(await claimKeyPackages(this.ctx, profile.accountId, true)),
-      ...(await Promise.all(otherAccounts.map((id) => claimKeyPackages(this.ctx, id)))).flat(),
-    ];
-    const group: StoredGroup = {
-      groupId,
-      kind,
-      title,
-      peerAccountId: kind === "direct" ? otherAccounts[0] : undefined,
-      state: encodeGroupState(state),
-      active: true,
-      updatedAt: Date.now(),
-    };
-    await this.ctx.store.saveGroup(group);
-    if (add.length > 0) await this.changeMembers(groupId, async () => ({ add }));
-    await sendMeta(this.ctx, groupId);
-    return (await this.ctx.store.getGroup(groupId))!;
-  }
-
-  /** Commits a membership change, re-planning it from the fresh state whenever another member's commit
-   *  won the epoch (the server accepts exactly one commit per epoch). */
-  private async changeMembers(
-    groupId: string,
-    plan: (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>,
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const group = await this.ctx.requireGroup(groupId);
-      const state = decodeGroupState(group.state);
-      const changes = await plan(state);
-      if (!changes) return;
-      const result = await commitChanges(this.ctx.mls, state, changes);
-      try {
-        await this.ctx.authed((a) =>
-          a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined),
-        );
-      } catch (err) {
-        if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
-          await backoff(attempt);
-          await this.drainQueue();
-          continue;
-        }
-        throw err;
-      }
-      await this.ctx.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
-      return;
-    }
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -303,7 +213,7 @@ export class SafelightClient {
           return data && item.groupId ? await this.handleApplication(item, item.groupId, data) : undefined;
         case "device-linked":
           // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
-          if (item.sender && !(await this.addLinkedDevice(item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
+          if (item.sender && !(await addLinkedDevice(this.ctx, item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
             return DEFERRED;
           }
           await store.applyIncoming({ itemId: item.id });
@@ -460,30 +370,5 @@ export class SafelightClient {
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */
   get moderation() {
     return moderationCalls(this.ctx);
-  }
-
-  /** Another device of this account was linked: add it to every conversation this device is in. False when
-   *  some conversation could not take it yet (the new device has no KeyPackage on the server so far). */
-  private async addLinkedDevice(deviceId: string): Promise<boolean> {
-    const profile = this.ctx.requireProfile();
-    if (deviceId === profile.deviceId) return true;
-    let complete = true;
-    for (const group of await this.ctx.store.listGroups()) {
-      if (!group.active) continue;
-      let added = false;
-      await this.changeMembers(group.groupId, async (state) => {
-        if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
-        const { keyPackages } = await this.ctx.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
-        const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
-        if (forDevice.length === 0) {
-          complete = false;
-          return undefined;
-        }
-        added = true;
-        return { add: forDevice };
-      });
-      if (added) await sendMeta(this.ctx, group.groupId);
-    }
-    return complete;
   }
 }
