@@ -6,9 +6,7 @@ import {
   decodeContent,
   decodeFrankingAad,
   tagMatches,
-  verifyServerFrank,
   type FrankContext,
-  type ServerFrank,
   decodeGroupState,
   decodePrivateKeyPackage,
   encodeGroupState,
@@ -25,6 +23,7 @@ import { SessionContext } from "./context.js";
 import { fetchFile, fetchWithheld } from "./attachments.js";
 import { conversations, history } from "./history.js";
 import { topUpKeyPackages } from "./keyPackages.js";
+import { FrankVerifier } from "./frankVerifier.js";
 import { addLinkedDevice, addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { sendInGroup } from "./messaging.js";
 import { knownImageCalls } from "./knownImages.js";
@@ -43,19 +42,15 @@ const LINK_RETRY_MS = 10 * 60 * 1000;
 /** handle()'s answer for an item to leave queued and retry at a later sync. */
 const DEFERRED = Symbol("deferred");
 
-/** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
-const MAX_VERIFIED_FRANK_BATCHES = 1024;
-
 export class SafelightClient {
   private readonly ctx: SessionContext;
   private listeners = new Set<(m: ReceivedMessage) => void>();
-  private frankKeys = new Map<string, Uint8Array>();
-  /** Franking batches whose signature already verified: one Ed25519 verify per batch, not per message. */
-  private verifiedFrankBatches = new Set<string>();
+  private readonly franks: FrankVerifier;
   private noticeListeners = new Set<(n: SafetyNotice) => void>();
 
   constructor(opts: ClientOptions) {
     this.ctx = new SessionContext(opts, () => this.drainQueue());
+    this.franks = new FrankVerifier((call) => this.ctx.authed(call));
   }
 
   /** Loads an existing profile, if the store has one. */
@@ -306,7 +301,7 @@ export class SafelightClient {
       acceptedAt: item.sentAt,
       messageId: item.id,
     };
-    if (!(await this.frankVerifies(item.frank, context))) throw new Error("server franking signature does not verify");
+    if (!(await this.franks.verifies(item.frank, context))) throw new Error("server franking signature does not verify");
     // The server's routing claim must agree with what MLS authenticated.
     if (result.sender.accountId !== item.sender.accountId) throw new Error("sender in the stamp is not the MLS sender");
     const files = await Promise.all((content.files ?? []).map((f) => fetchFile(this.ctx, item.id, f)));
@@ -339,20 +334,6 @@ export class SafelightClient {
       files,
       ...(item.request ? { request: true } : {}),
     };
-  }
-
-  /** The server's batch signature and this message's inclusion proof (docs/franking.md). */
-  private async frankVerifies(frank: ServerFrank, context: FrankContext): Promise<boolean> {
-    if (!this.frankKeys.has(frank.keyId)) {
-      const { keys } = await this.ctx.authed((a) => a.frankingKeys());
-      for (const k of keys) {
-        const pub = fromB64(k.publicKey);
-        if (pub) this.frankKeys.set(k.keyId, pub);
-      }
-    }
-    const key = this.frankKeys.get(frank.keyId);
-    if (this.verifiedFrankBatches.size >= MAX_VERIFIED_FRANK_BATCHES) this.verifiedFrankBatches.clear();
-    return key !== undefined && verifyServerFrank(key, frank, context, this.verifiedFrankBatches);
   }
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same

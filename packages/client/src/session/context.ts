@@ -12,6 +12,9 @@ import { Directory } from "./directory.js";
 import { Lock } from "./lock.js";
 import type { ClientOptions } from "./types.js";
 
+/** Runs an API call with this device's session (SessionContext.authed). */
+export type Authed = <T>(call: (api: Api) => Promise<T>) => Promise<T>;
+
 export class SessionContext {
   private profile: Profile | undefined;
   private api: Api | undefined;
