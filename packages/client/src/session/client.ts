@@ -3,27 +3,17 @@
  * the protocol rules themselves live in @safelight/protocol and on the server.
  */
 import {
-  decodeContent,
-  decodeFrankingAad,
-  tagMatches,
-  type FrankContext,
-  decodeGroupState,
-  decodePrivateKeyPackage,
-  encodeGroupState,
   fromB64,
-  joinFromWelcome,
   members,
-  processIncoming,
-  toB64,
-  welcomeRecipients,
 } from "@safelight/protocol";
 import type { QueueItem, ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredMessage } from "../store/types.js";
 import { SessionContext } from "./context.js";
-import { fetchFile, fetchWithheld } from "./attachments.js";
+import { fetchWithheld } from "./attachments.js";
 import { conversations, history } from "./history.js";
 import { topUpKeyPackages } from "./keyPackages.js";
 import { FrankVerifier } from "./frankVerifier.js";
+import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
 import { addLinkedDevice, addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { sendInGroup } from "./messaging.js";
 import { knownImageCalls } from "./knownImages.js";
@@ -199,13 +189,13 @@ export class SafelightClient {
     try {
       switch (item.kind) {
         case "welcome":
-          if (data) await this.handleWelcome(item.id, data);
+          if (data) await applyWelcome(this.ctx, item.id, data);
           return undefined;
         case "commit":
-          if (data && item.groupId) await this.handleCommit(item.id, item.groupId, data);
+          if (data && item.groupId) await applyCommit(this.ctx, item.id, item.groupId, data);
           return undefined;
         case "application":
-          return data && item.groupId ? await this.handleApplication(item, item.groupId, data) : undefined;
+          return data && item.groupId ? await applyApplication(this.ctx, this.franks, item, item.groupId, data) : undefined;
         case "device-linked":
           // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
           if (item.sender && !(await addLinkedDevice(this.ctx, item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
@@ -229,111 +219,6 @@ export class SafelightClient {
     const n = JSON.parse(new TextDecoder().decode(data)) as { reason: string; accountId: string; name: string };
     const notice = { id, reason: n.reason, text: noticeText(n.reason), accountId: n.accountId, name: n.name, sentAt };
     for (const l of this.noticeListeners) l(notice);
-  }
-
-  private async handleWelcome(itemId: string, welcome: Uint8Array): Promise<void> {
-    for (const ref of welcomeRecipients(welcome)) {
-      const stored = await this.ctx.store.getKeyPackage(toB64(ref));
-      if (!stored) continue;
-      const state = await joinFromWelcome(this.ctx.mls, welcome, {
-        keyPackage: stored.keyPackage,
-        privateKeyPackage: decodePrivateKeyPackage(stored.privateKeyPackage),
-      });
-      const groupId = toB64(state.groupContext.groupId);
-      await this.ctx.store.applyIncoming({
-        itemId,
-        group: { groupId, kind: "group", title: "", peerAccountId: undefined, state: encodeGroupState(state), active: true, updatedAt: Date.now() },
-        consumedKeyPackageRef: stored.ref,
-      });
-      return;
-    }
-    throw new Error("welcome is not addressed to any KeyPackage of this device");
-  }
-
-  private async handleCommit(itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
-    const group = await this.ctx.store.getGroup(groupId);
-    if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
-    const result = await processIncoming(this.ctx.mls, decodeGroupState(group.state), bytes);
-    await this.ctx.store.applyIncoming({
-      itemId,
-      group: {
-        ...group,
-        state: encodeGroupState(result.state),
-        active: !(result.kind === "commit" && result.removedSelf),
-        updatedAt: Date.now(),
-      },
-    });
-  }
-
-  private async handleApplication(item: QueueItem, groupId: string, bytes: Uint8Array): Promise<ReceivedMessage | undefined> {
-    const store = this.ctx.store;
-    const group = await store.getGroup(groupId);
-    if (!group || !group.active) throw new Error("message for a conversation this device is not in");
-    const result = await processIncoming(this.ctx.mls, decodeGroupState(group.state), bytes);
-    if (result.kind !== "application") throw new Error("expected an application message");
-    const content = decodeContent(result.plaintext);
-    const state = encodeGroupState(result.state);
-    if (!content) throw new Error("undecodable application content");
-    // A sender whose tag does not match the content could later deny or misattribute it: drop it.
-    const tag = decodeFrankingAad(result.aad);
-    if (!tag || !tagMatches(fromB64(content.salt)!, result.plaintext, tag)) throw new Error("franking tag mismatch");
-    if (content.type === "meta") {
-      const others = [...new Set(members(result.state).map((m) => m.accountId))].filter(
-        (id) => id !== this.ctx.requireProfile().accountId,
-      );
-      await store.applyIncoming({
-        itemId: item.id,
-        group: {
-          ...group,
-          state,
-          kind: content.kind,
-          title: content.title,
-          peerAccountId: content.kind === "direct" ? others[0] : undefined,
-          updatedAt: Date.now(),
-        },
-      });
-      return undefined;
-    }
-    if (!item.frank || !item.sender) throw new Error("application message without the server's franking stamp");
-    const context: FrankContext = {
-      senderAccountId: item.sender.accountId,
-      groupId,
-      acceptedAt: item.sentAt,
-      messageId: item.id,
-    };
-    if (!(await this.franks.verifies(item.frank, context))) throw new Error("server franking signature does not verify");
-    // The server's routing claim must agree with what MLS authenticated.
-    if (result.sender.accountId !== item.sender.accountId) throw new Error("sender in the stamp is not the MLS sender");
-    const files = await Promise.all((content.files ?? []).map((f) => fetchFile(this.ctx, item.id, f)));
-    const message: StoredMessage = {
-      id: item.id,
-      groupId,
-      senderAccountId: result.sender.accountId,
-      senderDeviceId: result.sender.deviceId,
-      text: content.text,
-      // The server's acceptance time: what the franking stamp vouches for, unlike the sender's clock.
-      sentAt: item.sentAt,
-      receivedAt: Date.now(),
-      files,
-      outgoing: result.sender.accountId === this.ctx.requireProfile().accountId,
-      content: result.plaintext,
-      frank: item.frank,
-    };
-    const updated = { ...group, state, updatedAt: Date.now() };
-    await store.applyIncoming({ itemId: item.id, group: updated, message });
-    return {
-      id: message.id,
-      conversation: groupId,
-      kind: updated.kind,
-      title: updated.title,
-      from: await this.ctx.dir.nameOf(message.senderAccountId),
-      fromAccountId: message.senderAccountId,
-      fromDeviceId: message.senderDeviceId,
-      text: message.text,
-      sentAt: message.sentAt,
-      files,
-      ...(item.request ? { request: true } : {}),
-    };
   }
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same
