@@ -1,46 +1,33 @@
 /**
- * SafelightClient: one device of one account. Wires the transport, the store and the MLS engine together;
- * the protocol rules themselves live in @safelight/protocol and on the server.
+ * SafelightClient: one device of one account. A thin facade: each public call takes the session lock where it
+ * touches MLS group state and hands over to the module that does the job (docs/architecture.md, Client
+ * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
-import {
-  fromB64,
-  members,
-} from "@safelight/protocol";
-import type { QueueItem, ReportReason } from "../transport/api.js";
+import type { ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredMessage } from "../store/types.js";
-import { SessionContext } from "./context.js";
 import { fetchWithheld } from "./attachments.js";
+import { SessionContext } from "./context.js";
+import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
-import { topUpKeyPackages } from "./keyPackages.js";
-import { FrankVerifier } from "./frankVerifier.js";
-import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
-import { addLinkedDevice, addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
-import { sendInGroup } from "./messaging.js";
 import { knownImageCalls } from "./knownImages.js";
+import { sendInGroup } from "./messaging.js";
 import { moderationCalls } from "./moderation.js";
-import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
-import { isTransient } from "./retry.js";
-import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
+import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
+import { SafetyCalls, type SafetyNotice } from "./safety.js";
+import { SyncLoop } from "./sync.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
 export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
-/** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
-const LINK_RETRY_MS = 10 * 60 * 1000;
-/** handle()'s answer for an item to leave queued and retry at a later sync. */
-const DEFERRED = Symbol("deferred");
-
 export class SafelightClient {
   private readonly ctx: SessionContext;
-  private listeners = new Set<(m: ReceivedMessage) => void>();
-  private readonly franks: FrankVerifier;
-  private noticeListeners = new Set<(n: SafetyNotice) => void>();
+  private readonly queue: SyncLoop;
 
   constructor(opts: ClientOptions) {
-    this.ctx = new SessionContext(opts, () => this.drainQueue());
-    this.franks = new FrankVerifier((call) => this.ctx.authed(call));
+    this.ctx = new SessionContext(opts, () => this.queue.drain());
+    this.queue = new SyncLoop(this.ctx);
   }
 
   /** Loads an existing profile, if the store has one. */
@@ -60,8 +47,8 @@ export class SafelightClient {
   }
 
   onMessage(listener: (m: ReceivedMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.queue.messageListeners.add(listener);
+    return () => this.queue.messageListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -70,8 +57,8 @@ export class SafelightClient {
 
   /** Safety notices the server sends during sync (docs/safety.md). */
   onSafetyNotice(listener: (n: SafetyNotice) => void): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
+    this.queue.noticeListeners.add(listener);
+    return () => this.queue.noticeListeners.delete(listener);
   }
 
   /** Message requests, contacts, blocking, who may message this account (session/safety.ts). */
@@ -154,71 +141,7 @@ export class SafelightClient {
 
   /** Fetches, decrypts and acknowledges everything queued for this device. */
   async sync(): Promise<ReceivedMessage[]> {
-    return this.ctx.lock.run(async () => {
-      const received = await this.drainQueue();
-      await topUpKeyPackages(this.ctx);
-      return received;
-    });
-  }
-
-  private async drainQueue(): Promise<ReceivedMessage[]> {
-    const received: ReceivedMessage[] = [];
-    for (;;) {
-      const { items } = await this.ctx.authed((a) => a.queue(100));
-      const done: string[] = [];
-      for (const item of items) {
-        const message = (await this.ctx.store.isProcessed(item.id)) ? undefined : await this.handle(item);
-        if (message === DEFERRED) continue;
-        done.push(item.id);
-        if (message) {
-          received.push(message);
-          for (const l of this.listeners) l(message);
-        }
-      }
-      // Deferred items stay queued for the next sync; stop once a page holds nothing else.
-      if (done.length === 0) return received;
-      await this.ctx.authed((a) => a.ack(done));
-    }
-  }
-
-  /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
-   *  or corrupt message must not block the queue, and it never reaches the user. */
-  private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
-    const store = this.ctx.store;
-    const data = item.data === undefined ? undefined : fromB64(item.data);
-    try {
-      switch (item.kind) {
-        case "welcome":
-          if (data) await applyWelcome(this.ctx, item.id, data);
-          return undefined;
-        case "commit":
-          if (data && item.groupId) await applyCommit(this.ctx, item.id, item.groupId, data);
-          return undefined;
-        case "application":
-          return data && item.groupId ? await applyApplication(this.ctx, this.franks, item, item.groupId, data) : undefined;
-        case "device-linked":
-          // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
-          if (item.sender && !(await addLinkedDevice(this.ctx, item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
-            return DEFERRED;
-          }
-          await store.applyIncoming({ itemId: item.id });
-          return undefined;
-        case "safety-notice":
-          if (data) this.emitNotice(item.id, item.sentAt, data);
-          break;
-      }
-    } catch (err) {
-      if (isTransient(err)) throw err;
-      (this.ctx.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
-    }
-    await store.applyIncoming({ itemId: item.id });
-    return undefined;
-  }
-
-  private emitNotice(id: string, sentAt: number, data: Uint8Array): void {
-    const n = JSON.parse(new TextDecoder().decode(data)) as { reason: string; accountId: string; name: string };
-    const notice = { id, reason: n.reason, text: noticeText(n.reason), accountId: n.accountId, name: n.name, sentAt };
-    for (const l of this.noticeListeners) l(notice);
+    return this.ctx.lock.run(() => this.queue.sync());
   }
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same
