@@ -10,16 +10,7 @@ import { topUpKeyPackages } from "./keyPackages.js";
 
 export async function register(ctx: SessionContext, serverUrl: string, name: string, birthdate: string): Promise<void> {
   refuseIfRegistered(ctx);
-  const keys = generateDeviceKeys();
-  const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-  const { challenge } = await api.challenge();
-  const session = await api.register({
-    name,
-    birthdate,
-    signatureKey: toB64(keys.publicKey),
-    challenge,
-    signature: toB64(signChallenge(keys, "register", challenge)),
-  });
+  const { keys, session } = await enrol(serverUrl, "register", (api, proof) => api.register({ name, birthdate, ...proof }));
   await adopt(ctx, serverUrl, name.toLowerCase(), keys, session);
 }
 
@@ -31,19 +22,24 @@ export function createLinkCode(ctx: SessionContext): Promise<{ code: string; exp
 /** Pairing, step 2 (new device): joins the account that issued the code. */
 export async function linkDevice(ctx: SessionContext, serverUrl: string, code: string): Promise<void> {
   refuseIfRegistered(ctx);
-  const keys = generateDeviceKeys();
-  const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-  const { challenge } = await api.challenge();
-  const session = await api.linkDevice({
-    code,
-    signatureKey: toB64(keys.publicKey),
-    challenge,
-    signature: toB64(signChallenge(keys, "link", challenge)),
-  });
+  const { keys, session } = await enrol(serverUrl, "link", (api, proof) => api.linkDevice({ code, ...proof }));
   const account = await new Api(new HttpTransport({ baseUrl: serverUrl, token: () => session.token })).account(
     session.accountId,
   );
   await adopt(ctx, serverUrl, account.name, keys, session);
+}
+
+/** A fresh device key, proven to the server by signing its challenge for PURPOSE. */
+async function enrol(
+  serverUrl: string,
+  purpose: "register" | "link",
+  send: (api: Api, proof: { signatureKey: string; challenge: string; signature: string }) => Promise<Session>,
+): Promise<{ keys: SigningKeys; session: Session }> {
+  const keys = generateDeviceKeys();
+  const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
+  const { challenge } = await api.challenge();
+  const session = await send(api, { signatureKey: toB64(keys.publicKey), challenge, signature: toB64(signChallenge(keys, purpose, challenge)) });
+  return { keys, session };
 }
 
 function refuseIfRegistered(ctx: SessionContext): void {
