@@ -1,900 +1,163 @@
 /**
- * SafelightClient: one device of one account. Wires the transport, the store and the MLS engine together;
- * the protocol rules themselves live in @safelight/protocol and on the server.
+ * SafelightClient: one device of one account. A thin facade: each public call takes the session lock where it
+ * touches MLS group state and hands over to the module that does the job (docs/architecture.md, Client
+ * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
-import {
-  commitChanges,
-  createEngine,
-  decodeContent,
-  decodeFrankingAad,
-  encodeFrankingAad,
-  frankingTag,
-  newFrankingSalt,
-  tagMatches,
-  verifyServerFrank,
-  type FrankContext,
-  type ServerFrank,
-  decodeGroupState,
-  decodePrivateKeyPackage,
-  encodeContent,
-  encodeGroupState,
-  encodePrivateKeyPackage,
-  encryptApplication,
-  fromB64,
-  generateDeviceKeys,
-  joinFromWelcome,
-  members,
-  newGroup,
-  newKeyPackage,
-  openAttachment,
-  processIncoming,
-  sealAttachment,
-  signChallenge,
-  toB64,
-  welcomeRecipients,
-  type AppContent,
-  type ConversationKind,
-  type CryptoProvider,
-  type Engine,
-  type FileRef,
-  type GroupState,
-  type SigningKeys,
-} from "@safelight/protocol";
-import { SafelightError } from "../errors.js";
-import { Api, type DecisionAction, type Opening, type QueueItem, type ReportReason, type Session } from "../transport/api.js";
-import { HttpTransport } from "../transport/http.js";
-import type { ClientStore, Profile, SavedFile, StoredGroup, StoredMessage } from "../store/types.js";
-import { Directory } from "./directory.js";
-import { Lock } from "./lock.js";
-import { noticeText, SafetyCalls, type SafetyNotice } from "./safety.js";
+import type { ReportReason } from "../transport/api.js";
+import type { SavedFile, StoredMessage } from "../store/types.js";
+import { fetchWithheld } from "./attachments.js";
+import { SessionContext } from "./context.js";
+import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
+import { conversations, history } from "./history.js";
+import { knownImageCalls } from "./knownImages.js";
+import { sendInGroup } from "./messaging.js";
+import { moderationCalls } from "./moderation.js";
+import { createLinkCode, linkDevice, register } from "./onboarding.js";
+import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
+import { SafetyCalls, type SafetyNotice } from "./safety.js";
+import { SyncLoop } from "./sync.js";
+import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
-/** One-time KeyPackages kept on the server; topped up when fewer than half remain (RFC 9420 §16.8). */
-const KEY_PACKAGE_TARGET = 20;
-/** A commit loses the epoch race at most once per rival committer; with jittered backoff this bounds
- *  even a busy group's retries. */
-const MAX_EPOCH_RETRIES = 64;
-/** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
-const LINK_RETRY_MS = 10 * 60 * 1000;
-/** handle()'s answer for an item to leave queued and retry at a later sync. */
-const DEFERRED = Symbol("deferred");
-
-/** Preceding messages sent along with a report by default (docs/franking.md). */
-export const DEFAULT_REPORT_CONTEXT = 10;
-/** Bound on the remembered verified franking batches (the set is emptied when it reaches this). */
-const MAX_VERIFIED_FRANK_BATCHES = 1024;
-
-export interface OutgoingFile {
-  name: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-/** Where decrypted attachments go; returns the path (or key) they were saved under. */
-export type FileSink = (messageId: string, name: string, bytes: Uint8Array) => Promise<string>;
-
-export interface ReceivedMessage {
-  id: string;
-  conversation: string;
-  kind: ConversationKind;
-  title: string;
-  from: string;
-  fromAccountId: string;
-  fromDeviceId: string;
-  text: string;
-  sentAt: number;
-  files: SavedFile[];
-  /** Part of a message request this account has not accepted (docs/safety.md). */
-  request?: boolean;
-}
-
-/** A hash list as the admin endpoints describe it (docs/known-images.md). */
-export interface HashListInfo {
-  listId: string;
-  name: string;
-  sourceOrg: string;
-  threshold: number;
-  status: "active" | "retired";
-  hashCount: number;
-  distinctCount: number;
-  importedBy: string;
-  importedAt: number;
-  retiredBy: string | null;
-  retiredAt: number | null;
-  replaces: string | null;
-}
-
-export interface ClientOptions {
-  store: ClientStore;
-  fileSink?: FileSink;
-  provider?: CryptoProvider;
-  /** Told about queue items that were dropped because they failed MLS or content checks. */
-  warn?: (message: string) => void;
-}
-
-export interface ConversationSummary {
-  id: string;
-  kind: ConversationKind;
-  title: string;
-  active: boolean;
-  members: string[];
-}
+export type { HashListInfo } from "./knownImages.js";
+export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
 export class SafelightClient {
-  private profile: Profile | undefined;
-  private engine: Engine | undefined;
-  private api: Api | undefined;
-  private directory: Directory | undefined;
-  private readonly lock = new Lock();
-  private listeners = new Set<(m: ReceivedMessage) => void>();
-  private frankKeys = new Map<string, Uint8Array>();
-  /** Franking batches whose signature already verified: one Ed25519 verify per batch, not per message. */
-  private verifiedFrankBatches = new Set<string>();
-  private noticeListeners = new Set<(n: SafetyNotice) => void>();
+  private readonly ctx: SessionContext;
+  private readonly queue: SyncLoop;
 
-  constructor(private readonly opts: ClientOptions) {}
+  constructor(opts: ClientOptions) {
+    this.ctx = new SessionContext(opts, () => this.queue.drain());
+    this.queue = new SyncLoop(this.ctx);
+  }
 
   /** Loads an existing profile, if the store has one. */
   async open(): Promise<this> {
-    const profile = await this.opts.store.getProfile();
-    if (profile) await this.attach(profile);
+    const profile = await this.ctx.store.getProfile();
+    if (profile) await this.ctx.attach(profile);
     return this;
   }
 
   get registered(): boolean {
-    return this.profile !== undefined;
+    return this.ctx.attached;
   }
 
   get me(): { accountId: string; deviceId: string; name: string; serverUrl: string } {
-    const p = this.requireProfile();
+    const p = this.ctx.requireProfile();
     return { accountId: p.accountId, deviceId: p.deviceId, name: p.name, serverUrl: p.serverUrl };
   }
 
   onMessage(listener: (m: ReceivedMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.queue.messageListeners.add(listener);
+    return () => this.queue.messageListeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    await this.opts.store.close();
+    await this.ctx.store.close();
   }
 
   /** Safety notices the server sends during sync (docs/safety.md). */
   onSafetyNotice(listener: (n: SafetyNotice) => void): () => void {
-    this.noticeListeners.add(listener);
-    return () => this.noticeListeners.delete(listener);
+    this.queue.noticeListeners.add(listener);
+    return () => this.queue.noticeListeners.delete(listener);
   }
 
   /** Message requests, contacts, blocking, who may message this account (session/safety.ts). */
   get safety(): SafetyCalls {
-    return new SafetyCalls((call) => this.authed(call), this.dir);
+    return new SafetyCalls((call) => this.ctx.authed(call), this.ctx.dir);
   }
 
   /** Accepts NAME's message request, then downloads the attachments withheld while it was pending;
    *  returns those now saved. */
   async acceptRequest(name: string): Promise<SavedFile[]> {
-    return this.lock.run(async () => {
+    return this.ctx.lock.run(async () => {
       await this.safety.accept(name);
-      const peer = await this.dir.byName(name);
-      const saved: SavedFile[] = [];
-      for (const m of await this.opts.store.listMessages()) {
-        if (m.outgoing || m.senderAccountId !== peer.accountId || !m.content || !m.files.some((f) => f.error)) continue;
-        const content = decodeContent(m.content);
-        if (content?.type !== "text" || !content.files) continue;
-        const files = await Promise.all(
-          content.files.map((ref, i) => {
-            const before = m.files[i];
-            return before !== undefined && before.error === undefined ? before : this.fetchFile(m.id, ref);
-          }),
-        );
-        await this.opts.store.updateMessageFiles(m.id, files);
-        saved.push(...files.filter((f, i) => f.error === undefined && m.files[i]?.error !== undefined));
-      }
-      return saved;
+      const peer = await this.ctx.dir.byName(name);
+      return fetchWithheld(this.ctx, peer.accountId);
     });
   }
 
   // ---- account and devices ---------------------------------------------------------------------
 
-  async register(serverUrl: string, name: string, birthdate: string): Promise<void> {
-    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
-    const keys = generateDeviceKeys();
-    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-    const { challenge } = await api.challenge();
-    const session = await api.register({
-      name,
-      birthdate,
-      signatureKey: toB64(keys.publicKey),
-      challenge,
-      signature: toB64(signChallenge(keys, "register", challenge)),
-    });
-    await this.adopt(serverUrl, name.toLowerCase(), keys, session);
+  register(serverUrl: string, name: string, birthdate: string): Promise<void> {
+    return register(this.ctx, serverUrl, name, birthdate);
   }
 
   /** Pairing, step 1 (existing device): a one-time code to type into the new device. */
-  async createLinkCode(): Promise<{ code: string; expiresAt: number }> {
-    return this.authed((api) => api.createLinkCode());
+  createLinkCode(): Promise<{ code: string; expiresAt: number }> {
+    return createLinkCode(this.ctx);
   }
 
   /** Pairing, step 2 (new device): joins the account that issued the code. */
-  async linkDevice(serverUrl: string, code: string): Promise<void> {
-    if (this.profile) throw new SafelightError("SL_CLIENT_ALREADY_REGISTERED", "this profile is already registered");
-    const keys = generateDeviceKeys();
-    const api = new Api(new HttpTransport({ baseUrl: serverUrl }));
-    const { challenge } = await api.challenge();
-    const session = await api.linkDevice({
-      code,
-      signatureKey: toB64(keys.publicKey),
-      challenge,
-      signature: toB64(signChallenge(keys, "link", challenge)),
-    });
-    const account = await new Api(new HttpTransport({ baseUrl: serverUrl, token: () => session.token })).account(
-      session.accountId,
-    );
-    await this.adopt(serverUrl, account.name, keys, session);
-  }
-
-  private async adopt(serverUrl: string, name: string, keys: SigningKeys, session: Session): Promise<void> {
-    const profile: Profile = {
-      serverUrl,
-      accountId: session.accountId,
-      deviceId: session.deviceId,
-      name,
-      token: session.token,
-      tokenExpiresAt: session.expiresAt,
-      signKey: keys.signKey,
-      publicKey: keys.publicKey,
-    };
-    await this.opts.store.saveProfile(profile);
-    await this.attach(profile);
-    await this.topUpKeyPackages(true);
-  }
-
-  private async attach(profile: Profile): Promise<void> {
-    this.profile = profile;
-    this.api = new Api(new HttpTransport({ baseUrl: profile.serverUrl, token: () => this.profile?.token }));
-    this.directory = new Directory(this.api, this.opts.store);
-    const directory = this.directory;
-    this.engine = await createEngine({
-      ...(this.opts.provider ? { provider: this.opts.provider } : {}),
-      checkCredential: (who, key) => directory.vouches(who, key),
-    });
-  }
-
-  /** The directory and MLS engine exist once a profile is attached; using them before is a clear error. */
-  private get dir(): Directory {
-    this.requireProfile();
-    return this.directory!;
-  }
-
-  private get mls(): Engine {
-    this.requireProfile();
-    return this.engine!;
-  }
-
-  private requireProfile(): Profile {
-    if (!this.profile) {
-      throw new SafelightError("SL_CLIENT_NO_PROFILE", "no account on this profile yet: run register or link-device first");
-    }
-    return this.profile;
-  }
-
-  /** Runs an API call, logging in again with the device key once if the token has expired. */
-  private async authed<T>(call: (api: Api) => Promise<T>): Promise<T> {
-    const profile = this.requireProfile();
-    const api = this.api!;
-    try {
-      return await call(api);
-    } catch (err) {
-      if (!(err instanceof SafelightError) || err.code !== "SL_ERR_UNAUTHENTICATED") throw err;
-    }
-    const { challenge } = await api.challenge();
-    const session = await api.login({
-      deviceId: profile.deviceId,
-      challenge,
-      signature: toB64(signChallenge(profile, "login", challenge)),
-    });
-    this.profile = { ...profile, token: session.token, tokenExpiresAt: session.expiresAt };
-    await this.opts.store.saveProfile(this.profile);
-    return call(api);
-  }
-
-  private async topUpKeyPackages(initial = false): Promise<void> {
-    const profile = this.requireProfile();
-    const engine = this.mls;
-    const count = initial ? { available: 0, lastResort: false } : await this.authed((a) => a.keyPackageCount());
-    if (count.available >= KEY_PACKAGE_TARGET / 2 && count.lastResort) return;
-    const who = { accountId: profile.accountId, deviceId: profile.deviceId };
-    const fresh = await Promise.all(
-      Array.from({ length: KEY_PACKAGE_TARGET - count.available }, () => newKeyPackage(engine, who, profile)),
-    );
-    const lastResort = count.lastResort ? undefined : await newKeyPackage(engine, who, profile);
-    await this.opts.store.putKeyPackages([
-      ...fresh.map((k) => ({
-        ref: toB64(k.ref),
-        keyPackage: k.keyPackage,
-        privateKeyPackage: encodePrivateKeyPackage(k.privateKeyPackage),
-        lastResort: false,
-      })),
-      ...(lastResort
-        ? [
-            {
-              ref: toB64(lastResort.ref),
-              keyPackage: lastResort.keyPackage,
-              privateKeyPackage: encodePrivateKeyPackage(lastResort.privateKeyPackage),
-              lastResort: true,
-            },
-          ]
-        : []),
-    ]);
-    await this.authed((a) =>
-      a.uploadKeyPackages(
-        fresh.map((k) => toB64(k.keyPackage)),
-        lastResort ? toB64(lastResort.keyPackage) : undefined,
-      ),
-    );
+  linkDevice(serverUrl: string, code: string): Promise<void> {
+    return linkDevice(this.ctx, serverUrl, code);
   }
 
   // ---- conversations ---------------------------------------------------------------------------
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
   async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.lock.run(async () => {
-      const peer = await this.dir.byName(peerName);
-      if (peer.accountId === this.requireProfile().accountId) {
-        throw new SafelightError("SL_CLIENT_BAD_INPUT", "you cannot start a direct conversation with yourself");
-      }
-      let group = await this.opts.store.findDirect(peer.accountId);
-      if (!group) group = await this.createConversation("direct", "", [peer.accountId]);
-      return this.sendInGroup(group.groupId, text, files);
+    return this.ctx.lock.run(async () => {
+      const group = await directConversation(this.ctx, peerName);
+      return sendInGroup(this.ctx, group.groupId, text, files);
     });
   }
 
   async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.lock.run(() => this.sendInGroup(groupId, text, files));
+    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files));
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
-    return this.lock.run(async () => {
-      const accounts = await Promise.all(memberNames.map((n) => this.dir.byName(n)));
-      const me = this.requireProfile().accountId;
-      const others = [...new Set(accounts.map((a) => a.accountId))].filter((id) => id !== me);
-      return (await this.createConversation("group", title, others)).groupId;
-    });
+    return this.ctx.lock.run(() => createGroup(this.ctx, title, memberNames));
   }
 
   async addMember(groupId: string, name: string): Promise<void> {
-    await this.lock.run(async () => {
-      const account = await this.dir.byName(name);
-      await this.changeMembers(groupId, async (state) => {
-        const present = new Set(members(state).filter((m) => m.accountId === account.accountId).map((m) => m.deviceId));
-        if (present.size > 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is already in this conversation`);
-        return { add: await this.claimFor(account.accountId) };
-      });
-      await this.sendMeta(groupId);
-    });
+    await this.ctx.lock.run(() => addMember(this.ctx, groupId, name));
   }
 
   async removeMember(groupId: string, name: string): Promise<void> {
-    await this.lock.run(async () => {
-      const account = await this.dir.byName(name);
-      await this.changeMembers(groupId, async (state) => {
-        const leaves = members(state)
-          .filter((m) => m.accountId === account.accountId)
-          .map((m) => m.leaf);
-        if (leaves.length === 0) throw new SafelightError("SL_CLIENT_BAD_INPUT", `${name} is not in this conversation`);
-        return { removeLeaves: leaves };
-      });
-    });
+    await this.ctx.lock.run(() => removeMember(this.ctx, groupId, name));
   }
 
   /** A commit with only an update path: fresh keys for this device, for post-compromise security
    *  (RFC 9420 §12.4, §16.6). */
   async updateKeys(groupId: string): Promise<void> {
-    await this.lock.run(() => this.changeMembers(groupId, async () => ({})));
+    await this.ctx.lock.run(() => updateKeys(this.ctx, groupId));
   }
 
-  async conversations(): Promise<ConversationSummary[]> {
-    const groups = await this.opts.store.listGroups();
-    return Promise.all(
-      groups.map(async (g) => ({
-        id: g.groupId,
-        kind: g.kind,
-        title: g.title,
-        active: g.active,
-        members: await Promise.all(
-          [...new Set(members(decodeGroupState(g.state)).map((m) => m.accountId))].map((id) => this.dir.nameOf(id)),
-        ),
-      })),
-    );
+  conversations(): Promise<ConversationSummary[]> {
+    return conversations(this.ctx.store, (id) => this.ctx.dir.nameOf(id));
   }
 
   /** The server's view of a group: epoch and member devices (what it routes by). */
   async serverView(groupId: string): Promise<{ epoch: number; members: { leaf: number; accountId: string; deviceId: string }[] }> {
-    return this.authed((a) => a.group(groupId));
+    return this.ctx.authed((a) => a.group(groupId));
   }
 
-  async history(groupId?: string): Promise<StoredMessage[]> {
-    return this.opts.store.listMessages(groupId);
-  }
-
-  private async claimFor(accountId: string, excludeSelf = false): Promise<Uint8Array[]> {
-    const { keyPackages } = await this.authed((a) =>
-      a.claimKeyPackages(accountId, excludeSelf ? this.requireProfile().deviceId : undefined),
-    );
-    return keyPackages.map((k) => {
-      const bytes = fromB64(k.keyPackage);
-      if (!bytes) throw new SafelightError("SL_CLIENT_BAD_SERVER", "server sent a malformed KeyPackage");
-      return bytes;
-    });
-  }
-
-  private async createConversation(kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
-    const profile = this.requireProfile();
-    const engine = this.mls;
-    let groupId: string;
-    // Not starting with "-", so the CLI can take it as an argument (it would read as an option).
-    do groupId = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
-    while (groupId.startsWith("-"));
-    const own = await newKeyPackage(engine, { accountId: profile.accountId, deviceId: profile.deviceId }, profile);
-    const state = await newGroup(engine, fromB64(groupId)!, own);
-    await this.authed((a) => a.createGroup(groupId));
-    const add = [
-      ...(await this.claimFor(profile.accountId, true)),
-      ...(await Promise.all(otherAccounts.map((id) => this.claimFor(id)))).flat(),
-    ];
-    const group: StoredGroup = {
-      groupId,
-      kind,
-      title,
-      peerAccountId: kind === "direct" ? otherAccounts[0] : undefined,
-      state: encodeGroupState(state),
-      active: true,
-      updatedAt: Date.now(),
-    };
-    await this.opts.store.saveGroup(group);
-    if (add.length > 0) await this.changeMembers(groupId, async () => ({ add }));
-    await this.sendMeta(groupId);
-    return (await this.opts.store.getGroup(groupId))!;
-  }
-
-  /** Commits a membership change, re-planning it from the fresh state whenever another member's commit
-   *  won the epoch (the server accepts exactly one commit per epoch). */
-  private async changeMembers(
-    groupId: string,
-    plan: (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>,
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const group = await this.requireGroup(groupId);
-      const state = decodeGroupState(group.state);
-      const changes = await plan(state);
-      if (!changes) return;
-      const result = await commitChanges(this.mls, state, changes);
-      try {
-        await this.authed((a) =>
-          a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined),
-        );
-      } catch (err) {
-        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
-          await backoff(attempt);
-          await this.drainQueue();
-          continue;
-        }
-        throw err;
-      }
-      await this.opts.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
-      return;
-    }
-  }
-
-  private isStale(err: unknown): boolean {
-    return err instanceof SafelightError && err.code === "SL_ERR_STALE_EPOCH";
-  }
-
-  private async requireGroup(groupId: string): Promise<StoredGroup> {
-    const group = await this.opts.store.getGroup(groupId);
-    if (!group) throw new SafelightError("SL_CLIENT_UNKNOWN_CONVERSATION", `no conversation ${groupId} on this device`);
-    if (!group.active) throw new SafelightError("SL_CLIENT_NOT_MEMBER", "you are no longer a member of this conversation");
-    return group;
-  }
-
-  private async sendMeta(groupId: string): Promise<void> {
-    const group = await this.requireGroup(groupId);
-    await this.encryptAndPost(groupId, {
-      v: 1,
-      type: "meta",
-      salt: toB64(newFrankingSalt()),
-      kind: group.kind,
-      title: group.title,
-      sentAt: Date.now(),
-    });
-  }
-
-  private async sendInGroup(groupId: string, text: string, files: OutgoingFile[]) {
-    const refs: FileRef[] = [];
-    for (const f of files) {
-      const sealed = await sealAttachment(f.bytes);
-      const { blobId } = await this.authed((a) => a.uploadBlob(sealed.blob));
-      refs.push({ blobId, key: toB64(sealed.key), digest: toB64(sealed.digest), name: f.name, size: f.bytes.length, type: f.type });
-    }
-    const content: AppContent = {
-      v: 1,
-      type: "text",
-      salt: toB64(newFrankingSalt()),
-      text,
-      sentAt: Date.now(),
-      ...(refs.length ? { files: refs } : {}),
-    };
-    const { id, group } = await this.encryptAndPost(groupId, content);
-    const profile = this.requireProfile();
-    await this.opts.store.saveOutgoing(
-      {
-        id,
-        groupId,
-        senderAccountId: profile.accountId,
-        senderDeviceId: profile.deviceId,
-        text,
-        sentAt: content.sentAt,
-        receivedAt: content.sentAt,
-        files: files.map((f) => ({ name: f.name, path: "", size: f.bytes.length, type: f.type })),
-        outgoing: true,
-      },
-      group,
-    );
-    return { id, conversation: groupId };
-  }
-
-  /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
-   *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
-  private async encryptAndPost(groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
-    const bytes = encodeContent(content);
-    const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
-    for (let attempt = 0; ; attempt++) {
-      const group = await this.requireGroup(groupId);
-      const sent = await encryptApplication(this.mls, decodeGroupState(group.state), bytes, aad);
-      const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
-      // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
-      await this.opts.store.saveGroup(updated);
-      try {
-        const { id } = await this.authed((a) => a.postMessage(groupId, toB64(sent.message)));
-        return { id, group: updated };
-      } catch (err) {
-        if (this.isStale(err) && attempt < MAX_EPOCH_RETRIES) {
-          await this.drainQueue();
-          continue;
-        }
-        throw err;
-      }
-    }
+  history(groupId?: string): Promise<StoredMessage[]> {
+    return history(this.ctx.store, groupId);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
 
   /** Fetches, decrypts and acknowledges everything queued for this device. */
   async sync(): Promise<ReceivedMessage[]> {
-    return this.lock.run(async () => {
-      const received = await this.drainQueue();
-      await this.topUpKeyPackages();
-      return received;
-    });
-  }
-
-  private async drainQueue(): Promise<ReceivedMessage[]> {
-    const received: ReceivedMessage[] = [];
-    for (;;) {
-      const { items } = await this.authed((a) => a.queue(100));
-      const done: string[] = [];
-      for (const item of items) {
-        const message = (await this.opts.store.isProcessed(item.id)) ? undefined : await this.handle(item);
-        if (message === DEFERRED) continue;
-        done.push(item.id);
-        if (message) {
-          received.push(message);
-          for (const l of this.listeners) l(message);
-        }
-      }
-      // Deferred items stay queued for the next sync; stop once a page holds nothing else.
-      if (done.length === 0) return received;
-      await this.authed((a) => a.ack(done));
-    }
-  }
-
-  /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
-   *  or corrupt message must not block the queue, and it never reaches the user. */
-  private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
-    const store = this.opts.store;
-    const data = item.data === undefined ? undefined : fromB64(item.data);
-    try {
-      switch (item.kind) {
-        case "welcome":
-          if (data) await this.handleWelcome(item.id, data);
-          return undefined;
-        case "commit":
-          if (data && item.groupId) await this.handleCommit(item.id, item.groupId, data);
-          return undefined;
-        case "application":
-          return data && item.groupId ? await this.handleApplication(item, item.groupId, data) : undefined;
-        case "device-linked":
-          // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
-          if (item.sender && !(await this.addLinkedDevice(item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
-            return DEFERRED;
-          }
-          await store.applyIncoming({ itemId: item.id });
-          return undefined;
-        case "safety-notice":
-          if (data) this.emitNotice(item.id, item.sentAt, data);
-          break;
-      }
-    } catch (err) {
-      if (isTransient(err)) throw err;
-      (this.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
-    }
-    await store.applyIncoming({ itemId: item.id });
-    return undefined;
-  }
-
-  private emitNotice(id: string, sentAt: number, data: Uint8Array): void {
-    const n = JSON.parse(new TextDecoder().decode(data)) as { reason: string; accountId: string; name: string };
-    const notice = { id, reason: n.reason, text: noticeText(n.reason), accountId: n.accountId, name: n.name, sentAt };
-    for (const l of this.noticeListeners) l(notice);
-  }
-
-  private async handleWelcome(itemId: string, welcome: Uint8Array): Promise<void> {
-    for (const ref of welcomeRecipients(welcome)) {
-      const stored = await this.opts.store.getKeyPackage(toB64(ref));
-      if (!stored) continue;
-      const state = await joinFromWelcome(this.mls, welcome, {
-        keyPackage: stored.keyPackage,
-        privateKeyPackage: decodePrivateKeyPackage(stored.privateKeyPackage),
-      });
-      const groupId = toB64(state.groupContext.groupId);
-      await this.opts.store.applyIncoming({
-        itemId,
-        group: { groupId, kind: "group", title: "", peerAccountId: undefined, state: encodeGroupState(state), active: true, updatedAt: Date.now() },
-        consumedKeyPackageRef: stored.ref,
-      });
-      return;
-    }
-    throw new Error("welcome is not addressed to any KeyPackage of this device");
-  }
-
-  private async handleCommit(itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
-    const group = await this.opts.store.getGroup(groupId);
-    if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
-    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
-    await this.opts.store.applyIncoming({
-      itemId,
-      group: {
-        ...group,
-        state: encodeGroupState(result.state),
-        active: !(result.kind === "commit" && result.removedSelf),
-        updatedAt: Date.now(),
-      },
-    });
-  }
-
-  private async handleApplication(item: QueueItem, groupId: string, bytes: Uint8Array): Promise<ReceivedMessage | undefined> {
-    const store = this.opts.store;
-    const group = await store.getGroup(groupId);
-    if (!group || !group.active) throw new Error("message for a conversation this device is not in");
-    const result = await processIncoming(this.mls, decodeGroupState(group.state), bytes);
-    if (result.kind !== "application") throw new Error("expected an application message");
-    const content = decodeContent(result.plaintext);
-    const state = encodeGroupState(result.state);
-    if (!content) throw new Error("undecodable application content");
-    // A sender whose tag does not match the content could later deny or misattribute it: drop it.
-    const tag = decodeFrankingAad(result.aad);
-    if (!tag || !tagMatches(fromB64(content.salt)!, result.plaintext, tag)) throw new Error("franking tag mismatch");
-    if (content.type === "meta") {
-      const others = [...new Set(members(result.state).map((m) => m.accountId))].filter(
-        (id) => id !== this.requireProfile().accountId,
-      );
-      await store.applyIncoming({
-        itemId: item.id,
-        group: {
-          ...group,
-          state,
-          kind: content.kind,
-          title: content.title,
-          peerAccountId: content.kind === "direct" ? others[0] : undefined,
-          updatedAt: Date.now(),
-        },
-      });
-      return undefined;
-    }
-    if (!item.frank || !item.sender) throw new Error("application message without the server's franking stamp");
-    const context: FrankContext = {
-      senderAccountId: item.sender.accountId,
-      groupId,
-      acceptedAt: item.sentAt,
-      messageId: item.id,
-    };
-    if (!(await this.frankVerifies(item.frank, context))) throw new Error("server franking signature does not verify");
-    // The server's routing claim must agree with what MLS authenticated.
-    if (result.sender.accountId !== item.sender.accountId) throw new Error("sender in the stamp is not the MLS sender");
-    const files = await Promise.all((content.files ?? []).map((f) => this.fetchFile(item.id, f)));
-    const message: StoredMessage = {
-      id: item.id,
-      groupId,
-      senderAccountId: result.sender.accountId,
-      senderDeviceId: result.sender.deviceId,
-      text: content.text,
-      // The server's acceptance time: what the franking stamp vouches for, unlike the sender's clock.
-      sentAt: item.sentAt,
-      receivedAt: Date.now(),
-      files,
-      outgoing: result.sender.accountId === this.requireProfile().accountId,
-      content: result.plaintext,
-      frank: item.frank,
-    };
-    const updated = { ...group, state, updatedAt: Date.now() };
-    await store.applyIncoming({ itemId: item.id, group: updated, message });
-    return {
-      id: message.id,
-      conversation: groupId,
-      kind: updated.kind,
-      title: updated.title,
-      from: await this.dir.nameOf(message.senderAccountId),
-      fromAccountId: message.senderAccountId,
-      fromDeviceId: message.senderDeviceId,
-      text: message.text,
-      sentAt: message.sentAt,
-      files,
-      ...(item.request ? { request: true } : {}),
-    };
-  }
-
-  /** The server's batch signature and this message's inclusion proof (docs/franking.md). */
-  private async frankVerifies(frank: ServerFrank, context: FrankContext): Promise<boolean> {
-    if (!this.frankKeys.has(frank.keyId)) {
-      const { keys } = await this.authed((a) => a.frankingKeys());
-      for (const k of keys) {
-        const pub = fromB64(k.publicKey);
-        if (pub) this.frankKeys.set(k.keyId, pub);
-      }
-    }
-    const key = this.frankKeys.get(frank.keyId);
-    if (this.verifiedFrankBatches.size >= MAX_VERIFIED_FRANK_BATCHES) this.verifiedFrankBatches.clear();
-    return key !== undefined && verifyServerFrank(key, frank, context, this.verifiedFrankBatches);
+    return this.ctx.lock.run(() => this.queue.sync());
   }
 
   /** Reports a received message with up to `contextCount` preceding received messages of the same
    *  conversation, each with its franking opening, so the server can verify every one. */
-  async report(
-    messageId: string,
-    reason: ReportReason,
-    opts: {
-      note?: string;
-      contextCount?: number;
-      /** Decrypted attachments of the reported messages, revealed to the server for known-image checks
-       *  and kept as evidence (docs/known-images.md); at most 10, 8 MiB in all. */
-      attachments?: { messageId: string; name: string; type: string; bytes: Uint8Array }[];
-    } = {},
-  ): Promise<{ reportId: string; verified: number; unverified: string[]; attachments?: number }> {
-    const target = await this.opts.store.getMessage(messageId);
-    if (!target) throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} on this device`);
-    const reported = openingOf(target);
-    if (!reported) throw new SafelightError("SL_CLIENT_BAD_INPUT", "only messages received from others can be reported");
-    const all = await this.opts.store.listMessages(target.groupId);
-    const before = all.slice(0, all.findIndex((m) => m.id === messageId));
-    const context = before
-      .map(openingOf)
-      .filter((o): o is Opening => o !== undefined)
-      .slice(-(opts.contextCount ?? DEFAULT_REPORT_CONTEXT));
-    return this.authed((a) =>
-      a.report({
-        reason,
-        ...(opts.note ? { note: opts.note } : {}),
-        reported,
-        context: opts.contextCount === 0 ? [] : context,
-        ...(opts.attachments?.length
-          ? { attachments: opts.attachments.map((f) => ({ messageId: f.messageId, name: f.name, type: f.type, data: toB64(f.bytes) })) }
-          : {}),
-      }),
-    );
+  async report(messageId: string, reason: ReportReason, opts: ReportOptions = {}): Promise<ReportReceipt> {
+    return report(this.ctx, messageId, reason, opts);
   }
 
   /** Known-image detection (docs/known-images.md): pictures for everyone, hash lists and figures for
    *  admins, detection items and evidence for moderators. */
   get knownImages() {
-    const q = (params: Record<string, string | number | undefined>) => {
-      const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string | number][];
-      return entries.length ? `?${entries.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&")}` : "";
-    };
-    type ListInput = { name: string; sourceOrg: string; threshold?: number; csv: string; skipInvalid?: boolean };
-    return {
-      setProfilePicture: (bytes: Uint8Array) => this.authed((a) => a.putProfilePicture(bytes)),
-      profilePicture: async (name: string) => this.authed(async (a) => a.getProfilePicture((await this.dir.byName(name)).accountId)),
-      lists: () => this.authed((a) => a.json<{ lists: HashListInfo[] }>("GET", "/v1/admin/hash-lists")),
-      importList: (input: ListInput) => this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("POST", "/v1/admin/hash-lists", input)),
-      replaceList: (listId: string, input: ListInput) =>
-        this.authed((a) => a.json<{ list: HashListInfo; skipped: { line: number; message: string }[] }>("PUT", `/v1/admin/hash-lists/${encodeURIComponent(listId)}`, input)),
-      retireList: (listId: string) => this.authed((a) => a.json<{ list: HashListInfo }>("POST", `/v1/admin/hash-lists/${encodeURIComponent(listId)}/retire`)),
-      digest: () => this.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
-      transparency: (period: "day" | "month" = "month", from?: number, to?: number) =>
-        this.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
-      detections: () => this.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
-      evidence: (reportId: string) => this.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
-      /** The preserved file itself (audited as `evidence.view`, docs/known-images.md). */
-      evidenceContent: (evidenceId: string) => this.authed((a) => a.getEvidenceContent(evidenceId)),
-    };
+    return knownImageCalls(this.ctx);
   }
 
   /** The moderation queue; the server refuses these calls unless this account is a moderator. */
   get moderation() {
-    return {
-      reports: (status: "open" | "decided" | "all" = "open") => this.authed((a) => a.modReports(status)),
-      report: (reportId: string) => this.authed((a) => a.modReport(reportId)),
-      decide: (reportId: string, action: DecisionAction, note?: string) => this.authed((a) => a.modDecide(reportId, action, note)),
-      account: async (name: string) => this.authed(async (a) => a.modAccount((await this.dir.byName(name)).accountId)),
-      audit: (limit?: number) => this.authed((a) => a.modAudit(limit)),
-    };
+    return moderationCalls(this.ctx);
   }
-
-  /** A missing or tampered attachment does not cost the user the message: it is listed with its error. */
-  private async fetchFile(messageId: string, ref: FileRef): Promise<SavedFile> {
-    const saved = { name: ref.name, path: "", size: ref.size, type: ref.type };
-    const key = fromB64(ref.key);
-    const digest = fromB64(ref.digest);
-    if (!key || !digest) return { ...saved, error: "malformed attachment reference" };
-    try {
-      const blob = await this.authed((a) => a.downloadBlob(ref.blobId));
-      const bytes = await openAttachment(blob, key, digest);
-      const path = this.opts.fileSink ? await this.opts.fileSink(messageId, ref.name, bytes) : "";
-      return { ...saved, path, size: bytes.length };
-    } catch (err) {
-      if (isTransient(err)) throw err;
-      return { ...saved, error: (err as Error).message };
-    }
-  }
-
-  /** Another device of this account was linked: add it to every conversation this device is in. False when
-   *  some conversation could not take it yet (the new device has no KeyPackage on the server so far). */
-  private async addLinkedDevice(deviceId: string): Promise<boolean> {
-    const profile = this.requireProfile();
-    if (deviceId === profile.deviceId) return true;
-    let complete = true;
-    for (const group of await this.opts.store.listGroups()) {
-      if (!group.active) continue;
-      let added = false;
-      await this.changeMembers(group.groupId, async (state) => {
-        if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
-        const { keyPackages } = await this.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
-        const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
-        if (forDevice.length === 0) {
-          complete = false;
-          return undefined;
-        }
-        added = true;
-        return { add: forDevice };
-      });
-      if (added) await this.sendMeta(group.groupId);
-    }
-    return complete;
-  }
-}
-
-/** Failures worth retrying later (network, server trouble, auth): the queue item stays unacknowledged. */
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof SafelightError)) return false;
-  if (err.code === "SL_CLIENT_UNREACHABLE") return true;
-  return err.status !== undefined && (err.status >= 500 || err.status === 429 || err.status === 401);
-}
-
-/** Random jitter so rivals that lost an epoch race do not collide again in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(250, 10 * (attempt + 1));
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The franking opening of a stored message; undefined for our own messages, which carry no stamp. */
-function openingOf(m: StoredMessage): Opening | undefined {
-  if (m.outgoing || !m.content || !m.frank) return undefined;
-  return {
-    messageId: m.id,
-    groupId: m.groupId,
-    senderAccountId: m.senderAccountId,
-    acceptedAt: m.sentAt,
-    content: toB64(m.content),
-    ...m.frank,
-  };
 }

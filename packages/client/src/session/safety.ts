@@ -2,7 +2,7 @@
  * Child-safety calls of the SDK (docs/safety.md): the message-request inbox, contacts, blocking, who may
  * message this account, and the moderator's lift. Reached through `SafelightClient.safety`.
  */
-import type { Api } from "../transport/api.js";
+import type { Authed } from "./context.js";
 import type { Directory } from "./directory.js";
 
 export type InboundSetting = "everyone" | "teens" | "contacts";
@@ -54,8 +54,6 @@ export interface SafetyAction {
   liftedAt?: number;
   liftedBy?: string;
 }
-
-type Authed = <T>(call: (api: Api) => Promise<T>) => Promise<T>;
 
 export class SafetyCalls {
   constructor(

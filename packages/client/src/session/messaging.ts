@@ -1,0 +1,92 @@
+/** Messaging: encrypting application messages for a conversation and posting them (docs/architecture.md,
+ *  Message flow), the text messages users send and the meta messages that carry a conversation's kind and
+ *  title. Each carries its franking tag (docs/franking.md). */
+import {
+  decodeGroupState,
+  encodeContent,
+  encodeFrankingAad,
+  encodeGroupState,
+  encryptApplication,
+  frankingTag,
+  fromB64,
+  newFrankingSalt,
+  toB64,
+  type AppContent,
+} from "@safelight/protocol";
+import type { StoredGroup } from "../store/types.js";
+import { uploadFiles } from "./attachments.js";
+import type { SessionContext } from "./context.js";
+import { isStaleEpoch, MAX_EPOCH_RETRIES } from "./retry.js";
+import type { OutgoingFile } from "./types.js";
+
+/** Sends text (and files) to a conversation this device is in and stores it as outgoing. */
+export async function sendInGroup(
+  ctx: SessionContext,
+  groupId: string,
+  text: string,
+  files: OutgoingFile[],
+): Promise<{ id: string; conversation: string }> {
+  const refs = await uploadFiles(ctx, files);
+  const content: AppContent = {
+    v: 1,
+    type: "text",
+    salt: toB64(newFrankingSalt()),
+    text,
+    sentAt: Date.now(),
+    ...(refs.length ? { files: refs } : {}),
+  };
+  const { id, group } = await encryptAndPost(ctx, groupId, content);
+  const profile = ctx.requireProfile();
+  await ctx.store.saveOutgoing(
+    {
+      id,
+      groupId,
+      senderAccountId: profile.accountId,
+      senderDeviceId: profile.deviceId,
+      text,
+      sentAt: content.sentAt,
+      receivedAt: content.sentAt,
+      files: files.map((f) => ({ name: f.name, path: "", size: f.bytes.length, type: f.type })),
+      outgoing: true,
+    },
+    group,
+  );
+  return { id, conversation: groupId };
+}
+
+/** Tells the members (new ones included) the conversation's kind and title. */
+export async function sendMeta(ctx: SessionContext, groupId: string): Promise<void> {
+  const group = await ctx.requireGroup(groupId);
+  await encryptAndPost(ctx, groupId, {
+    v: 1,
+    type: "meta",
+    salt: toB64(newFrankingSalt()),
+    kind: group.kind,
+    title: group.title,
+    sentAt: Date.now(),
+  });
+}
+
+/** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
+ *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
+async function encryptAndPost(ctx: SessionContext, groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
+  const bytes = encodeContent(content);
+  const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
+  for (let attempt = 0; ; attempt++) {
+    const group = await ctx.requireGroup(groupId);
+    const sent = await encryptApplication(ctx.mls, decodeGroupState(group.state), bytes, aad);
+    const updated = { ...group, state: encodeGroupState(sent.state), updatedAt: Date.now() };
+    // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
+    await ctx.store.saveGroup(updated);
+    try {
+      const { id } = await ctx.authed((a) => a.postMessage(groupId, toB64(sent.message)));
+      return { id, group: updated };
+    } catch (err) {
+      if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
+        await ctx.catchUp();
+        continue;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/** The sync loop: fetches this device's queue page by page, applies each item in order, tells listeners,
+ *  and acknowledges what it processed (docs/architecture.md, Message flow: at-least-once delivery, items
+ *  made idempotent by their ids). */
+import { fromB64 } from "@safelight/protocol";
+import type { QueueItem } from "../transport/api.js";
+import type { SessionContext } from "./context.js";
+import { FrankVerifier } from "./frankVerifier.js";
+import { addLinkedDevice } from "./groups.js";
+import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
+import { topUpKeyPackages } from "./keyPackages.js";
+import { isTransient } from "./retry.js";
+import { noticeText, type SafetyNotice } from "./safety.js";
+import type { ReceivedMessage } from "./types.js";
+
+/** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
+const LINK_RETRY_MS = 10 * 60 * 1000;
+/** handle()'s answer for an item to leave queued and retry at a later sync. */
+const DEFERRED = Symbol("deferred");
+
+export class SyncLoop {
+  readonly messageListeners = new Set<(m: ReceivedMessage) => void>();
+  readonly noticeListeners = new Set<(n: SafetyNotice) => void>();
+  private readonly franks: FrankVerifier;
+
+  constructor(private readonly ctx: SessionContext) {
+    this.franks = new FrankVerifier((call) => ctx.authed(call));
+  }
+
+  /** Fetches, decrypts and acknowledges everything queued, then tops up this device's KeyPackages. */
+  async sync(): Promise<ReceivedMessage[]> {
+    const received = await this.drain();
+    await topUpKeyPackages(this.ctx);
+    return received;
+  }
+
+  async drain(): Promise<ReceivedMessage[]> {
+    const received: ReceivedMessage[] = [];
+    for (;;) {
+      const { items } = await this.ctx.authed((a) => a.queue(100));
+      const done: string[] = [];
+      for (const item of items) {
+        const message = (await this.ctx.store.isProcessed(item.id)) ? undefined : await this.handle(item);
+        if (message === DEFERRED) continue;
+        done.push(item.id);
+        if (message) {
+          received.push(message);
+          for (const l of this.messageListeners) l(message);
+        }
+      }
+      // Deferred items stay queued for the next sync; stop once a page holds nothing else.
+      if (done.length === 0) return received;
+      await this.ctx.authed((a) => a.ack(done));
+    }
+  }
+
+  /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
+   *  or corrupt message must not block the queue, and it never reaches the user. */
+  private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
+    const ctx = this.ctx;
+    const data = item.data === undefined ? undefined : fromB64(item.data);
+    try {
+      switch (item.kind) {
+        case "welcome":
+          if (data) await applyWelcome(ctx, item.id, data);
+          return undefined;
+        case "commit":
+          if (data && item.groupId) await applyCommit(ctx, item.id, item.groupId, data);
+          return undefined;
+        case "application":
+          return data && item.groupId ? await applyApplication(ctx, this.franks, item, item.groupId, data) : undefined;
+        case "device-linked":
+          // The new device may not have uploaded its KeyPackages yet: retry at a later sync, for a while.
+          if (item.sender && !(await addLinkedDevice(ctx, item.sender.deviceId)) && Date.now() - item.sentAt < LINK_RETRY_MS) {
+            return DEFERRED;
+          }
+          await ctx.store.applyIncoming({ itemId: item.id });
+          return undefined;
+        case "safety-notice":
+          if (data) this.emitNotice(item.id, item.sentAt, data);
+          break;
+      }
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      (ctx.opts.warn ?? console.warn)(`dropped queue item ${item.id} (${item.kind}): ${(err as Error).message}`);
+    }
+    await ctx.store.applyIncoming({ itemId: item.id });
+    return undefined;
+  }
+
+  private emitNotice(id: string, sentAt: number, data: Uint8Array): void {
+    const n = JSON.parse(new TextDecoder().decode(data)) as { reason: string; accountId: string; name: string };
+    const notice = { id, reason: n.reason, text: noticeText(n.reason), accountId: n.accountId, name: n.name, sentAt };
+    for (const l of this.noticeListeners) l(notice);
+  }
+}
