@@ -1,6 +1,7 @@
 // ESLint flat config: the layering rules (docs/architecture.md, "Layering") and the
 // byte-array / secret comparison rules (tools/eslint/rules.js).
 import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import tseslint from "typescript-eslint";
 import safelight from "./tools/eslint/rules.js";
 
@@ -33,20 +34,52 @@ const intoPackage = {
   message: "Layering: import a workspace package by its name (@safelight/...), not by a relative path into its src/ or dist/.",
 };
 
-function restrict(forbidden, message) {
-  if (forbidden.length === 0) return { "no-restricted-imports": ["error", { patterns: [intoPackage] }] };
-  const names = forbidden.map((p) => `@safelight/${p}`);
-  const alternation = forbidden.join("|");
+/**
+ * The pdq core (docs/pdq.md) runs in the browser: no Node built-in (bare or `node:`), no sharp (a native
+ * module), and no Node globals. Only its node entry (src/node/, "@safelight/pdq/node") and the benchmark
+ * scripts (src/bench/) may use them.
+ */
+const browserCore = {
+  pkg: "pdq",
+  nodeSide: ["node", "bench"],
+  message: "Browser core: packages/pdq/src (outside src/node/ and src/bench/) imports no Node built-in and no sharp; decoding and files belong in @safelight/pdq/node (docs/pdq.md).",
+};
+const nodeOnlyModule = `^(node:.*|sharp(/.*)?|${builtinModules.join("|")})$`;
+
+function browserCoreRules() {
+  const { message } = browserCore;
   return {
-    "no-restricted-imports": ["error", { patterns: [{ group: names.flatMap((n) => [n, `${n}/*`]), message }, intoPackage] }],
-    "no-restricted-syntax": [
-      "error",
-      {
-        selector: `ImportExpression[source.value=/^@safelight\\/(${alternation})(\\/|$)/]`,
-        message: `Dynamic import: ${message}`,
-      },
-    ],
+    patterns: [{ regex: nodeOnlyModule, message }],
+    dynamic: [{ selector: `ImportExpression[source.value=/${nodeOnlyModule.replaceAll("/", "\\/")}/]`, message: `Dynamic import: ${message}` }],
+    globals: ["Buffer", "process", "require", "__dirname", "__filename"].map((name) => ({ name, message })),
   };
+}
+
+function restrict(forbidden, message, extra = { patterns: [], dynamic: [], globals: [] }) {
+  const names = forbidden.map((p) => `@safelight/${p}`);
+  const layered = forbidden.length === 0 ? [] : [{ group: names.flatMap((n) => [n, `${n}/*`]), message }];
+  const dynamic = [
+    ...(forbidden.length === 0
+      ? []
+      : [{ selector: `ImportExpression[source.value=/^@safelight\\/(${forbidden.join("|")})(\\/|$)/]`, message: `Dynamic import: ${message}` }]),
+    ...extra.dynamic,
+  ];
+  return {
+    "no-restricted-imports": ["error", { patterns: [...layered, intoPackage, ...extra.patterns] }],
+    ...(dynamic.length > 0 ? { "no-restricted-syntax": ["error", ...dynamic] } : {}),
+    ...(extra.globals.length > 0 ? { "no-restricted-globals": ["error", ...extra.globals] } : {}),
+  };
+}
+
+/** The src config of `pkg`; for the browser core, split into the core (stricter) and its node side. */
+function srcConfigs(pkg, forbidden, message) {
+  const base = { name: `safelight/layers/${pkg}/src`, files: [`packages/${pkg}/src/**/*.{ts,tsx}`], rules: restrict(forbidden, message) };
+  if (pkg !== browserCore.pkg) return [base];
+  const nodeSide = browserCore.nodeSide.map((dir) => `packages/${pkg}/src/${dir}/**`);
+  return [
+    { ...base, name: `safelight/layers/${pkg}/src/core`, ignores: nodeSide, rules: restrict(forbidden, message, browserCoreRules()) },
+    { ...base, name: `safelight/layers/${pkg}/src/node`, files: nodeSide.map((g) => `${g}/*.{ts,tsx}`) },
+  ];
 }
 
 const layerConfigs = packages.flatMap((pkg) => {
@@ -56,14 +89,11 @@ const layerConfigs = packages.flatMap((pkg) => {
   const testAllowed = declared(pkg, true);
   const testForbidden = packages.filter((p) => p !== pkg && !testAllowed.includes(p));
   return [
-    {
-      name: `safelight/layers/${pkg}/src`,
-      files: [`packages/${pkg}/src/**/*.{ts,tsx}`],
-      rules: restrict(
-        srcForbidden,
-        `Layering: packages/${pkg}/src may import only ${srcAllowed.map((p) => `@safelight/${p}`).join(", ") || "no workspace package"} (docs/architecture.md, Layering).`,
-      ),
-    },
+    ...srcConfigs(
+      pkg,
+      srcForbidden,
+      `Layering: packages/${pkg}/src may import only ${srcAllowed.map((p) => `@safelight/${p}`).join(", ") || "no workspace package"} (docs/architecture.md, Layering).`,
+    ),
     {
       name: `safelight/layers/${pkg}/tests`,
       files: [`packages/${pkg}/**/*.{ts,tsx}`],

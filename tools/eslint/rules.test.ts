@@ -51,6 +51,32 @@ describe("layering", () => {
     expect(await lint("packages/web/src/planted.ts", 'import "@safelight/cli";\n')).toHaveLength(1);
   });
 
+  it("keeps Node and sharp out of the pdq core, and allows them in its node entry", async () => {
+    const planted = [
+      'import { readFile } from "node:fs/promises";',
+      'import { createReadStream } from "fs";',
+      'import sharp from "sharp";',
+      'export const load = () => import("sharp");',
+      'export const bytes = Buffer.from("x");',
+    ].join("\n");
+    const messages = await lint("packages/pdq/src/lists/planted.ts", planted);
+    expect(messages.map((m) => [m.line, m.ruleId])).toEqual([
+      [1, "no-restricted-imports"],
+      [2, "no-restricted-imports"],
+      [3, "no-restricted-imports"],
+      [4, "no-restricted-syntax"],
+      [5, "no-restricted-globals"],
+    ]);
+    expect(messages[0]!.message).toContain("Browser core: packages/pdq/src");
+    // The layering rule still holds in the core, beside the Node one.
+    expect(await lint("packages/pdq/src/planted.ts", 'import "@safelight/protocol";\nimport "node:os";\n')).toHaveLength(2);
+    // Names that only look alike are not Node modules.
+    expect(await lint("packages/pdq/src/planted.ts", 'import "./fs.js";\nimport "sharp-ish";\n')).toEqual([]);
+    expect(await lint("packages/pdq/src/node/planted.ts", planted)).toEqual([]);
+    expect(await lint("packages/pdq/src/bench/planted.ts", planted)).toEqual([]);
+    expect(await lint("packages/pdq/src/node/planted.ts", 'import "@safelight/protocol";\n')).toHaveLength(1);
+  });
+
   it("fails on a relative path into another package's src or dist", async () => {
     const messages = await lint("packages/client/src/session/planted.ts", 'import "../../../server/src/index.js";\n');
     expect(messages).toHaveLength(1);

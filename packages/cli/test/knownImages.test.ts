@@ -7,7 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashFile, hashToHex } from "@safelight/pdq";
+import { hashToHex } from "@safelight/pdq";
+import { hashFile } from "@safelight/pdq/node";
 import { cleanup, ok, run, ServerProcess, syncJson, tempDir } from "./harness.js";
 
 const repo = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ImageInputError, decodeFile, hashFile, hashFromHex, hashToHex, hammingDistance, parsePnm } from "../src/index.js";
+import { hashFromHex, hashToHex, hammingDistance, parsePnm } from "../src/index.js";
+import { ImageInputError, decodeFile, hashFile } from "../src/node/index.js";
 import { expectedCsv, vectorFile } from "./vectors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pdq-decode-"));

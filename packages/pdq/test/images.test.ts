@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hammingDistance, hashFile, hashFromHex, hashToHex } from "../src/index.js";
+import { hammingDistance, hashFromHex, hashToHex } from "../src/index.js";
+import { hashFile } from "../src/node/index.js";
 import { expectedCsv, vectorFile } from "./vectors.js";
 
 /** Hashes every listed image from its file and returns the distance to the reference for each. */

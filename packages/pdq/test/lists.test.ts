@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -9,19 +10,16 @@ import {
   HashListImporter,
   type ImportedRow,
   type RowError,
-  importHashListFile,
   parseDelimited,
   HashList,
-  HashListError,
   addImported,
+  crc32,
   decodeHashList,
   encodeHashList,
   hashToHex,
   importHashList,
-  loadHashList,
-  readHashListFile,
-  writeHashListFile,
 } from "../src/index.js";
+import { HashListError, importHashListFile, loadHashList, readHashListFile, writeHashListFile } from "../src/node/index.js";
 import { vectorFile } from "./vectors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pdq-lists-"));
@@ -137,6 +135,11 @@ describe("binary list file", () => {
     expect(back.entry(1).label).toBeUndefined();
     expect(back.stats()).toEqual(list.stats());
     expect(back.stats().bySource).toEqual({ src0: 675, src1: 675 });
+  });
+
+  it("checksums with the zlib CRC-32, so files written before the pure codec still load", () => {
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926); // the CRC-32 check value
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => crc32(bytes) === zlibCrc32(bytes) >>> 0));
   });
 
   it("rejects truncated and corrupted files with a clear message", () => {

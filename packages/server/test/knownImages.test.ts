@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashFile, hashToHex } from "@safelight/pdq";
+import { hashToHex } from "@safelight/pdq";
+import { hashFile } from "@safelight/pdq/node";
 // The server package does not depend on the client (that would be a cycle: client dev-depends on the
 // server); this end-to-end test of detection drives a real client through the built workspace package.
 // eslint-disable-next-line no-restricted-imports -- end-to-end test, see above

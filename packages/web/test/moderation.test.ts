@@ -1,19 +1,21 @@
 /**
  * The moderator console end to end: a person reports a message (text and an image) from the browser; a
  * moderator signs in to the console in another browser, sees the verified report (the image blurred until
- * shown), the reported account's history, records a decision, and finds it in the audit trail.
+ * shown, its PDQ hash recomputed in the page by the pdq core), the reported account's history, records a
+ * decision, and finds it in the audit trail.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Locator } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { hashFile, hashToHex } from "@safelight/pdq";
+import { hashToHex, parsePnm } from "@safelight/pdq";
+import { hashFile } from "@safelight/pdq/node";
 import { setAccountRole } from "@safelight/server";
 import { cleanup, ok, ServerProcess, tempDir } from "../../cli/test/harness.js";
-import { vectorFile } from "../../pdq/test/vectors.js";
+import { expectedCsv, vectorFile } from "../../pdq/test/vectors.js";
 import { captureScreens, DESKTOP, launchBrowser, PHONE, WebUser } from "./browser.js";
-import { makePng } from "./png.js";
+import { encodePng } from "./png.js";
 
 let data: string;
 let server: ServerProcess;
@@ -21,7 +23,12 @@ let browser: Browser;
 let alice: WebUser;
 let bob: WebUser;
 let mod: WebUser;
-const png = makePng(96, 64, "moderation-test-image", 200);
+// The reported picture is a decoder-free PDQ reference vector, as a lossless PNG: the browser decodes exactly
+// the vector's pixels, so the hash the console computes must be the reference's bit for bit.
+const VECTOR = "canonical/misc-images__wee.ppm";
+const vector = parsePnm(readFileSync(vectorFile(VECTOR)));
+const png = encodePng(vector.width, vector.height, vector.data, "moderation-test-image");
+const reference = expectedCsv("canonical.csv").find((row) => row.file === VECTOR)!;
 
 beforeAll(async () => {
   data = tempDir("web-mod-data");
@@ -130,6 +137,10 @@ describe("moderator console", () => {
     await kept.waitFor();
     await expect(kept.getAttribute("class")).resolves.toContain("blurred");
     expect(await shownSha256(kept)).toBe(createHash("sha256").update(png).digest("hex"));
+    // The page hashes the evidence with the pdq core: the reference hash and quality, and the server's hash.
+    const pdq = evidence.getByTestId("evidence-pdq");
+    await pdq.waitFor();
+    await expect(pdq.textContent()).resolves.toBe(`PDQ in this browser: ${reference.hash}, quality ${reference.quality}; bit for bit the hash the server recorded.`);
 
     // Account history and risk signals of the reported account.
     const account = page.getByRole("region", { name: "Account: bob" });
@@ -247,7 +258,16 @@ describe("moderator console", () => {
     await items.first().click();
     const detection = page.getByRole("region", { name: "Known-image detection" });
     await detection.getByText("Matched a known-image list (report-attachment), priority high.").waitFor();
-    await detection.getByTestId("evidence").filter({ hasText: "matched 1 known-image list entry" }).waitFor();
+    const evidence = detection.getByTestId("evidence").filter({ hasText: "matched 1 known-image list entry" });
+    await evidence.waitFor();
+    // A JPEG: the browser's decoder and libvips may part by a few bits; within PDQ's own tolerance for one picture.
+    await evidence.getByRole("button", { name: "View bridge.jpg (recorded in the audit trail)" }).click();
+    const pdq = (await evidence.getByTestId("evidence-pdq").textContent()) ?? "";
+    const shown = /^PDQ in this browser: [0-9a-f]{64}, quality \d+; (?:bit for bit|(\d+) of 256 bits from) the hash the server recorded\.$/.exec(pdq);
+    expect(shown, pdq).not.toBeNull();
+    const bits = Number(shown![1] ?? 0);
+    console.log(`bridge.jpg decoded by Chromium vs libvips: ${bits} bits apart`);
+    expect(bits).toBeLessThanOrEqual(8);
     cleanup(ada);
     expect([...alice.errors, ...bob.errors, ...mod.errors]).toEqual([]);
   });

@@ -3,20 +3,15 @@ import { basename } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import {
   DEFAULT_MATCH_DISTANCE,
-  DEFAULT_MAX_PIXELS,
   DIHEDRAL_NAMES,
   type DihedralName,
   HashList,
-  HashListError,
   type ImageHash,
   type Match,
   MihIndex,
-  hashFile,
   hashToHex,
-  importHashListFile,
-  loadHashList,
-  writeHashListFile,
 } from "@safelight/pdq";
+import { DEFAULT_MAX_PIXELS, HashListError, hashFile, importHashListFile, loadHashList, writeHashListFile } from "@safelight/pdq/node";
 
 /** `safelight hash`, `safelight match` and `safelight hashlist …`: PDQ hashing and list matching. */
 export function registerPdqCommands(program: Command): void {

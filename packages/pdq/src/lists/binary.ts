@@ -1,7 +1,5 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
-import { endianness } from "node:os";
-import { crc32 } from "node:zlib";
 import { WORDS32 } from "../index/store.js";
+import { crc32 } from "./crc32.js";
 import { HashList, META_FIELDS, NO_STRING, StringPool } from "./hashlist.js";
 
 /**
@@ -15,9 +13,14 @@ import { HashList, META_FIELDS, NO_STRING, StringPool } from "./hashlist.js";
 export const LIST_MAGIC = "SLPDQL01";
 const HEADER_BYTES = 24;
 
+/** Hashes and metadata are copied as host-order uint32 arrays, so the host must be little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function requireLittleEndian(): void {
-  if (endianness() !== "LE") throw new Error("hash list files are only supported on little-endian hosts");
+  if (!LITTLE_ENDIAN) throw new Error("hash list files are only supported on little-endian hosts");
 }
+
+const MAGIC_BYTES = new TextEncoder().encode(LIST_MAGIC);
 
 export function encodeHashList(list: HashList): Uint8Array {
   requireLittleEndian();
@@ -28,7 +31,7 @@ export function encodeHashList(list: HashList): Uint8Array {
   const metaBytes = count * META_FIELDS * 4;
   const out = new Uint8Array(HEADER_BYTES + hashBytes + metaBytes + stringBytes);
   const view = new DataView(out.buffer);
-  out.set(Buffer.from(LIST_MAGIC, "ascii"), 0);
+  out.set(MAGIC_BYTES, 0);
   view.setUint32(8, count, true);
   view.setUint32(12, encoded.length, true);
   view.setUint32(16, stringBytes, true);
@@ -49,7 +52,7 @@ export function encodeHashList(list: HashList): Uint8Array {
 }
 
 export function isHashListFile(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString("latin1") === LIST_MAGIC;
+  return bytes.length >= MAGIC_BYTES.length && MAGIC_BYTES.every((b, i) => bytes[i] === b);
 }
 
 export function decodeHashList(bytes: Uint8Array): HashList {
@@ -81,7 +84,7 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   }
   if (at !== bytes.length) throw new Error("list file string table is corrupt");
   // Strings stay in the file buffer (a view, not a copy) and are decoded on demand.
-  list.strings = StringPool.fromTable(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), starts, ends);
+  list.strings = StringPool.fromTable(bytes, starts, ends);
   for (let i = 0; i < meta.length; i++) {
     const isRef = i % META_FIELDS !== META_FIELDS - 1;
     if (isRef && meta[i] !== NO_STRING && meta[i]! >= stringCount) {
@@ -92,20 +95,9 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   return list;
 }
 
-/** A fresh, aligned copy (Buffer#slice would share the pooled, unaligned buffer). */
+/** A fresh, aligned copy (a Uint32Array cannot view a buffer at an odd byte offset). */
 function copyOut(bytes: Uint8Array, at: number, length: number): ArrayBuffer {
   const copy = new Uint8Array(length);
   copy.set(bytes.subarray(at, at + length));
   return copy.buffer;
-}
-
-export async function readHashListFile(path: string): Promise<HashList> {
-  return decodeHashList(await readFile(path));
-}
-
-/** Writes via a temporary file and rename, so a crash never leaves a half-written list. */
-export async function writeHashListFile(path: string, list: HashList): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, encodeHashList(list));
-  await rename(tmp, path);
 }

@@ -28,6 +28,9 @@ export interface ListStats {
   byOrigin: Record<string, number>;
 }
 
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
 /** No string: the stored reference for an absent id/label/source. */
 export const NO_STRING = 0xffffffff;
 /** Per entry: id, label, source, origin string references and the line number. */
@@ -40,14 +43,14 @@ export const META_FIELDS = 5;
  * match against it decodes no ids at all.
  */
 export class StringPool {
-  private text: Buffer = Buffer.alloc(0);
+  private text: Uint8Array = new Uint8Array(0);
   private starts: Uint32Array = new Uint32Array(0);
   private ends: Uint32Array = new Uint32Array(0);
   private readonly added: string[] = [];
   private lookup: Map<string, number> | undefined;
 
   /** A pool over a file's string table: string i is text[starts[i]..ends[i]). */
-  static fromTable(text: Buffer, starts: Uint32Array, ends: Uint32Array): StringPool {
+  static fromTable(text: Uint8Array, starts: Uint32Array, ends: Uint32Array): StringPool {
     const pool = new StringPool();
     pool.text = text;
     pool.starts = starts;
@@ -74,14 +77,14 @@ export class StringPool {
   get(ref: number): string | undefined {
     if (ref === NO_STRING) return undefined;
     const frozen = this.starts.length;
-    if (ref < frozen) return this.text.toString("utf8", this.starts[ref]!, this.ends[ref]!);
+    if (ref < frozen) return utf8.decode(this.text.subarray(this.starts[ref]!, this.ends[ref]!));
     return this.added[ref - frozen];
   }
 
   /** UTF-8 bytes of every string in ref order (file strings are not re-encoded). */
   *encoded(): Generator<Uint8Array> {
     for (let i = 0; i < this.starts.length; i++) yield this.text.subarray(this.starts[i]!, this.ends[i]!);
-    for (const s of this.added) yield Buffer.from(s, "utf8");
+    for (const s of this.added) yield encoder.encode(s);
   }
 
   private index(): Map<string, number> {

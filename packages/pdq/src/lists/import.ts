@@ -1,7 +1,6 @@
 import { hashFromHex, hexProblem } from "../hex.js";
-import { createReadStream } from "node:fs";
 import { type CsvRow, DelimitedParser } from "./csv.js";
-import type { ListEntryInput } from "./hashlist.js";
+import type { HashList, ListEntryInput } from "./hashlist.js";
 
 export interface ImportedRow extends ListEntryInput {
   line: number;
@@ -117,9 +116,9 @@ export function importHashList(text: string): ImportResult {
   return { rows, errors, header: importer.header };
 }
 
-/** Streams a file through HashListImporter (UTF-8, any size). */
-export async function importHashListFile(path: string, onRow: (row: ImportedRow) => void, onError: (error: RowError) => void): Promise<void> {
-  const importer = new HashListImporter(onRow, onError);
-  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) importer.push(chunk as string);
-  importer.end();
+/** Appends imported CSV/TSV text to `list`, recording `origin` and line numbers. */
+export function addImported(list: HashList, text: string, origin: string): { added: number; errors: RowError[] } {
+  const { rows, errors } = importHashList(text);
+  for (const row of rows) list.add(row, { origin, line: row.line });
+  return { added: rows.length, errors };
 }

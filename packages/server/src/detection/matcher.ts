@@ -5,7 +5,8 @@
  * Checks run through a small queue (bounded concurrency) so a burst of uploads cannot starve requests.
  */
 import { createHash } from "node:crypto";
-import { DIHEDRAL_NAMES, type DihedralHashes, type Hash256, ImageInputError, decodeImage, hashImage, hashToHex } from "@safelight/pdq";
+import { DIHEDRAL_NAMES, type DihedralHashes, type Hash256, hashImage, hashToHex } from "@safelight/pdq";
+import { ImageInputError, decodeImage } from "@safelight/pdq/node";
 import type { HashListService, ListMatch } from "./hashLists.js";
 
 export interface ImageCheck {

@@ -1,10 +1,12 @@
 /** Files the server preserved as evidence for a report (docs/known-images.md): what they are and whether
  *  they matched a list. Their content is fetched only when the moderator asks, because every view is
- *  written to the audit trail (`evidence.view`); pictures then stay blurred until shown. */
+ *  written to the audit trail (`evidence.view`); pictures then stay blurred until shown, and their PDQ hash
+ *  is recomputed in this browser. */
 import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { BlurredImage } from "./BlurredImage.js";
+import { EvidencePdq } from "./EvidencePdq.js";
 import { when, type EvidenceItem } from "./types.js";
 
 const KIND_LABELS: Record<EvidenceItem["kind"], string> = {
@@ -15,23 +17,29 @@ const KIND_LABELS: Record<EvidenceItem["kind"], string> = {
 
 function EvidenceFile({ item }: { item: EvidenceItem }) {
   const session = useSession();
-  const [url, setUrl] = useState<string>();
+  const [content, setContent] = useState<{ blob: Blob; url: string }>();
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url]);
+  useEffect(() => () => void (content && URL.revokeObjectURL(content.url)), [content]);
   const open = () => {
     setBusy(true);
     setError("");
     session.knownImages.evidenceContent(item.evidenceId).then(
-      (bytes) => setUrl(URL.createObjectURL(new Blob([bytes as BlobPart], { type: item.contentType || "application/octet-stream" }))),
+      (bytes) => {
+        const blob = new Blob([bytes as BlobPart], { type: item.contentType || "application/octet-stream" });
+        setContent({ blob, url: URL.createObjectURL(blob) });
+      },
       (err) => setError(describeError(err)),
     ).finally(() => setBusy(false));
   };
-  if (url) {
+  if (content) {
     return item.contentType.startsWith("image/") ? (
-      <BlurredImage url={url} name={item.name} label="Evidence image" />
+      <>
+        <BlurredImage url={content.url} name={item.name} label="Evidence image" />
+        <EvidencePdq image={content.blob} serverPdq={item.pdq} />
+      </>
     ) : (
-      <a href={url} download={item.name} className="file-link">
+      <a href={content.url} download={item.name} className="file-link">
         Download {item.name} ({item.size} bytes)
       </a>
     );

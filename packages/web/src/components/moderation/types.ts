@@ -21,6 +21,8 @@ export interface EvidenceItem {
   contentType: string;
   size: number;
   sha256: string;
+  /** The PDQ hash (hex) the server computed when it checked the file; null when it could not decode it. */
+  pdq: string | null;
   /** List entries it matched; `transform` when only a rotation or mirror image matched (docs/known-images.md). */
   matches: { listName: string; distance: number; transform?: string }[];
   createdAt: number;

@@ -1,8 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Sharp } from "sharp";
-import { cmykToRgb } from "./cmyk.js";
-import type { RawImage } from "./image.js";
-import { isPnm, parsePnm } from "./pnm.js";
+import { cmykToRgb } from "../cmyk.js";
+import { type HashImageOptions, type ImageHash, hashImage } from "../hashImage.js";
+import type { RawImage } from "../image.js";
+import { isPnm, parsePnm } from "../pnm.js";
 
 /** Refuse images with more pixels than this (decompression bombs); about 1.1 GB of working memory. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -54,8 +55,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
 }
 
 /**
- * sharp (a native module) is loaded on first decode only: importing this package for hashing
- * buffers, lists or matching (CLI start-up, other commands, a future browser build) never pays for it.
+ * sharp (a native module) is loaded on first decode only: importing the node entry for lists or
+ * matching (CLI start-up, other commands) never pays for it.
  */
 let sharpModule: Promise<typeof import("sharp")> | undefined;
 async function loadSharp(): Promise<typeof import("sharp").default> {
@@ -87,4 +88,8 @@ export async function decodeFile(path: string, options: DecodeOptions = {}): Pro
   }
   if (bytes.length === 0) throw new ImageInputError("empty file");
   return decodeImage(bytes, options);
+}
+
+export async function hashFile(path: string, options: HashImageOptions & DecodeOptions = {}): Promise<ImageHash> {
+  return hashImage(await decodeFile(path, options), options);
 }

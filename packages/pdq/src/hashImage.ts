@@ -1,4 +1,3 @@
-import { decodeFile, type DecodeOptions } from "./decode.js";
 import { type RawImage, lumaFromImage, squashNearest } from "./image.js";
 import { type DihedralHashes, type PdqResult, dihedralFromDetail, pdqDetailFromLuma } from "./pdq.js";
 
@@ -15,6 +14,7 @@ export interface ImageHash extends PdqResult {
 
 let lumaCache = new Float32Array(0);
 
+/** Decoded pixels (from sharp, a PNM file or a canvas) → PDQ hash and quality. */
 export function hashImage(image: RawImage, options: HashImageOptions = {}): ImageHash {
   const input = options.cli512 ? squashNearest(image, 512) : image;
   // The luma plane is the filter's working buffer and is consumed synchronously: reuse it.
@@ -23,8 +23,4 @@ export function hashImage(image: RawImage, options: HashImageOptions = {}): Imag
   const result: ImageHash = { hash: detail.hash, quality: detail.quality };
   if (options.dihedral) result.dihedral = dihedralFromDetail(detail);
   return result;
-}
-
-export async function hashFile(path: string, options: HashImageOptions & DecodeOptions = {}): Promise<ImageHash> {
-  return hashImage(await decodeFile(path, options), options);
 }

@@ -1,8 +1,10 @@
-import { open, readFile } from "node:fs/promises";
+/** Hash lists from and to files: the streaming CSV/TSV import, list files, opening either for matching. */
+import { createReadStream } from "node:fs";
+import { open, readFile, rename, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { decodeHashList, isHashListFile } from "./binary.js";
-import { HashList } from "./hashlist.js";
-import { type RowError, importHashList, importHashListFile } from "./import.js";
+import { decodeHashList, encodeHashList, isHashListFile } from "../lists/binary.js";
+import { HashList } from "../lists/hashlist.js";
+import { HashListImporter, type ImportedRow, type RowError } from "../lists/import.js";
 
 /** A list file that could not be used; carries every row error so all can be shown. */
 export class HashListError extends Error {
@@ -15,11 +17,22 @@ export class HashListError extends Error {
   }
 }
 
-/** Appends imported CSV/TSV text to `list`, recording `origin` and line numbers. */
-export function addImported(list: HashList, text: string, origin: string): { added: number; errors: RowError[] } {
-  const { rows, errors } = importHashList(text);
-  for (const row of rows) list.add(row, { origin, line: row.line });
-  return { added: rows.length, errors };
+/** Streams a file through HashListImporter (UTF-8, any size). */
+export async function importHashListFile(path: string, onRow: (row: ImportedRow) => void, onError: (error: RowError) => void): Promise<void> {
+  const importer = new HashListImporter(onRow, onError);
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) importer.push(chunk as string);
+  importer.end();
+}
+
+export async function readHashListFile(path: string): Promise<HashList> {
+  return decodeHashList(await readFile(path));
+}
+
+/** Writes via a temporary file and rename, so a crash never leaves a half-written list. */
+export async function writeHashListFile(path: string, list: HashList): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, encodeHashList(list));
+  await rename(tmp, path);
 }
 
 /**
