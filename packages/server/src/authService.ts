@@ -15,6 +15,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export async function authenticatePathLeaf(storage: Storage, leaf: InspectedLeaf, committer: DeviceRef): Promise<void> {
   const id = leaf.identity;
+  // SL-V006 (RFC 9420 §7.6, §5.3.1): the committer's UpdatePath leaf keeps its device and registered key
   if (id === undefined || id.accountId !== committer.accountId || id.deviceId !== committer.deviceId) {
     throw new ApiError("SL_ERR_BAD_COMMIT", "the committer's new leaf must keep naming the committing device");
   }
@@ -35,6 +36,7 @@ export async function authenticateKeyPackage(
   expected?: DeviceRef,
 ): Promise<DeviceRef> {
   if (kp.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "unsupported cipher suite");
+  // SL-V004 (RFC 9420 §5.3.1): a KeyPackage's credential names a registered device with that device's key
   if (kp.identity === undefined) {
     throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential is not a basic credential naming a Safelight device");
   }
@@ -48,6 +50,7 @@ export async function authenticateKeyPackage(
   if (!equalBytes(device.signatureKey, kp.signatureKey)) {
     throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "leaf signature key is not the device's registered key");
   }
+  // SL-V005 (RFC 9420 §10.1): KeyPackage.signature verifies under its leaf's signature key
   if (!kp.signatureValid) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "KeyPackage signature does not verify");
   return kp.identity;
 }

@@ -32,6 +32,7 @@ function epochFor(info: InspectedMessage, groupId: Uint8Array): number {
 export async function requireMember(ctx: ServerContext, groupId: Uint8Array, device: DeviceRef): Promise<GroupRecord> {
   const group = await ctx.storage.getGroup(groupId);
   if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+  // SL-V003 (RFC 9420 §12.4): only a member of the group may send to it or read it
   if (!group.members.some((m) => m.deviceId === device.deviceId)) {
     throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
   }

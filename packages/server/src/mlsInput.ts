@@ -16,6 +16,7 @@ export function readMls(
     if (err instanceof MlsInspectError) throw new ApiError("SL_ERR_BAD_MLS", `${field}: ${err.message}`);
     throw err;
   }
+  // SL-V002 (RFC 9420 §6, RFC 9750 §5.1): each field takes one wireformat; handshakes are PublicMessages
   if (info.wireformat !== wireformat) {
     throw new ApiError("SL_ERR_BAD_MLS", `${field} must be an MLSMessage with wireformat mls_${wireformat}`);
   }

@@ -107,7 +107,7 @@ describe("groups and commits", () => {
     expect(q.body.items.filter((i: { kind: string }) => i.kind === "commit")).toHaveLength(1);
   });
 
-  it("enforces sender, welcome and remove rules", async () => {
+  it("SL-V003 SL-V004 enforces sender, welcome and remove rules", async () => {
     const [alice, bob, carol] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
     const g = await newGroup(server.url, alice!);
     const add = await commit(g.state, [addProposal(await kpOf(bob!))]);
@@ -136,7 +136,7 @@ describe("groups and commits", () => {
     expect(dup.body.error.code).toBe("SL_ERR_GROUP_EXISTS");
   });
 
-  it("refuses an UpdatePath whose leaf names another device (RFC 9420 §5.3.1)", async () => {
+  it("SL-V006 refuses an UpdatePath whose leaf names another device (RFC 9420 §5.3.1)", async () => {
     const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
     // Alice's local tree claims leaf 0 is bob (with alice's key); her commits carry that leaf.
     const groupId = crypto.getRandomValues(new Uint8Array(32));

@@ -16,7 +16,7 @@ describe("KeyPackage directory", () => {
     expect(await count(dev.token)).toEqual({ available: 3, lastResort: true });
   });
 
-  it("rejects a credential naming another device, a wrong signature key, garbage and non-KeyPackages", async () => {
+  it("SL-V001 SL-V004 SL-V005 rejects a credential naming another device, a wrong signature key, garbage and non-KeyPackages", async () => {
     const dev = await register(server.url);
     const other = await register(server.url);
     const cases: [string, string][] = [

@@ -78,7 +78,7 @@ describe("safety policy", () => {
     );
   });
 
-  it("age bands turn over on the birthday, with configurable thresholds", async () => {
+  it("SL-V101 age bands turn over on the birthday, with configurable thresholds", async () => {
     const birthday = Date.UTC(2026, 2, 4);
     expect(ageInYears("2013-03-04", birthday - 1)).toBe(12);
     expect(ageInYears("2013-03-04", birthday)).toBe(13);
@@ -93,7 +93,7 @@ describe("safety policy", () => {
 });
 
 describe("risk rules over sliding windows", () => {
-  it("distinct teens: the request over the threshold is refused, events outside the window do not count, a lift restarts the window", async () => {
+  it("SL-V102 distinct teens: the request over the threshold is refused, events outside the window do not count, a lift restarts the window", async () => {
     const s = service({
       adultToTeen: "request",
       rules: [{ name: "teens", signal: "distinct-teens-requested", windowHours: 24, threshold: 2, actions: ["restrict-teen-contact", "review"] }],
@@ -117,7 +117,7 @@ describe("risk rules over sliding windows", () => {
     expect((await store.listActions(a, false, 10)).every((x) => x.liftedBy === "moderator")).toBe(true);
   });
 
-  it("declines and blocks: rate-limits the sender once over threshold and rate", async () => {
+  it("SL-V105 declines and blocks: rate-limits the sender once over threshold and rate", async () => {
     const s = service({
       rateLimitedRequestsPerDay: 1,
       rules: [{ name: "refused", signal: "requests-declined-or-blocked", windowHours: 24, threshold: 2, minRate: 0.5, actions: ["rate-limit"] }],
@@ -140,7 +140,7 @@ describe("risk rules over sliding windows", () => {
     expect(await s.isRestricted(spammer, "rate-limit")).toBe(true);
   });
 
-  it("reports received (moderation tables) restrict contact with teens", async () => {
+  it("SL-V102 reports received (moderation tables) restrict contact with teens", async () => {
     const s = service({
       adultToTeen: "request",
       rules: [{ name: "reported", signal: "reports-received", windowHours: 24, threshold: 1, actions: ["restrict-teen-contact"] }],
@@ -168,7 +168,7 @@ describe("risk rules over sliding windows", () => {
     expect(await s.isRestricted(old, "rate-limit")).toBe(false);
   });
 
-  it("a teen's inbound setting and the adult-to-teen policy are checked before anything is recorded", async () => {
+  it("SL-V103 SL-V104 a teen's inbound setting and the adult-to-teen policy are checked before anything is recorded", async () => {
     const strict = service({});
     const a = adult("a");
     const t = teen("t");
@@ -182,7 +182,7 @@ describe("risk rules over sliding windows", () => {
     expect(await store.countEvents(a, ["request"], 0, false)).toBe(0);
   });
 
-  it("commit adds: a teen only into the 1:1 of an allowed request, which cannot grow into a group until accepted", async () => {
+  it("SL-V106 SL-V107 commit adds: a teen only into the 1:1 of an allowed request, which cannot grow into a group until accepted", async () => {
     const s = service({ adultToTeen: "request" });
     const [a, b, t] = [adult("a"), adult("b"), teen("t")];
     const g = new Uint8Array(16).fill(7);

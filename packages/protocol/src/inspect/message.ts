@@ -79,6 +79,7 @@ export function decodeMlsMessage(bytes: Uint8Array): MlsMessage {
   } catch {
     result = undefined;
   }
+  // SL-V001 (RFC 9420 §6): the input is exactly one MLSMessage, decodable and without trailing bytes
   if (result === undefined) throw new MlsInspectError("malformed", "not a decodable MLSMessage");
   // Trailing bytes would let two different byte strings mean one message; refuse them.
   if (result[1] !== bytes.length) throw new MlsInspectError("malformed", "trailing bytes after MLSMessage");

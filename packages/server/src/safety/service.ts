@@ -122,6 +122,7 @@ export class SafetyService {
 
   /** Registration: under `ages.childUnder` is refused (policy `children: "refuse"`). */
   checkRegistration(birthdate: string, now: number): void {
+    // SL-V101 (docs/safety.md, Age bands): no account for someone under ages.childUnder
     if (this.bandOfBirthdate(birthdate, now) === "child") {
       throw new ApiError(
         "SL_ERR_AGE_RESTRICTED",
@@ -157,12 +158,14 @@ export class SafetyService {
   private async checkMayRequest(from: AccountFacts, to: AccountFacts, now: number): Promise<void> {
     const toMinor = this.isMinor(to, now);
     const fromAdult = !this.isMinor(from, now);
+    // SL-V102 (docs/safety.md, Risk signals and actions): a restrict-teen-contact account opens no request to a teen
     if (toMinor && (await this.isRestricted(from.accountId, "restrict-teen-contact"))) {
       throw new ApiError(
         "SL_ERR_ACCOUNT_RESTRICTED",
         "your account is restricted from contacting teens after unusual activity; a moderator is reviewing it",
       );
     }
+    // SL-V103 (docs/safety.md, Contacts, requests and the contact rules): no adult-to-teen request under adultToTeen "refuse"
     if (fromAdult && toMinor && this.policy.adultToTeen === "refuse") {
       throw new ApiError(
         "SL_ERR_CONTACT_RESTRICTED",
@@ -170,10 +173,12 @@ export class SafetyService {
       );
     }
     const inbound = await this.inboundOf(to, now);
+    // SL-V104 (docs/safety.md, Contacts, requests and the contact rules): the recipient's inbound setting
     if (inbound === "contacts" || (inbound === "teens" && fromAdult)) {
       throw new ApiError("SL_ERR_CONTACT_RESTRICTED", `${to.name} only accepts messages from ${inbound === "contacts" ? "contacts" : "other teens"}`);
     }
     const allowance = await this.allowance(from.accountId, now);
+    // SL-V105 (docs/safety.md, Risk signals and actions): a rate-limited account opens a few requests a day
     if (allowance && (await this.store.countEvents(from.accountId, ["request"], allowance.since, true)) >= allowance.max) throw rateLimited();
   }
 
@@ -224,7 +229,7 @@ export class SafetyService {
     const everyone = new Set([...present, ...added]);
     const me = await this.facts(caller.accountId);
     const meAdult = !this.isMinor(me, now);
-    // A 1:1 request conversation with a teen cannot be turned into a group before the teen accepts.
+    // SL-V106 (docs/safety.md, Message requests): a 1:1 request conversation with a teen becomes no group before the teen accepts
     if (meAdult && everyone.size > 2) {
       for (const accountId of present) {
         const teen = await this.store.account(accountId);
@@ -245,6 +250,7 @@ export class SafetyService {
         continue;
       }
       const oneToOne = [...everyone].every((a) => a === me.accountId || a === accountId);
+      // SL-V107 (docs/safety.md, Contacts, requests and the contact rules): an adult adds a non-contact teen only into a 1:1
       if (meAdult && this.isMinor(them, now) && !oneToOne) {
         throw new ApiError(
           "SL_ERR_CONTACT_RESTRICTED",
