@@ -108,7 +108,7 @@ export interface SyncedMessage {
   from: string;
   text: string;
   sentAt: number;
-  files?: (string | null)[];
+  files?: { name: string; type: string; size: number; path?: string; unavailable?: string }[];
 }
 
 export async function syncJson(profile: string, wait = 0): Promise<SyncedMessage[]> {

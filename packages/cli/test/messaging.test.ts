@@ -134,7 +134,7 @@ describe("messaging core (CLI against the real server)", () => {
     const got = await syncJson(p("dave"), 10);
     expect(got).toHaveLength(1);
     expect(got[0]!.files).toHaveLength(1);
-    expect(Buffer.compare(readFileSync(got[0]!.files![0]!), bytes)).toBe(0);
+    expect(Buffer.compare(readFileSync(got[0]!.files![0]!.path!), bytes)).toBe(0);
   });
 
   it("Bob offline: 50 messages survive a SIGKILL of the server, delivered once and in order", async () => {

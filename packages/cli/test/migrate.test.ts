@@ -77,7 +77,7 @@ describe("migrate-to-postgres", () => {
       ["alice", "queued with a file"],
       ["carol", "queued from carol"],
     ]);
-    expect(Buffer.compare(readFileSync(atBob[1]!.files![0]!), bytes)).toBe(0);
+    expect(Buffer.compare(readFileSync(atBob[1]!.files![0]!.path!), bytes)).toBe(0);
     expect((await syncJson(p("carol"), 10)).map((m) => m.text)).toEqual(["group message queued across the move"]);
 
     // And on: new messages both ways, in the old conversations.

@@ -27,8 +27,7 @@ interface Line {
   from?: string;
   text?: string;
   request?: boolean;
-  files?: (string | null)[];
-  fileErrors?: (string | null)[];
+  files?: { name: string; type: string; size: number; path?: string; unavailable?: string }[];
 }
 
 async function register(where: typeof strict, name: string, birthdate: string) {
@@ -76,7 +75,7 @@ beforeAll(async () => {
   open.server = new ServerProcess(open.data);
   await Promise.all([strict.server.start(), open.server.start()]);
   // Registrations two at a time (one per server) to keep the suite short.
-  const strictPeople: [string, string][] = [["adam", ADULT], ["tina", TEEN], ["stan", ADULT], ["rita", ADULT], ["bert", ADULT], ["bella", ADULT]];
+  const strictPeople: [string, string][] = [["adam", ADULT], ["tina", TEEN], ["stan", ADULT], ["rita", ADULT], ["bert", ADULT], ["bella", ADULT], ["ada", ADULT], ["ben", ADULT]];
   const openPeople: [string, string][] = [["owen", ADULT], ["tara", TEEN], ["max", ADULT], ["t1", TEEN], ["t2", TEEN], ["t3", TEEN], ["mod", ADULT], ["gus", ADULT]];
   for (let i = 0; i < Math.max(strictPeople.length, openPeople.length); i++) {
     await Promise.all([
@@ -150,8 +149,8 @@ describe("child-safety rules (CLI against the real server)", () => {
     expect(await ok(["--profile", p("rita"), "requests"])).toMatch(/request from stan/);
     const first = await sync("rita", 10);
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ from: "stan", text: "hi rita, we met at the conference", request: true, files: [null] });
-    expect(first[0]!.fileErrors![0]).toMatch(/accept the request/);
+    expect(first[0]).toMatchObject({ from: "stan", text: "hi rita, we met at the conference", request: true });
+    expect(first[0]!.files).toEqual([{ name: "note.bin", type: expect.any(String), size: bytes.length, unavailable: expect.stringMatching(/accept the request/) }]);
 
     // Accepting fetches what was withheld.
     const accepted = await ok(["--profile", p("rita"), "accept", "stan"]);
@@ -162,7 +161,29 @@ describe("child-safety rules (CLI against the real server)", () => {
     await sendOk("stan", "rita", "here it is again", ["--file", file]);
     const second = await sync("rita", 10);
     expect(second.map((m) => [m.text, m.request])).toEqual([["here it is again", undefined]]);
-    expect(Buffer.compare(readFileSync(second[0]!.files![0]!), bytes)).toBe(0);
+    expect(Buffer.compare(readFileSync(second[0]!.files![0]!.path!), bytes)).toBe(0);
+  });
+
+  it("SL-V108 replying to a request accepts it: what it withheld downloads, later files arrive, no null entries", async () => {
+    const file = join(profiles, "reply.bin");
+    const bytes = Buffer.from("REPLY-ACCEPTS-PLAINTEXT-9f3e ".repeat(80));
+    sentPlaintexts.push("REPLY-ACCEPTS-PLAINTEXT-9f3e");
+    writeFileSync(file, bytes);
+    await sendOk("ada", "ben", "hello ben, a file for you", ["--file", file]);
+    const first = await sync("ben", 10);
+    expect(first.map((m) => [m.from, m.request])).toEqual([["ada", true]]);
+    expect(first[0]!.files![0]).toMatchObject({ name: "reply.bin", unavailable: expect.stringMatching(/accept the request/) });
+
+    await sendOk("ben", "ada", "hi ada, thanks");
+    expect(await ok(["--profile", p("ben"), "requests"])).toMatch(/no message requests/);
+    expect(await ok(["--profile", p("ben"), "contacts"])).toBe("ada\n");
+
+    await sendOk("ada", "ben", "and another", ["--file", file]);
+    const later = await sync("ben", 10);
+    expect(later.map((m) => [m.from, m.text, m.request])).toEqual([["ada", "and another", undefined]]);
+    expect(later[0]!.files).toHaveLength(1);
+    expect(Buffer.compare(readFileSync(later[0]!.files![0]!.path!), bytes)).toBe(0);
+    for (const line of [...first, ...later]) for (const f of line.files ?? []) expect(f).not.toBeNull();
   });
 
   it("block: nothing from the blocked account arrives, queued or new, and it is not told; unblock restores", async () => {
@@ -180,7 +201,7 @@ describe("child-safety rules (CLI against the real server)", () => {
     expect(messages(await sync("bella", 10)).map((m) => m.text)).toEqual(["after the unblock"]);
   });
 
-  it("an adult requesting more than 2 distinct teens is restricted, its contacts warned, and a moderator lifts it", async () => {
+  it("an adult requesting more than 2 distinct teens is restricted, its contacts warned (SL-V108: a teen's reply no longer accepts), and a moderator lifts it", async () => {
     await sendOk("max", "t1", "hey t1");
     await sendOk("max", "t2", "hey t2");
     const third = await send("max", "t3", "hey t3");
@@ -199,6 +220,11 @@ describe("child-safety rules (CLI against the real server)", () => {
     ]);
     expect(messages(atT1).map((m) => [m.from, m.text, m.request])).toEqual([["max", "hey t1", true]]);
     expect(await sync("t3")).toEqual([]);
+    // Replying would accept the request, which the restriction now forbids: the reply is refused.
+    const reply = await send("t1", "max", "who are you?");
+    expect(reply.code).not.toBe(0);
+    expect(reply.stderr).toMatch(/max is restricted from contacting teens/);
+    expect(await ok(["--profile", p("t1"), "requests"])).toMatch(/max/);
 
     // Only moderators see and lift actions.
     const notMod = await run(["--profile", p("mod"), "mod", "lift", "max"]);

@@ -45,7 +45,7 @@ export async function acceptApplication(
   sender: DeviceRef,
   groupId: Uint8Array,
   messageB64: string,
-): Promise<{ id: string }> {
+): Promise<{ id: string; acceptedRequestFrom?: string }> {
   await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(messageB64, "message", "private_message");
   if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");
@@ -55,6 +55,7 @@ export async function acceptApplication(
   if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
   // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
   // Read before the franking reservation, so the stamp and the storage write stay in one event-loop turn.
+  const acceptedRequestFrom = await ctx.safety.acceptByReply(sender.accountId, groupId);
   const withheldFrom = await ctx.safety.withheldFor(sender.accountId, groupId);
   const now = Date.now();
   const id = applicationMessageId(groupId, bytes);
@@ -66,7 +67,7 @@ export async function acceptApplication(
   });
   const deliveries = await ctx.storage.appendApplication({ groupId, epoch, sender, message: bytes, id, now, frank: ticket.settle, withheldFrom });
   ctx.notifier.publish(await ctx.safety.markRequests(groupId, deliveries));
-  return { id };
+  return acceptedRequestFrom === undefined ? { id } : { id, acceptedRequestFrom };
 }
 
 /**

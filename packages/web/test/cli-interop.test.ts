@@ -18,6 +18,7 @@ let server: ServerProcess;
 let browser: Browser;
 let wendy: WebUser;
 const carl = () => join(profiles, "carl");
+const cleo = () => join(profiles, "cleo");
 const typed: string[] = [];
 const say = (t: string) => (typed.push(t), t);
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -32,6 +33,7 @@ beforeAll(async () => {
   await Promise.all([
     wendy.register(),
     ok(["--profile", carl(), "register", "--server", server.url, "--name", "carl", "--birthdate", "1985-05-05"]),
+    ok(["--profile", cleo(), "register", "--server", server.url, "--name", "cleo", "--birthdate", "1987-07-07"]),
   ]);
 });
 
@@ -68,7 +70,7 @@ describe("browser user and CLI user", () => {
     await wendy.sendImage("from-browser.png", png, say("a picture from the browser"));
     const got = await syncJson(carl(), 15);
     expect(got.map((m) => m.text)).toEqual(["a picture from the browser"]);
-    const path = got[0]!.files![0]!;
+    const path = got[0]!.files![0]!.path!;
     expect(path).toMatch(/from-browser\.png$/);
     expect(sha256(readFileSync(path))).toBe(sha256(png));
   });
@@ -82,6 +84,31 @@ describe("browser user and CLI user", () => {
     await wendy.expectMessage("a picture from the terminal");
     const shown = await wendy.imageDigest("from-cli.png");
     expect(shown).toEqual({ sha256: sha256(png), width: 120 });
+    expect(wendy.errors).toEqual([]);
+  });
+
+  it("replying to a message request in the browser accepts it: the withheld image opens, and later ones arrive", async () => {
+    const first = makePng(64, 48, say("REQUEST-IMAGE-MARKER-3a91"), 20);
+    const second = makePng(72, 40, say("AFTER-REPLY-IMAGE-MARKER-6b02"), 90);
+    writeFileSync(join(profiles, "first.png"), first);
+    writeFileSync(join(profiles, "second.png"), second);
+    await ok(["--profile", cleo(), "send", "wendy", say("hi wendy, cleo from the book club"), "--file", join(profiles, "first.png")]);
+    await wendy.conversation("cleo").waitFor();
+    await wendy.open("cleo");
+    await wendy.expectMessage("hi wendy, cleo from the book club");
+    const request = wendy.page.getByRole("region", { name: "Message request" });
+    await request.getByText("cleo wants to message you").waitFor();
+
+    // No Accept: Wendy just answers, which is consent.
+    await wendy.send(say("hi cleo, good to hear from you"));
+    await request.waitFor({ state: "detached" });
+    await expect(wendy.imageDigest("first.png")).resolves.toEqual({ sha256: sha256(first), width: 64 });
+
+    await ok(["--profile", cleo(), "send", "wendy", say("the photo from the meeting"), "--file", join(profiles, "second.png")]);
+    await wendy.expectMessage("the photo from the meeting");
+    await expect(wendy.imageDigest("second.png")).resolves.toEqual({ sha256: sha256(second), width: 72 });
+    const atCleo = await syncJson(cleo(), 15);
+    expect(atCleo.map((m) => [m.from, m.text])).toEqual([["wendy", "hi cleo, good to hear from you"]]);
     expect(wendy.errors).toEqual([]);
   });
 

@@ -30,6 +30,12 @@ async function loadFile(path: string): Promise<OutgoingFile> {
   };
 }
 
+/** A saved file has its path; one not saved (withheld from a message request, or failed) says why. */
+function fileJson(f: ReceivedMessage["files"][number]): Record<string, string | number> {
+  const about = { name: f.name, type: f.type, size: f.size };
+  return f.path ? { ...about, path: f.path } : { ...about, unavailable: f.error ?? "not downloaded" };
+}
+
 function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
   if (muted && !json) return;
   if (json) {
@@ -45,7 +51,7 @@ function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
         sentAt: m.sentAt,
         ...(m.request ? { request: true } : {}),
         ...(muted ? { muted: true } : {}),
-        ...(m.files.length ? { files: m.files.map((f) => f.path || null), fileErrors: m.files.map((f) => f.error ?? null) } : {}),
+        ...(m.files.length ? { files: m.files.map(fileJson) } : {}),
       }) + "\n",
     );
     return;

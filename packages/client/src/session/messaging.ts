@@ -14,7 +14,7 @@ import {
   type AppContent,
 } from "@safelight/protocol";
 import type { StoredGroup } from "../store/types.js";
-import { uploadFiles } from "./attachments.js";
+import { fetchWithheld, uploadFiles } from "./attachments.js";
 import type { SessionContext } from "./context.js";
 import { isStaleEpoch, MAX_EPOCH_RETRIES } from "./retry.js";
 import type { OutgoingFile } from "./types.js";
@@ -35,7 +35,7 @@ export async function sendInGroup(
     sentAt: Date.now(),
     ...(refs.length ? { files: refs } : {}),
   };
-  const { id, group } = await encryptAndPost(ctx, groupId, content);
+  const { id, group, acceptedRequestFrom } = await encryptAndPost(ctx, groupId, content);
   const profile = ctx.requireProfile();
   await ctx.store.saveOutgoing(
     {
@@ -51,6 +51,8 @@ export async function sendInGroup(
     },
     group,
   );
+  // Replying accepted a message request: what it withheld can be downloaded now.
+  if (acceptedRequestFrom !== undefined) await fetchWithheld(ctx, acceptedRequestFrom);
   return { id, conversation: groupId };
 }
 
@@ -69,7 +71,11 @@ export async function sendMeta(ctx: SessionContext, groupId: string): Promise<vo
 
 /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
  *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
-async function encryptAndPost(ctx: SessionContext, groupId: string, content: AppContent): Promise<{ id: string; group: StoredGroup }> {
+async function encryptAndPost(
+  ctx: SessionContext,
+  groupId: string,
+  content: AppContent,
+): Promise<{ id: string; group: StoredGroup; acceptedRequestFrom?: string }> {
   const bytes = encodeContent(content);
   const aad = encodeFrankingAad(frankingTag(fromB64(content.salt)!, bytes));
   for (let attempt = 0; ; attempt++) {
@@ -79,8 +85,8 @@ async function encryptAndPost(ctx: SessionContext, groupId: string, content: App
     // Save the advanced ratchet first: reusing a generation would reuse a nonce (RFC 9420 §9.1).
     await ctx.store.saveGroup(updated);
     try {
-      const { id } = await ctx.authed((a) => a.postMessage(groupId, toB64(sent.message)));
-      return { id, group: updated };
+      const posted = await ctx.authed((a) => a.postMessage(groupId, toB64(sent.message)));
+      return { ...posted, group: updated };
     } catch (err) {
       if (isStaleEpoch(err) && attempt < MAX_EPOCH_RETRIES) {
         await ctx.catchUp();

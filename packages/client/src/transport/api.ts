@@ -134,7 +134,8 @@ export class Api {
     });
   }
   postMessage(groupId: string, message: string) {
-    return this.http.request<{ id: string }>("POST", `/v1/groups/${groupId}/messages`, { message });
+    // acceptedRequestFrom: this message was a reply that accepted that account's request (docs/safety.md).
+    return this.http.request<{ id: string; acceptedRequestFrom?: string }>("POST", `/v1/groups/${groupId}/messages`, { message });
   }
   queue(limit = 100) {
     return this.http.request<{ items: QueueItem[] }>("GET", `/v1/queue?limit=${limit}`);

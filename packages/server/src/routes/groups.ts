@@ -89,7 +89,7 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ServerContext): v
       schema: {
         params: groupIdParam,
         body: object({ message: mlsB64 }),
-        response: replies(200, object({ id: { type: "string" } })),
+        response: replies(200, object({ id: { type: "string" }, acceptedRequestFrom: { type: "string" } }, ["acceptedRequestFrom"])),
       },
     },
     async (request) => acceptApplication(ctx, caller(request), groupIdOf(request.params.groupId), request.body.message),

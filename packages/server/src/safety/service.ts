@@ -290,6 +290,30 @@ export class SafetyService {
     return withheld;
   }
 
+  /**
+   * Replying is consent (docs/safety.md, Message requests): a message the recipient of a pending request
+   * sends into that request's conversation accepts it, as `accept NAME` would, so contact rules, risk
+   * counters and attachments follow. Returns the requester whose request the reply accepted.
+   */
+  async acceptByReply(replierId: string, groupId: Uint8Array, now = Date.now()): Promise<string | undefined> {
+    const { pending } = await this.groupRequestState(groupId);
+    if (!pending.has(replierId)) return undefined;
+    const requesterId = await this.store.pendingRequestVia(groupId, replierId);
+    if (requesterId === undefined) return undefined;
+    const [replier, requester] = await Promise.all([this.facts(replierId), this.facts(requesterId)]);
+    // SL-V108 (docs/safety.md, Message requests): a reply does not accept a request the policy now forbids
+    if (this.isMinor(replier, now)) {
+      if (await this.isRestricted(requesterId, "restrict-teen-contact")) {
+        throw new ApiError("SL_ERR_ACCOUNT_RESTRICTED", `${requester.name} is restricted from contacting teens: this request cannot be accepted`);
+      }
+      if (!this.isMinor(requester, now) && this.policy.adultToTeen === "refuse") {
+        throw new ApiError("SL_ERR_CONTACT_RESTRICTED", `${requester.name} is an adult you are not connected to: this request cannot be accepted`);
+      }
+    }
+    await this.accept(replierId, requesterId, now);
+    return requesterId;
+  }
+
   /** After a fan-out: marks the items of a conversation that is still a pending request for its recipient. */
   async markRequests(groupId: Uint8Array, deliveries: Delivery[]): Promise<Delivery[]> {
     if (deliveries.length === 0) return deliveries;
