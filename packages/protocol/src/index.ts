@@ -7,3 +7,4 @@ export * from "./attachment.js";
 export * from "./deviceKeys.js";
 export * from "./inspect/index.js";
 export * from "./merkle.js";
+export * from "./keyTransparency.js";

@@ -8,6 +8,7 @@
  * SHA-256 into the same construction for the server.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
+import { constantTimeEqual } from "./attachment.js";
 
 const HASH_BYTES = 32;
 const LEAF_PREFIX = new Uint8Array([0x00]);
@@ -113,4 +114,70 @@ export function merkleRootFromInclusionProof(
     sn = Math.floor(sn / 2);
   }
   return sn === 0 ? r : undefined;
+}
+
+/**
+ * RFC 9162 §2.1.4.1: the consistency proof PROOF(m, D[n]) that the tree of the first m leaves is a
+ * prefix of the tree of all n, from the n leaf hashes (generic like merkleLevels, so the server can use
+ * node:crypto hashes). Empty for m = n and for m = 0 (every tree extends the empty one).
+ */
+export function merkleConsistencyProof<T>(leafHashes: readonly T[], m: number, node: (l: T, r: T) => T): T[] {
+  const n = leafHashes.length;
+  if (!Number.isSafeInteger(m) || m < 0 || m > n) throw new RangeError(`no consistency proof from ${m} to ${n} leaves`);
+  return m === 0 ? [] : subproof(leafHashes, m, true, node);
+}
+
+/** SUBPROOF(m, D, b) of RFC 9162 §2.1.4.1: `known` says whether the verifier already holds MTH(D[0:m]). */
+function subproof<T>(d: readonly T[], m: number, known: boolean, node: (l: T, r: T) => T): T[] {
+  if (m === d.length) return known ? [] : [merkleRootOfLeafHashes([...d], node)];
+  let k = 1;
+  while (k * 2 < d.length) k *= 2;
+  if (m <= k) return [...subproof(d.slice(0, k), m, known, node), merkleRootOfLeafHashes(d.slice(k), node)];
+  return [...subproof(d.slice(k), m - k, false, node), merkleRootOfLeafHashes(d.slice(0, k), node)];
+}
+
+/**
+ * RFC 9162 §2.1.4.2: does `proof` show that the tree of size `first` with root `firstRoot` is a prefix
+ * of the tree of size `second` with root `secondRoot`? Equal sizes need equal roots and an empty proof;
+ * size 0 is a prefix of everything. Anything malformed (sizes out of order, wrong hash lengths, a path of
+ * the wrong length) is false.
+ */
+export function verifyMerkleConsistency(
+  first: number,
+  second: number,
+  firstRoot: Uint8Array,
+  secondRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) return false;
+  if (proof.some((p) => p.length !== HASH_BYTES)) return false;
+  if (first === 0) return proof.length === 0;
+  if (first === second) return proof.length === 0 && constantTimeEqual(firstRoot, secondRoot);
+  if (proof.length === 0) return false;
+  // Step 2: when `first` is a power of two its root is itself a node of the second tree.
+  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = merkleNodeHash(c, fr);
+      sr = merkleNodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = merkleNodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && constantTimeEqual(fr, firstRoot) && constantTimeEqual(sr, secondRoot);
 }

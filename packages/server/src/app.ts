@@ -9,11 +9,13 @@ import { installErrorHandler } from "./plugins/errorHandler.js";
 import type { Notifier } from "./realtime/notifier.js";
 import { openNotifier, openRateLimits, openStorage } from "./backends.js";
 import { FrankingService } from "./franking.js";
+import { KeyTransparencyLog } from "./keyTransparency.js";
 import { DetectionService } from "./detection/service.js";
 import { registerKnownImageAdminRoutes } from "./routes/admin.js";
 import { profileRoutes } from "./routes/profile.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerFrankingRoutes } from "./routes/franking.js";
+import { registerKeyTransparencyRoutes } from "./routes/keyTransparency.js";
 import { registerModerationRoutes } from "./routes/moderation.js";
 import { registerReportRoutes } from "./routes/reports.js";
 import { registerAuthRoutes } from "./routes/auth.js";
@@ -66,12 +68,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const storage = options.storage ?? (await openStorage(config));
   const notifier = options.notifier ?? (await openNotifier(config, storage));
   const policy = options.safetyPolicy ? resolvePolicy(options.safetyPolicy) : loadPolicy(options.policyFile, config.dataDir);
+  const franking = options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated"));
   const ctx: ServerContext = {
     config,
     storage,
     notifier,
     rateLimits: openRateLimits(config),
-    franking: options.franking ?? new FrankingService(storage, config.frankingKeyRotationMs, () => notifier.broadcast("franking-keys", "rotated")),
+    franking,
+    keyTransparency: new KeyTransparencyLog(storage, franking),
     safety: new SafetyService(storage.safety, policy, notifier),
     detection: await DetectionService.open(
       {
@@ -124,6 +128,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   registerQueueRoutes(app, ctx);
   registerWsRoute(app, ctx);
   registerFrankingRoutes(app, ctx);
+  registerKeyTransparencyRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerModerationRoutes(app, ctx);
   registerSafetyRoutes(app, ctx);

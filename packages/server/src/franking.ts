@@ -122,9 +122,7 @@ export class FrankingService {
     for (const [keyId, group] of byKey) {
       try {
         const key = group[0]!.key;
-        let signingKey = this.signingKeys.get(keyId);
-        if (signingKey === undefined) this.signingKeys.set(keyId, (signingKey = ed25519SigningKey(key.signKey)));
-        const { signature, serverFranks, paths } = signFrankBatch(key.hmacKey, signingKey, group.map((p) => p.item));
+        const { signature, serverFranks, paths } = signFrankBatch(key.hmacKey, this.importedKey(key), group.map((p) => p.item));
         group.forEach((p, i) => {
           p.frank = { keyId, serverFrank: serverFranks[i]!, signature, proof: { leafIndex: i, treeSize: group.length, inclusionPath: paths[i]! } };
         });
@@ -132,6 +130,19 @@ export class FrankingService {
         for (const p of group) p.error = error ?? new Error("franking batch failed");
       }
     }
+  }
+
+  /** The active key for other signatures this server publishes under the same key ids (the
+   *  key-transparency tree heads, keyTransparency.ts; their label keeps them apart from batch signatures). */
+  async activeSigningKey(now: number): Promise<{ keyId: string; key: KeyObject }> {
+    const record = await this.current(now);
+    return { keyId: record.keyId, key: this.importedKey(record) };
+  }
+
+  private importedKey(record: FrankingKeyRecord): KeyObject {
+    let key = this.signingKeys.get(record.keyId);
+    if (key === undefined) this.signingKeys.set(record.keyId, (key = ed25519SigningKey(record.signKey)));
+    return key;
   }
 
   async publicKeys(now: number): Promise<{ keyId: string; publicKey: string; createdAt: number; retiredAt?: number }[]> {

@@ -14,6 +14,7 @@ async function device(s: Storage, accountId = uid("acct")) {
   const deviceId = uid("dev");
   const challenge = uid("ch");
   const tokenHash = crypto.getRandomValues(new Uint8Array(32));
+  const signatureKey = crypto.getRandomValues(new Uint8Array(32));
   await s.putChallenge(challenge, now + 60_000);
   await s.createAccount({
     challenge,
@@ -22,10 +23,10 @@ async function device(s: Storage, accountId = uid("acct")) {
     name: uid("n"),
     birthdate: "2000-01-01",
     deviceId,
-    signatureKey: crypto.getRandomValues(new Uint8Array(32)),
+    signatureKey,
     session: { tokenHash, expiresAt: now + 60_000 },
   });
-  return { accountId, deviceId, tokenHash };
+  return { accountId, deviceId, tokenHash, signatureKey };
 }
 
 /**
@@ -244,6 +245,23 @@ export function describeStorageContract(
       expect(new Set(log.map((e) => e.subject)).size).toBe(60);
       expect(log.map((e) => e.seq)).toEqual([...log.map((e) => e.seq)].sort((a, b) => b - a));
       expect(await peer.moderation.verifyAuditChain()).toBeUndefined();
+      await Promise.all([s.close(), peer.close()]);
+    });
+
+    it("logs every new device once, at consecutive leaf indexes, when two nodes add devices at once", async () => {
+      const s = await open();
+      const peer = await openPeer(s);
+      const made = await Promise.all(Array.from({ length: 40 }, (_, i) => device(i % 2 === 0 ? s : peer)));
+      expect(await peer.ktLogSize()).toBe(40);
+      const log = await s.listKtEntries(0, 40);
+      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      const logged = new Map(log.map((e) => [e.deviceId, e]));
+      for (const d of made) {
+        const e = logged.get(d.deviceId);
+        expect(e).toMatchObject({ accountId: d.accountId, action: "add", time: now });
+        expect(Buffer.from(e!.publicKey).equals(Buffer.from(d.signatureKey))).toBe(true);
+      }
+      expect(await peer.listKtEntries(10, 12)).toEqual(log.slice(10, 12));
       await Promise.all([s.close(), peer.close()]);
     });
 

@@ -320,4 +320,16 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE message_recipients_v7 RENAME TO message_recipients;
   CREATE INDEX message_recipients_time ON message_recipients(sent_at);
   `,
+  // The key-transparency log (docs/key-transparency.md): one row per device-key change, `seq` is the
+  // 0-based leaf index. Written in the transaction that changes the device, so the database orders it.
+  `
+  CREATE TABLE kt_log (
+    seq INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    time INTEGER NOT NULL
+  );
+  `,
 ];

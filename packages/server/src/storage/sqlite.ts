@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { ServerFrank } from "@safelight/protocol";
+import type { KtAction, ServerFrank } from "@safelight/protocol";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FileBlobStore, type BlobStore } from "../blobs/store.js";
@@ -18,6 +18,7 @@ import type {
   AppendCommitResult,
   BlobRecord,
   FrankingKeyRecord,
+  KtEntryRecord,
   ClaimedKeyPackage,
   CreateAccountInput,
   CreateSessionInput,
@@ -339,6 +340,17 @@ class SqliteStorage implements Storage {
   }
 
 
+  async listKtEntries(from: number, to: number): Promise<KtEntryRecord[]> {
+    const rows = this
+      .stmt("SELECT * FROM kt_log WHERE seq >= ? AND seq < ? ORDER BY seq")
+      .all(from, to) as { seq: number; account_id: string; device_id: string; action: KtAction; public_key: Buffer; time: number }[];
+    return rows.map((r) => ({ seq: r.seq, accountId: r.account_id, deviceId: r.device_id, action: r.action, publicKey: new Uint8Array(r.public_key), time: r.time }));
+  }
+
+  async ktLogSize(): Promise<number> {
+    return (this.stmt("SELECT COUNT(*) AS n FROM kt_log").get() as { n: number }).n;
+  }
+
   async listFrankingKeys(): Promise<FrankingKeyRecord[]> {
     const rows = this.stmt("SELECT * FROM franking_keys ORDER BY created_at DESC, key_id").all() as {
       key_id: string;
@@ -472,6 +484,12 @@ class SqliteStorage implements Storage {
       }
       throw err;
     }
+    // One writer at a time in SQLite: MAX(seq) + 1 inside this transaction is the next leaf.
+    this
+      .stmt(
+        "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), ?, ?, 'add', ?, ? FROM kt_log",
+      )
+      .run(device.accountId, device.deviceId, signatureKey, now);
   }
 
   private insertSession(device: DeviceRef, session: NewSession): void {

@@ -1,4 +1,4 @@
-import type { ServerFrank } from "@safelight/protocol";
+import type { KtAction, ServerFrank } from "@safelight/protocol";
 import type { BlobStore } from "../blobs/store.js";
 import type { DetectionStore } from "./detection.js";
 import type { ModerationStore } from "./moderation.js";
@@ -146,6 +146,16 @@ export interface FrankingKeyRecord {
   retiredAt: number | undefined;
 }
 
+/** One key-transparency log entry (docs/key-transparency.md); `seq` is its 0-based leaf index. */
+export interface KtEntryRecord {
+  seq: number;
+  accountId: string;
+  deviceId: string;
+  action: KtAction;
+  publicKey: Uint8Array;
+  time: number;
+}
+
 export interface BlobRecord {
   blobId: string;
   accountId: string;
@@ -192,6 +202,11 @@ export interface Storage {
   /** Compare-and-set on epoch + membership change + commit/welcome fan-out, atomically. */
   appendCommit(input: AppendCommitInput): Promise<AppendCommitResult>;
   appendApplication(input: AppendApplicationInput): Promise<Delivery[]>;
+
+  /** Key-transparency log entries with from ≤ seq < to, in order; every device insert appends one in
+   *  its own transaction. */
+  listKtEntries(from: number, to: number): Promise<KtEntryRecord[]>;
+  ktLogSize(): Promise<number>;
 
   /** Franking keys, newest first. */
   listFrankingKeys(): Promise<FrankingKeyRecord[]>;

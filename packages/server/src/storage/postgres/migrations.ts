@@ -340,6 +340,21 @@ export const PG_MIGRATIONS: PgMigration[] = [
   ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
   },
+  // v6: the key-transparency log (docs/key-transparency.md); `seq` is the 0-based leaf index and `time`
+  // the exact ms value the leaf encodes.
+  {
+    version: 6,
+    sql: `
+  CREATE TABLE kt_log (
+    seq bigint PRIMARY KEY,
+    account_id text NOT NULL,
+    device_id text NOT NULL,
+    action text NOT NULL,
+    public_key bytea NOT NULL,
+    time bigint NOT NULL
+  );
+  `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */

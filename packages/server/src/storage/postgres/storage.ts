@@ -4,7 +4,7 @@
  * compare-and-set under a row lock, KeyPackages claimed with SKIP LOCKED, queue rows unique per
  * (device, message), per-device sequence numbers from a row update.
  */
-import type { ServerFrank } from "@safelight/protocol";
+import type { KtAction, ServerFrank } from "@safelight/protocol";
 import { ApiError } from "../../errors.js";
 import { applyMembership } from "../../membership.js";
 import { bytes } from "../bytes.js";
@@ -29,6 +29,7 @@ import type {
   DeviceRecord,
   DeviceRef,
   FrankingKeyRecord,
+  KtEntryRecord,
   GroupRecord,
   LinkDeviceInput,
   MemberRecord,
@@ -329,6 +330,26 @@ class PgStorage implements Storage {
     });
   }
 
+  async listKtEntries(from: number, to: number): Promise<KtEntryRecord[]> {
+    const { rows } = await this.pool.query<{ seq: string; account_id: string; device_id: string; action: KtAction; public_key: Buffer; time: string }>(
+      "SELECT * FROM kt_log WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+      [from, to],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      accountId: r.account_id,
+      deviceId: r.device_id,
+      action: r.action,
+      publicKey: new Uint8Array(r.public_key),
+      time: Number(r.time),
+    }));
+  }
+
+  async ktLogSize(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT COUNT(*) AS n FROM kt_log");
+    return Number(rows[0]!.n);
+  }
+
   async listFrankingKeys(): Promise<FrankingKeyRecord[]> {
     const { rows } = await this.pool.query<{
       key_id: string;
@@ -513,6 +534,13 @@ async function insertDevice(c: Client, device: DeviceRef, signatureKey: Uint8Arr
     }
     throw err;
   }
+  // Appends serialise on this lock until commit, so two nodes never take the same leaf index (a fork);
+  // readers are not blocked. Device changes are rare, off the message path.
+  await c.query("LOCK TABLE kt_log IN SHARE ROW EXCLUSIVE MODE");
+  await c.query(
+    "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), $1, $2, 'add', $3, $4 FROM kt_log",
+    [device.accountId, device.deviceId, signatureKey, now],
+  );
 }
 
 async function insertSession(c: Client, device: DeviceRef, session: NewSession): Promise<void> {
