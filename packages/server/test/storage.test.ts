@@ -78,6 +78,24 @@ describe("sqlite schema", () => {
     expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queue'").all()).toEqual([{ name: "queue_device_message" }]);
     check.close();
   });
+
+  it("the key-transparency migration logs the devices registered before it, oldest first", async () => {
+    const dir = tmp();
+    const db = new Database(join(dir, "safelight.db"));
+    for (const sql of MIGRATIONS.slice(0, -1)) db.exec(sql);
+    db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES ('a1', 'ann', '2000-01-01', 1)").run();
+    db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES ('d2', 'a1', x'02', 20), ('d1', 'a1', x'01', 10)").run();
+    db.close();
+
+    const storage = openSqliteStorage(dir);
+    const entries = await storage.listKtEntries(0, 10);
+    expect(entries.map((e) => [e.seq, e.deviceId, e.action, Buffer.from(e.publicKey).toString("hex"), e.time])).toEqual([
+      [0, "d1", "add", "01", 10],
+      [1, "d2", "add", "02", 20],
+    ]);
+    await storage.close();
+  });
 });
 
 describe("postgres schema", () => {
@@ -92,5 +110,26 @@ describe("postgres schema", () => {
     const { rows } = await s.pool.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
     expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
     await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it("the key-transparency migration (v6) logs the devices registered before it, oldest first", async () => {
+    await requirePostgres();
+    const schema = pgTestSchema();
+    const before = (await openPostgresStorage(testDatabaseUrl, { schema })) as Storage & { pool: import("pg").Pool };
+    await before.pool.query("DROP TABLE kt_log");
+    await before.pool.query("DELETE FROM schema_migrations WHERE version = 6");
+    await before.pool.query("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES ('a1', 'ann', '2000-01-01', now())");
+    await before.pool.query(
+      "INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES ('d2', 'a1', '\\x02', to_timestamp(0.02)), ('d1', 'a1', '\\x01', to_timestamp(0.01))",
+    );
+    await before.close();
+
+    const storage = await openPostgresStorage(testDatabaseUrl, { schema });
+    const entries = await storage.listKtEntries(0, 10);
+    expect(entries.map((e) => [e.seq, e.deviceId, e.action, Buffer.from(e.publicKey).toString("hex"), e.time])).toEqual([
+      [0, "d1", "add", "01", 10],
+      [1, "d2", "add", "02", 20],
+    ]);
+    await storage.close();
   });
 });

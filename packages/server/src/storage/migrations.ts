@@ -331,5 +331,8 @@ export const MIGRATIONS: string[] = [
     public_key BLOB NOT NULL,
     time INTEGER NOT NULL
   );
+  -- Devices registered before the log existed are its first entries, oldest first.
+  INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time)
+    SELECT ROW_NUMBER() OVER (ORDER BY created_at, device_id) - 1, account_id, device_id, 'add', signature_key, created_at FROM devices;
   `,
 ];

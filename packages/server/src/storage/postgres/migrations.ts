@@ -353,6 +353,10 @@ export const PG_MIGRATIONS: PgMigration[] = [
     public_key bytea NOT NULL,
     time bigint NOT NULL
   );
+  -- Devices registered before the log existed are its first entries, oldest first.
+  INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time)
+    SELECT ROW_NUMBER() OVER (ORDER BY created_at, device_id) - 1, account_id, device_id, 'add', signature_key,
+      round(EXTRACT(EPOCH FROM created_at) * 1000)::bigint FROM devices;
   `,
   },
 ];
