@@ -1,34 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { replies } from "../schemas.js";
+import { object, replies } from "../schemas.js";
 
 /** Most entries one GET /v1/kt/entries returns; an auditor pages through the log. */
 const MAX_ENTRIES = 1000;
 
-const head = {
-  type: "object",
-  properties: {
-    treeSize: { type: "integer" },
-    timestamp: { type: "integer" },
-    rootHash: { type: "string" },
-    signature: { type: "string" },
-    keyId: { type: "string" },
-  },
-  required: ["treeSize", "timestamp", "rootHash", "signature", "keyId"],
-} as const;
-const entry = {
-  type: "object",
-  properties: {
-    accountId: { type: "string" },
-    deviceId: { type: "string" },
-    action: { type: "string" },
-    publicKey: { type: "string" },
-    time: { type: "integer" },
-  },
-  required: ["accountId", "deviceId", "action", "publicKey", "time"],
-} as const;
-const proof = { type: "object", properties: { proof: { type: "array", items: { type: "string" } } }, required: ["proof"] } as const;
 const size = { type: "integer", minimum: 0 } as const;
+const string = { type: "string" } as const;
+const integer = { type: "integer" } as const;
+const head = object({ treeSize: integer, timestamp: integer, rootHash: string, signature: string, keyId: string });
+const entry = object({ accountId: string, deviceId: string, action: string, publicKey: string, time: integer });
+const proof = object({ proof: { type: "array", items: string } });
 
 /** The key-transparency log (docs/key-transparency.md), public like the franking keys so anyone can audit. */
 export function registerKeyTransparencyRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -39,8 +21,8 @@ export function registerKeyTransparencyRoutes(app: FastifyInstance, ctx: ServerC
     "/v1/kt/entries",
     {
       schema: {
-        querystring: { type: "object", additionalProperties: false, properties: { start: size, end: size }, required: ["start", "end"] },
-        response: replies(200, { type: "object", properties: { entries: { type: "array", items: entry } }, required: ["entries"] }),
+        querystring: object({ start: size, end: size }),
+        response: replies(200, object({ entries: { type: "array", items: entry } })),
       },
     },
     async (request) => {
@@ -53,7 +35,7 @@ export function registerKeyTransparencyRoutes(app: FastifyInstance, ctx: ServerC
     "/v1/kt/consistency",
     {
       schema: {
-        querystring: { type: "object", additionalProperties: false, properties: { first: size, second: size }, required: ["first", "second"] },
+        querystring: object({ first: size, second: size }),
         response: replies(200, proof),
       },
     },
@@ -64,7 +46,7 @@ export function registerKeyTransparencyRoutes(app: FastifyInstance, ctx: ServerC
     "/v1/kt/inclusion",
     {
       schema: {
-        querystring: { type: "object", additionalProperties: false, properties: { index: size, treeSize: size }, required: ["index", "treeSize"] },
+        querystring: object({ index: size, treeSize: size }),
         response: replies(200, proof),
       },
     },
