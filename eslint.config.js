@@ -46,14 +46,27 @@ const browserCore = {
 };
 const nodeOnlyModule = `^(node:.*|sharp(/.*)?|${builtinModules.join("|")})$`;
 
-function browserCoreRules() {
-  const { message } = browserCore;
+/** Extra restrictions for `restrict`: modules matching `regex`, statically or dynamically, and `globals`. */
+function banned(regex, message, globals = []) {
   return {
-    patterns: [{ regex: nodeOnlyModule, message }],
-    dynamic: [{ selector: `ImportExpression[source.value=/${nodeOnlyModule.replaceAll("/", "\\/")}/]`, message: `Dynamic import: ${message}` }],
-    globals: ["Buffer", "process", "require", "__dirname", "__filename"].map((name) => ({ name, message })),
+    patterns: [{ regex, message }],
+    dynamic: [{ selector: `ImportExpression[source.value=/${regex.replaceAll("/", "\\/")}/]`, message: `Dynamic import: ${message}` }],
+    globals: globals.map((name) => ({ name, message })),
   };
 }
+
+const browserCoreRules = () => banned(nodeOnlyModule, browserCore.message, ["Buffer", "process", "require", "__dirname", "__filename"]);
+
+/**
+ * Storage raises its own StorageError (src/storage/storageError.ts); the HTTP vocabulary in
+ * src/errors.ts is the routes', which map one onto the other in src/storageErrorCodes.ts.
+ */
+const storageCore = {
+  pkg: "server",
+  dir: "storage",
+  message: "Storage: packages/server/src/storage does not import errors.js; throw a StorageError, which the routes map to SL_ERR_* (src/storageErrorCodes.ts).",
+};
+const storageCoreRules = () => banned("^(\\.\\./)+errors(\\.js)?$", storageCore.message);
 
 function restrict(forbidden, message, extra = { patterns: [], dynamic: [], globals: [] }) {
   const names = forbidden.map((p) => `@safelight/${p}`);
@@ -74,6 +87,10 @@ function restrict(forbidden, message, extra = { patterns: [], dynamic: [], globa
 /** The src config of `pkg`; for the browser core, split into the core (stricter) and its node side. */
 function srcConfigs(pkg, forbidden, message) {
   const base = { name: `safelight/layers/${pkg}/src`, files: [`packages/${pkg}/src/**/*.{ts,tsx}`], rules: restrict(forbidden, message) };
+  if (pkg === storageCore.pkg) {
+    // Listed after the base: for storage files its rule options replace the base's, so it repeats the layering.
+    return [base, { name: `safelight/layers/${pkg}/src/${storageCore.dir}`, files: [`packages/${pkg}/src/${storageCore.dir}/**/*.{ts,tsx}`], rules: restrict(forbidden, message, storageCoreRules()) }];
+  }
   if (pkg !== browserCore.pkg) return [base];
   const nodeSide = browserCore.nodeSide.map((dir) => `packages/${pkg}/src/${dir}/**`);
   return [

@@ -77,6 +77,21 @@ describe("layering", () => {
     expect(await lint("packages/pdq/src/node/planted.ts", 'import "@safelight/protocol";\n')).toHaveLength(1);
   });
 
+  it("keeps the HTTP errors module out of server storage, beside the layering", async () => {
+    const planted = ['import { ApiError } from "../errors.js";', 'export const load = () => import("../../errors.js");', "export { ApiError };"].join("\n");
+    const messages = await lint("packages/server/src/storage/planted.ts", planted);
+    expect(messages.map((m) => [m.line, m.ruleId])).toEqual([
+      [1, "no-restricted-imports"],
+      [2, "no-restricted-syntax"],
+    ]);
+    expect(messages[0]!.message).toContain("Storage: packages/server/src/storage does not import errors.js");
+    expect(await lint("packages/server/src/storage/postgres/planted.ts", 'import "../../errors.js";\n')).toHaveLength(1);
+    // The layering rule still holds in storage; its own error module and the rest of the server are fine.
+    expect(await lint("packages/server/src/storage/planted.ts", 'import "@safelight/client";\n')).toHaveLength(1);
+    expect(await lint("packages/server/src/storage/planted.ts", 'import "./storageError.js";\nimport "../blobs/store.js";\n')).toEqual([]);
+    expect(await lint("packages/server/src/routes/planted.ts", 'import "../errors.js";\n')).toEqual([]);
+  });
+
   it("fails on a relative path into another package's src or dist", async () => {
     const messages = await lint("packages/client/src/session/planted.ts", 'import "../../../server/src/index.js";\n');
     expect(messages).toHaveLength(1);

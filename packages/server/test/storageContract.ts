@@ -3,6 +3,7 @@
  * PostgreSQL implementation can run the same suite: `describeStorageContract("postgres", open)`.
  */
 import { describe, expect, it } from "vitest";
+import { StorageError, type StorageErrorKind, type StorageFailure } from "../src/storage/storageError.js";
 import type { Storage } from "../src/storage/types.js";
 
 const now = 1_700_000_000_000;
@@ -15,18 +16,104 @@ async function device(s: Storage, accountId = uid("acct")) {
   const challenge = uid("ch");
   const tokenHash = crypto.getRandomValues(new Uint8Array(32));
   const signatureKey = crypto.getRandomValues(new Uint8Array(32));
+  const name = uid("n");
   await s.putChallenge(challenge, now + 60_000);
   await s.createAccount({
     challenge,
     now,
     accountId,
-    name: uid("n"),
+    name,
     birthdate: "2000-01-01",
     deviceId,
     signatureKey,
     session: { tokenHash, expiresAt: now + 60_000 },
   });
-  return { accountId, deviceId, tokenHash, signatureKey };
+  return { accountId, deviceId, name, tokenHash, signatureKey };
+}
+
+/** A fresh, unused challenge and session for one call. */
+async function fresh(s: Storage) {
+  const challenge = uid("ch");
+  await s.putChallenge(challenge, now + 60_000);
+  return { challenge, now, session: { tokenHash: crypto.getRandomValues(new Uint8Array(32)), expiresAt: now + 60_000 } };
+}
+
+/** The call that provokes each refusal, with the failure it must raise; a Record, so no kind is left out. */
+type Provoke = (s: Storage) => Promise<{ call: () => Promise<unknown>; failure: StorageFailure }>;
+const provoke: Record<StorageErrorKind, Provoke> = {
+  "name-taken": async (s) => {
+    const a = await device(s);
+    const input = { ...(await fresh(s)), accountId: uid("a"), name: a.name, birthdate: "2000-01-01", deviceId: uid("d"), signatureKey: crypto.getRandomValues(new Uint8Array(32)) };
+    return { call: () => s.createAccount(input), failure: { kind: "name-taken" } };
+  },
+  "key-taken": async (s) => {
+    const a = await device(s);
+    const input = { ...(await fresh(s)), accountId: uid("a"), name: uid("n"), birthdate: "2000-01-01", deviceId: uid("d"), signatureKey: a.signatureKey };
+    return { call: () => s.createAccount(input), failure: { kind: "key-taken" } };
+  },
+  "group-exists": async (s) => {
+    const a = await device(s);
+    const groupId = crypto.getRandomValues(new Uint8Array(16));
+    await s.createGroup(groupId, a, now);
+    return { call: () => s.createGroup(groupId, a, now), failure: { kind: "group-exists" } };
+  },
+  "no-such-group": async (s) => {
+    const a = await device(s);
+    return { call: () => s.appendCommit(commit(crypto.getRandomValues(new Uint8Array(16)), a)), failure: { kind: "no-such-group" } };
+  },
+  "not-member": async (s) => {
+    const [{ groupId }, stranger] = [await group(s), await device(s)];
+    return { call: () => s.appendCommit(commit(groupId, stranger)), failure: { kind: "not-member" } };
+  },
+  "stale-epoch": async (s) => {
+    const { groupId, a } = await group(s);
+    return { call: () => s.appendCommit({ ...commit(groupId, a), epoch: 3 }), failure: { kind: "stale-epoch", currentEpoch: 0 } };
+  },
+  "bad-challenge": async (s) => {
+    const input = { ...(await fresh(s)), challenge: "never-issued", accountId: uid("a"), name: uid("n"), birthdate: "2000-01-01", deviceId: uid("d"), signatureKey: crypto.getRandomValues(new Uint8Array(32)) };
+    return { call: () => s.createAccount(input), failure: { kind: "bad-challenge" } };
+  },
+  "bad-proof": async (s) => {
+    const input = { ...(await fresh(s)), deviceId: "no-such-device" };
+    return { call: () => s.createSession(input), failure: { kind: "bad-proof" } };
+  },
+  "bad-link-code": async (s) => {
+    const input = { ...(await fresh(s)), codeHash: bytes(1, 2, 3), deviceId: uid("d"), signatureKey: crypto.getRandomValues(new Uint8Array(32)), eventId: uid("e") };
+    return { call: () => s.linkDevice(input), failure: { kind: "bad-link-code" } };
+  },
+  "commit-sender-mismatch": async (s) => {
+    const { groupId, a } = await group(s);
+    return { call: () => s.appendCommit({ ...commit(groupId, a), senderLeaf: 1 }), failure: { kind: "commit-sender-mismatch" } };
+  },
+  "welcome-required": async (s) => {
+    const [{ groupId, a }, b] = [await group(s), await device(s)];
+    return { call: () => s.appendCommit({ ...commit(groupId, a), adds: [b], welcome: undefined }), failure: { kind: "welcome-required" } };
+  },
+  "blank-leaf-removal": async (s) => {
+    const { groupId, a } = await group(s);
+    return { call: () => s.appendCommit({ ...commit(groupId, a), removes: [5] }), failure: { kind: "blank-leaf-removal", leaf: 5 } };
+  },
+  "committer-removal": async (s) => {
+    const { groupId, a } = await group(s);
+    return { call: () => s.appendCommit({ ...commit(groupId, a), removes: [0] }), failure: { kind: "committer-removal" } };
+  },
+  "already-member": async (s) => {
+    const { groupId, a } = await group(s);
+    return { call: () => s.appendCommit({ ...commit(groupId, a), adds: [a] }), failure: { kind: "already-member", deviceId: a.deviceId } };
+  },
+};
+
+/** A group at epoch 0 whose only member, at leaf 0, is `a`. */
+async function group(s: Storage) {
+  const a = await device(s);
+  const groupId = crypto.getRandomValues(new Uint8Array(16));
+  await s.createGroup(groupId, a, now);
+  return { groupId, a };
+}
+
+/** An empty commit by `sender` at leaf 0 in epoch 0. */
+function commit(groupId: Uint8Array, sender: { accountId: string; deviceId: string }) {
+  return { groupId, epoch: 0, sender: { accountId: sender.accountId, deviceId: sender.deviceId }, senderLeaf: 0, removes: [], adds: [], commit: bytes(1), welcome: bytes(2), commitId: uid("m"), welcomeId: uid("w"), now };
 }
 
 /**
@@ -39,6 +126,15 @@ export function describeStorageContract(
   openPeer: (s: Storage) => Promise<Storage>,
 ): void {
   describe(`Storage contract: ${label}`, () => {
+    it.each(Object.keys(provoke) as StorageErrorKind[])("raises StorageError %s", async (kind) => {
+      const s = await open();
+      const { call, failure } = await provoke[kind](s);
+      const err: unknown = await call().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as StorageError).failure).toEqual(failure);
+      await s.close();
+    });
+
     it("uses a challenge once", async () => {
       const s = await open();
       await s.putChallenge("c1", now + 1000);
@@ -53,7 +149,7 @@ export function describeStorageContract(
         session: { tokenHash: crypto.getRandomValues(new Uint8Array(32)), expiresAt: now + 1000 },
       };
       await s.createAccount(input);
-      await expect(s.createAccount({ ...input, accountId: uid("a"), name: uid("n") })).rejects.toMatchObject({ code: "SL_ERR_BAD_CHALLENGE" });
+      await expect(s.createAccount({ ...input, accountId: uid("a"), name: uid("n") })).rejects.toMatchObject({ failure: { kind: "bad-challenge" } });
       await s.close();
     });
 
@@ -66,7 +162,7 @@ export function describeStorageContract(
       // Adds c, then fails (remove of a blank leaf): nothing may change.
       await expect(
         s.appendCommit({ ...base, epoch: 0, removes: [5], adds: [c], commitId: uid("m"), welcomeId: uid("w") }),
-      ).rejects.toMatchObject({ code: "SL_ERR_BAD_COMMIT" });
+      ).rejects.toMatchObject({ failure: { kind: "blank-leaf-removal", leaf: 5 } });
       expect(await s.getGroup(groupId)).toMatchObject({ epoch: 0, members: [{ leaf: 0, deviceId: a.deviceId }] });
 
       const ok = await s.appendCommit({ ...base, epoch: 0, removes: [], adds: [b, c], commitId: uid("m"), welcomeId: uid("w") });
@@ -77,7 +173,7 @@ export function describeStorageContract(
       );
       await expect(
         s.appendCommit({ ...base, epoch: 0, removes: [], adds: [], commitId: uid("m"), welcomeId: uid("w") }),
-      ).rejects.toMatchObject({ code: "SL_ERR_STALE_EPOCH", details: { currentEpoch: 1 } });
+      ).rejects.toMatchObject({ failure: { kind: "stale-epoch", currentEpoch: 1 } });
       const removed = await s.appendCommit({ ...base, epoch: 1, removes: [1], adds: [], commitId: uid("m"), welcomeId: uid("w") });
       expect(removed.deliveries.map((d) => d.deviceId).sort()).toEqual([b.deviceId, c.deviceId].sort());
       expect((await s.getGroup(groupId))!.members.map((m) => m.leaf)).toEqual([0, 2]);
@@ -150,7 +246,7 @@ export function describeStorageContract(
       const accepted = results.filter((r) => r.status === "fulfilled");
       expect(accepted).toHaveLength(1);
       for (const r of results) {
-        if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "SL_ERR_STALE_EPOCH", details: { currentEpoch: 2 } });
+        if (r.status === "rejected") expect(r.reason).toMatchObject({ failure: { kind: "stale-epoch", currentEpoch: 2 } });
       }
       expect((await peer.getGroup(groupId))?.epoch).toBe(2);
       expect((await s.getGroup(groupId))?.epoch).toBe(2);

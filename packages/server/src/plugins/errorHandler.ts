@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { ApiError, ERROR_CODES, errorBody, type ErrorCode } from "../errors.js";
+import { ERROR_CODES, errorBody, type ErrorCode } from "../errors.js";
 import { isDatabaseUnavailable } from "../storage/postgres/pool.js";
+import { asApiError } from "../storageErrorCodes.js";
 
 /** Maps Fastify's own errors (parsing, validation, limits) onto the documented codes. */
 function classify(err: FastifyError): { code: ErrorCode; message: string } {
@@ -28,12 +29,13 @@ function classify(err: FastifyError): { code: ErrorCode; message: string } {
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof ApiError) {
-      if (err.status >= 500) request.log.error({ err }, "request failed");
-      else request.log.info({ code: err.code }, "request rejected");
+    const api = asApiError(err);
+    if (api !== undefined) {
+      if (api.status >= 500) request.log.error({ err }, "request failed");
+      else request.log.info({ code: api.code }, "request rejected");
       // currentEpoch is mirrored at top level so clients can read it without digging.
-      const body = errorBody(err.code, err.message, err.details);
-      return reply.status(err.status).send(err.details ? { ...body, ...err.details } : body);
+      const body = errorBody(api.code, api.message, api.details);
+      return reply.status(api.status).send(api.details ? { ...body, ...api.details } : body);
     }
     const { code, message } = classify(err);
     const status = ERROR_CODES[code];

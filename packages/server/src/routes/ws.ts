@@ -6,6 +6,7 @@ import { acceptApplication } from "../delivery.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import type { DeviceRef } from "../storage/types.js";
+import { asApiError } from "../storageErrorCodes.js";
 import { b64Field } from "../wire.js";
 import { checkGroupId } from "../delivery.js";
 import { queueItemJson } from "../wire.js";
@@ -79,9 +80,10 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
     const { id } = await acceptApplication(ctx, device, groupId, frame.message);
     send({ type: "sent", reqId: frame.reqId, id });
   } catch (err) {
-    const e = err instanceof ApiError ? err : new ApiError("SL_ERR_INTERNAL", "internal error");
+    const api = asApiError(err);
+    const e = api ?? new ApiError("SL_ERR_INTERNAL", "internal error");
     send({ type: "error", reqId: frame.reqId, code: e.code, message: e.message, ...e.details });
-    if (!(err instanceof ApiError)) throw err;
+    if (api === undefined) throw err;
   }
 }
 

@@ -3,8 +3,8 @@ import type { KtAction, ServerFrank } from "@safelight/protocol";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FileBlobStore, type BlobStore } from "../blobs/store.js";
-import { ApiError } from "../errors.js";
-import { applyMembership } from "../membership.js";
+import { applyMembership } from "./membership.js";
+import { StorageError } from "./storageError.js";
 import { bytes } from "./bytes.js";
 import { GroupCommit } from "./groupCommit.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -68,8 +68,17 @@ interface NewMessage {
 }
 
 
-function isUniqueViolation(err: unknown, column: string): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message) && err.message.includes(column);
+const UNIQUE_CODES = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
+
+/**
+ * A UNIQUE or PRIMARY KEY violation on exactly `columns` ("table.col[, table.col]"). The extended
+ * result code says which kind of constraint failed; SQLite names the index only by its columns, in
+ * the text after "constraint failed: ", so that list is compared whole (not searched for a substring).
+ */
+function isUniqueViolation(err: unknown, columns: string): boolean {
+  if (!(err instanceof Database.SqliteError) || !UNIQUE_CODES.has(err.code)) return false;
+  const at = err.message.indexOf(": ");
+  return at >= 0 && err.message.slice(at + 2) === columns;
 }
 
 /** Opens `<dataDir>/safelight.db` in WAL mode and brings its schema up to date; blobs go in `<dataDir>/blobs`. */
@@ -139,7 +148,7 @@ class SqliteStorage implements Storage {
           .stmt("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES (?, ?, ?, ?)")
           .run(input.accountId, input.name, input.birthdate, input.now);
       } catch (err) {
-        if (isUniqueViolation(err, "accounts.name")) throw new ApiError("SL_ERR_NAME_TAKEN", "that name is taken");
+        if (isUniqueViolation(err, "accounts.name")) throw new StorageError({ kind: "name-taken" });
         throw err;
       }
       this.insertDevice({ accountId: input.accountId, deviceId: input.deviceId }, input.signatureKey, input.now);
@@ -151,7 +160,7 @@ class SqliteStorage implements Storage {
     return this.db.transaction(() => {
       this.consumeChallenge(input.challenge, input.now);
       const row = this.deviceRow(input.deviceId);
-      if (row === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
+      if (row === undefined) throw new StorageError({ kind: "bad-proof" });
       this.insertSession({ accountId: row.account_id, deviceId: row.device_id }, input.session);
       return row.account_id;
     })();
@@ -176,7 +185,7 @@ class SqliteStorage implements Storage {
       const code = this
         .stmt("DELETE FROM link_codes WHERE code_hash = ? AND expires_at > ? RETURNING account_id")
         .get(input.codeHash, input.now) as { account_id: string } | undefined;
-      if (code === undefined) throw new ApiError("SL_ERR_BAD_LINK_CODE", "unknown, used or expired link code");
+      if (code === undefined) throw new StorageError({ kind: "bad-link-code" });
       const device = { accountId: code.account_id, deviceId: input.deviceId };
       const others = this.accountDevices(code.account_id).map((d) => d.device_id);
       this.insertDevice(device, input.signatureKey, input.now);
@@ -256,7 +265,7 @@ class SqliteStorage implements Storage {
       try {
         this.stmt("INSERT INTO groups (group_id, epoch, created_at) VALUES (?, 0, ?)").run(groupId, now);
       } catch (err) {
-        if (isUniqueViolation(err, "groups.group_id")) throw new ApiError("SL_ERR_GROUP_EXISTS", "group id in use");
+        if (isUniqueViolation(err, "groups.group_id")) throw new StorageError({ kind: "group-exists" });
         throw err;
       }
       this.insertMember(groupId, { leaf: 0, ...creator });
@@ -272,11 +281,11 @@ class SqliteStorage implements Storage {
     const { result, state } = this.db.transaction(() => {
       const { members, committerLeaf } = this.checkSender(input.groupId, input.epoch, input.sender);
       if (input.senderLeaf !== committerLeaf) {
-        throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender leaf is not the caller's leaf");
+        throw new StorageError({ kind: "commit-sender-mismatch" });
       }
       const next = applyMembership(members, committerLeaf, input.removes, input.adds);
       if (next.added.length > 0 && input.welcome === undefined) {
-        throw new ApiError("SL_ERR_BAD_COMMIT", "a commit that adds members needs a welcome");
+        throw new StorageError({ kind: "welcome-required" });
       }
       const newEpoch = input.epoch + 1;
       // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
@@ -286,7 +295,7 @@ class SqliteStorage implements Storage {
       if (moved.changes !== 1) {
         // Only if the table changed behind the cache's back: forget the entry and report what is stored.
         this.groupStates.delete(groupKey(input.groupId));
-        throw staleEpoch(this.groupState(input.groupId)?.epoch ?? input.epoch);
+        throw new StorageError({ kind: "stale-epoch", currentEpoch: this.groupState(input.groupId)?.epoch ?? input.epoch });
       }
       for (const m of next.removed) {
         this.stmt("DELETE FROM group_members WHERE group_id = ? AND leaf = ?").run(input.groupId, m.leaf);
@@ -470,7 +479,7 @@ class SqliteStorage implements Storage {
     const used = this
       .stmt("DELETE FROM challenges WHERE challenge = ? AND expires_at > ?")
       .run(challenge, now);
-    if (used.changes !== 1) throw new ApiError("SL_ERR_BAD_CHALLENGE", "unknown, used or expired challenge");
+    if (used.changes !== 1) throw new StorageError({ kind: "bad-challenge" });
   }
 
   private insertDevice(device: DeviceRef, signatureKey: Uint8Array, now: number): void {
@@ -480,7 +489,7 @@ class SqliteStorage implements Storage {
         .run(device.deviceId, device.accountId, signatureKey, now);
     } catch (err) {
       if (isUniqueViolation(err, "devices.signature_key")) {
-        throw new ApiError("SL_ERR_KEY_TAKEN", "that signature key belongs to another device");
+        throw new StorageError({ kind: "key-taken" });
       }
       throw err;
     }
@@ -567,10 +576,10 @@ class SqliteStorage implements Storage {
     sender: DeviceRef,
   ): { members: readonly MemberRecord[]; committerLeaf: number } {
     const group = this.groupState(groupId);
-    if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+    if (group === undefined) throw new StorageError({ kind: "no-such-group" });
     const me = group.members.find((m) => m.deviceId === sender.deviceId);
-    if (me === undefined) throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
-    if (epoch !== group.epoch) throw staleEpoch(group.epoch);
+    if (me === undefined) throw new StorageError({ kind: "not-member" });
+    if (epoch !== group.epoch) throw new StorageError({ kind: "stale-epoch", currentEpoch: group.epoch });
     return { members: group.members, committerLeaf: me.leaf };
   }
 
@@ -618,9 +627,6 @@ interface GroupState {
 
 const groupKey = (groupId: Uint8Array): string => Buffer.from(groupId.buffer, groupId.byteOffset, groupId.byteLength).toString("base64");
 
-function staleEpoch(currentEpoch: number): ApiError {
-  return new ApiError("SL_ERR_STALE_EPOCH", `epoch is stale; the group is at epoch ${currentEpoch}`, { currentEpoch });
-}
 
 function toDevice(row: DeviceRow): DeviceRecord {
   return {

@@ -5,8 +5,8 @@
  * (device, message), per-device sequence numbers from a row update.
  */
 import type { KtAction, ServerFrank } from "@safelight/protocol";
-import { ApiError } from "../../errors.js";
-import { applyMembership } from "../../membership.js";
+import { applyMembership } from "../membership.js";
+import { StorageError } from "../storageError.js";
 import { bytes } from "../bytes.js";
 import type { DetectionStore } from "../detection.js";
 import type { ModerationStore } from "../moderation.js";
@@ -131,7 +131,7 @@ class PgStorage implements Storage {
           ts(input.now),
         ]);
       } catch (err) {
-        if (isUniqueViolation(err, "accounts_name_key")) throw new ApiError("SL_ERR_NAME_TAKEN", "that name is taken");
+        if (isUniqueViolation(err, "accounts_name_key")) throw new StorageError({ kind: "name-taken" });
         throw err;
       }
       const device = { accountId: input.accountId, deviceId: input.deviceId };
@@ -144,7 +144,7 @@ class PgStorage implements Storage {
     return inTransaction(this.pool, async (c) => {
       await consumeChallenge(c, input.challenge, input.now);
       const row = await deviceRow(c, input.deviceId);
-      if (row === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
+      if (row === undefined) throw new StorageError({ kind: "bad-proof" });
       await insertSession(c, { accountId: row.account_id, deviceId: row.device_id }, input.session);
       return row.account_id;
     });
@@ -176,7 +176,7 @@ class PgStorage implements Storage {
         [input.codeHash, ts(input.now)],
       );
       const code = rows[0];
-      if (code === undefined) throw new ApiError("SL_ERR_BAD_LINK_CODE", "unknown, used or expired link code");
+      if (code === undefined) throw new StorageError({ kind: "bad-link-code" });
       const device = { accountId: code.account_id, deviceId: input.deviceId };
       const others = (await accountDevices(c, code.account_id)).map((d) => d.device_id);
       await insertDevice(c, device, input.signatureKey, input.now);
@@ -259,7 +259,7 @@ class PgStorage implements Storage {
       try {
         await c.query("INSERT INTO groups (group_id, epoch, created_at) VALUES ($1, 0, $2)", [groupId, ts(now)]);
       } catch (err) {
-        if (isUniqueViolation(err, "groups_pkey")) throw new ApiError("SL_ERR_GROUP_EXISTS", "group id in use");
+        if (isUniqueViolation(err, "groups_pkey")) throw new StorageError({ kind: "group-exists" });
         throw err;
       }
       await insertMember(c, groupId, { leaf: 0, ...creator });
@@ -275,15 +275,15 @@ class PgStorage implements Storage {
     return inTransaction(this.pool, async (c) => {
       // FOR UPDATE: commits for one group queue up here; the first moves the epoch, the rest see it moved.
       const { members, committerLeaf } = await this.checkSender(c, input.groupId, input.epoch, input.sender, "FOR UPDATE");
-      if (input.senderLeaf !== committerLeaf) throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender leaf is not the caller's leaf");
+      if (input.senderLeaf !== committerLeaf) throw new StorageError({ kind: "commit-sender-mismatch" });
       const next = applyMembership(members, committerLeaf, input.removes, input.adds);
       if (next.added.length > 0 && input.welcome === undefined) {
-        throw new ApiError("SL_ERR_BAD_COMMIT", "a commit that adds members needs a welcome");
+        throw new StorageError({ kind: "welcome-required" });
       }
       const newEpoch = input.epoch + 1;
       // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
       const moved = await c.query("UPDATE groups SET epoch = $1 WHERE group_id = $2 AND epoch = $3", [newEpoch, input.groupId, input.epoch]);
-      if (moved.rowCount !== 1) throw staleEpoch(input.epoch);
+      if (moved.rowCount !== 1) throw new StorageError({ kind: "stale-epoch", currentEpoch: input.epoch });
       const removedLeaves = next.removed.map((m) => m.leaf);
       if (removedLeaves.length > 0) {
         await c.query("DELETE FROM group_members WHERE group_id = $1 AND leaf = ANY($2::int[])", [input.groupId, removedLeaves]);
@@ -507,17 +507,17 @@ class PgStorage implements Storage {
     lock: "FOR SHARE" | "FOR UPDATE",
   ): Promise<{ members: readonly MemberRecord[]; committerLeaf: number }> {
     const group = await this.groupState(c, groupId, lock);
-    if (group === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such group");
+    if (group === undefined) throw new StorageError({ kind: "no-such-group" });
     const me = group.members.find((m) => m.deviceId === sender.deviceId);
-    if (me === undefined) throw new ApiError("SL_ERR_FORBIDDEN", "not a member of this group");
-    if (epoch !== group.epoch) throw staleEpoch(group.epoch);
+    if (me === undefined) throw new StorageError({ kind: "not-member" });
+    if (epoch !== group.epoch) throw new StorageError({ kind: "stale-epoch", currentEpoch: group.epoch });
     return { members: group.members, committerLeaf: me.leaf };
   }
 }
 
 async function consumeChallenge(c: Client, challenge: string, now: number): Promise<void> {
   const used = await c.query("DELETE FROM challenges WHERE challenge = $1 AND expires_at > $2", [challenge, ts(now)]);
-  if (used.rowCount !== 1) throw new ApiError("SL_ERR_BAD_CHALLENGE", "unknown, used or expired challenge");
+  if (used.rowCount !== 1) throw new StorageError({ kind: "bad-challenge" });
 }
 
 async function insertDevice(c: Client, device: DeviceRef, signatureKey: Uint8Array, now: number): Promise<void> {
@@ -530,7 +530,7 @@ async function insertDevice(c: Client, device: DeviceRef, signatureKey: Uint8Arr
     ]);
   } catch (err) {
     if (isUniqueViolation(err, "devices_signature_key_key")) {
-      throw new ApiError("SL_ERR_KEY_TAKEN", "that signature key belongs to another device");
+      throw new StorageError({ kind: "key-taken" });
     }
     throw err;
   }
@@ -630,9 +630,6 @@ const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, 
 
 const groupKey = (groupId: Uint8Array): string => asBuffer(groupId).toString("base64");
 
-function staleEpoch(currentEpoch: number): ApiError {
-  return new ApiError("SL_ERR_STALE_EPOCH", `epoch is stale; the group is at epoch ${currentEpoch}`, { currentEpoch });
-}
 
 function toDevice(row: DeviceRow): DeviceRecord {
   return { accountId: row.account_id, deviceId: row.device_id, signatureKey: bytes(row.signature_key), createdAt: ms(row.created_at) };

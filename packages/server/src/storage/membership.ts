@@ -1,5 +1,5 @@
-import { ApiError } from "./errors.js";
-import type { DeviceRef, MemberRecord } from "./storage/types.js";
+import { StorageError } from "./storageError.js";
+import type { DeviceRef, MemberRecord } from "./types.js";
 
 /**
  * Applies a commit's membership changes to the leaf map, the way every MLS client does to its
@@ -22,17 +22,15 @@ export function applyMembership(
   const removed: MemberRecord[] = [];
   for (const leaf of removes) {
     const member = byLeaf.get(leaf);
-    if (member === undefined) throw new ApiError("SL_ERR_BAD_COMMIT", `remove of blank leaf ${leaf}`);
-    if (leaf === committerLeaf) throw new ApiError("SL_ERR_BAD_COMMIT", "a commit cannot remove its committer");
+    if (member === undefined) throw new StorageError({ kind: "blank-leaf-removal", leaf });
+    if (leaf === committerLeaf) throw new StorageError({ kind: "committer-removal" });
     byLeaf.delete(leaf);
     removed.push(member);
   }
   const added: MemberRecord[] = [];
   for (const who of adds) {
     for (const m of byLeaf.values()) {
-      if (m.deviceId === who.deviceId) {
-        throw new ApiError("SL_ERR_BAD_COMMIT", `device ${who.deviceId} is already a member`);
-      }
+      if (m.deviceId === who.deviceId) throw new StorageError({ kind: "already-member", deviceId: who.deviceId });
     }
     let leaf = 0;
     while (byLeaf.has(leaf)) leaf++;
