@@ -48,6 +48,15 @@ async function kpOf(d: Device) {
   return (await keyPackage(d, d.keys)).publicPackage;
 }
 
+/** Alice's group at epoch 1 with bob at leaf 1 (the accepted commit is `add`); carol stays outside. */
+async function aliceAddsBob() {
+  const [alice, bob, carol] = (await Promise.all([register(server.url), register(server.url), register(server.url)])) as [Device, Device, Device];
+  const g = await newGroup(server.url, alice);
+  const add = await commit(g.state, [addProposal(await kpOf(bob))]);
+  expect((await post(g.groupId, alice.token, { commit: add.commit, welcome: add.welcome })).status).toBe(200);
+  return { alice, bob, carol, g, add };
+}
+
 describe("groups and commits", () => {
   it("tracks membership across adds and removes exactly like the MLS tree (RFC 9420 §7.7, §7.8, §12.1.1)", async () => {
     const [alice, bob, carol, dave, erin, frank, gina] = await Promise.all(
@@ -83,7 +92,7 @@ describe("groups and commits", () => {
     expect((await call(server.url, "GET", `/v1/groups/${b64(g.groupId)}`, { token: bob!.token })).status).toBe(403);
   });
 
-  it("accepts exactly one of 20 concurrent commits against one epoch", async () => {
+  it("SL-V007 accepts exactly one of 20 concurrent commits against one epoch", async () => {
     const devices = await Promise.all(Array.from({ length: 20 }, () => register(server.url)));
     const alice = devices[0]!;
     const g = await newGroup(server.url, alice);
@@ -171,5 +180,47 @@ describe("groups and commits", () => {
     const bobQ = await call(server.url, "GET", "/v1/queue", { token: bob!.token });
     expect(bobQ.body.items.map((i: { kind: string }) => i.kind)).toEqual(["welcome", "application"]);
     expect(bobQ.body.items[1]).toMatchObject({ id: r1.body.id, groupId: b64(g.groupId), data: m.message, sender: { accountId: alice!.accountId, deviceId: alice!.deviceId } });
+  });
+
+  it("SL-V007 refuses a commit made in an epoch the group has left, and changes nothing (RFC 9420 §14)", async () => {
+    const { alice, bob, carol, g, add } = await aliceAddsBob();
+    // Made from alice's epoch-0 state, which the group has left.
+    const late = await commit(g.state, [addProposal(await kpOf(carol))]);
+    const res = await post(g.groupId, alice.token, { commit: late.commit, welcome: late.welcome });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toEqual({ code: "SL_ERR_STALE_EPOCH", message: "epoch is stale; the group is at epoch 1", currentEpoch: 1 });
+    expect(res.body.currentEpoch).toBe(1);
+    expect(await serverLeaves(g.groupId, alice.token)).toEqual(await serverLeaves(g.groupId, bob.token));
+    expect((await serverLeaves(g.groupId, alice.token)).leaves).toEqual(localLeaves(add.newState));
+    expect((await call(server.url, "GET", "/v1/queue", { token: carol.token })).body.items).toEqual([]);
+  });
+
+  it("SL-V008 refuses a commit whose sender leaf is not the caller's (RFC 9420 §6.1)", async () => {
+    const { alice, bob, carol, g, add } = await aliceAddsBob();
+    // A well-formed commit from leaf 0 (alice), posted by bob (leaf 1). Adds only, so it carries no
+    // UpdatePath and no leaf for SL-V006 to check: the sender field alone gives it away.
+    const alices = await commit(add.newState, [addProposal(await kpOf(carol))]);
+    const res = await post(g.groupId, bob.token, { commit: alices.commit, welcome: alices.welcome });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: "SL_ERR_BAD_COMMIT", message: "commit sender leaf is not the caller's leaf" });
+    expect((await serverLeaves(g.groupId, alice.token)).leaves).toEqual(localLeaves(add.newState));
+    for (const d of [alice, carol]) expect((await call(server.url, "GET", "/v1/queue", { token: d.token })).body.items).toEqual([]);
+    // The same commit from its own sender is fine.
+    expect((await post(g.groupId, alice.token, { commit: alices.commit, welcome: alices.welcome })).status).toBe(200);
+  });
+
+  it("SL-V009 refuses a commit that adds members without its Welcome (RFC 9420 §12.4.3.1)", async () => {
+    const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+    const g = await newGroup(server.url, alice!);
+    const add = await commit(g.state, [addProposal(await kpOf(bob!))]);
+    const res = await post(g.groupId, alice!.token, { commit: add.commit });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: "SL_ERR_BAD_COMMIT", message: "a commit that adds members needs a welcome" });
+    expect(await serverLeaves(g.groupId, alice!.token)).toEqual({ epoch: 0, leaves: localLeaves(g.state) });
+    expect((await call(server.url, "GET", "/v1/queue", { token: bob!.token })).body.items).toEqual([]);
+    // With its Welcome the same commit is accepted, and bob is welcomed.
+    expect((await post(g.groupId, alice!.token, { commit: add.commit, welcome: add.welcome })).status).toBe(200);
+    const bobQ = await call(server.url, "GET", "/v1/queue", { token: bob!.token });
+    expect(bobQ.body.items.map((i: { kind: string }) => i.kind)).toEqual(["welcome"]);
   });
 });

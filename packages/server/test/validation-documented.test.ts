@@ -21,13 +21,17 @@ const testDirs = ["packages/server/test", "packages/protocol/test", "packages/cl
 const existing = (dirs: string[]) => dirs.flatMap(filesUnder);
 
 /** Source: ids in `//` comments. Tests: ids inside string literals (test names and it.each labels). */
-const inSource = idsIn(existing(sourceDirs), (t) => [...t.matchAll(/\/\/.*$/gm)].map((m) => m[0]));
+const comments = (t: string) => [...t.matchAll(/\/\/.*$/gm)].map((m) => m[0]);
+const inSource = idsIn(existing(sourceDirs), comments);
 const inTests = idsIn(
   existing(testDirs).filter((f) => !f.endsWith("validation-documented.test.ts")),
   (t) => [...t.matchAll(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`/g)].map((m) => m[0]),
 );
 const doc = readFileSync(join(root, "docs/validation.md"), "utf8");
 const documented = new Set([...doc.matchAll(/^\| (SL-V\d{3}) \|/gm)].map((m) => m[1]!));
+
+/** The two Storage drivers: a check storage enforces stands, with its id, in each. */
+const drivers = ["packages/server/src/storage/sqlite.ts", "packages/server/src/storage/postgres/storage.ts"].map((f) => idsIn([join(root, f)], comments));
 
 describe("docs/validation.md", () => {
   it("lists a rule at all", () => {
@@ -40,6 +44,12 @@ describe("docs/validation.md", () => {
 
   it("documents no id that no source comment enforces", () => {
     expect([...documented].filter((id) => !inSource.has(id)).sort()).toEqual([]);
+  });
+
+  it("enforces each storage check in both drivers, SQLite and PostgreSQL", () => {
+    const [sqlite, postgres] = drivers as [Set<string>, Set<string>];
+    expect(sqlite.size).toBeGreaterThan(0);
+    expect([...sqlite].sort()).toEqual([...postgres].sort());
   });
 
   it("names, for every documented id, a test whose name carries it", () => {

@@ -280,15 +280,17 @@ class SqliteStorage implements Storage {
   async appendCommit(input: AppendCommitInput): Promise<AppendCommitResult> {
     const { result, state } = this.db.transaction(() => {
       const { members, committerLeaf } = this.checkSender(input.groupId, input.epoch, input.sender);
+      // SL-V008 (RFC 9420 §6, §6.1): the commit's FramedContent.sender is the leaf of the device that posts it
       if (input.senderLeaf !== committerLeaf) {
         throw new StorageError({ kind: "commit-sender-mismatch" });
       }
       const next = applyMembership(members, committerLeaf, input.removes, input.adds);
+      // SL-V009 (RFC 9420 §12.4.3.1): added members join only by the Welcome the commit comes with
       if (next.added.length > 0 && input.welcome === undefined) {
         throw new StorageError({ kind: "welcome-required" });
       }
       const newEpoch = input.epoch + 1;
-      // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
+      // SL-V007 (RFC 9420 §14): compare-and-set, so only the first commit for this epoch moves the group on.
       const moved = this
         .stmt("UPDATE groups SET epoch = ? WHERE group_id = ? AND epoch = ?")
         .run(newEpoch, input.groupId, input.epoch);
@@ -579,6 +581,7 @@ class SqliteStorage implements Storage {
     if (group === undefined) throw new StorageError({ kind: "no-such-group" });
     const me = group.members.find((m) => m.deviceId === sender.deviceId);
     if (me === undefined) throw new StorageError({ kind: "not-member" });
+    // SL-V007 (RFC 9420 §14): a commit or message is premised on the epoch it names; it must be the current one.
     if (epoch !== group.epoch) throw new StorageError({ kind: "stale-epoch", currentEpoch: group.epoch });
     return { members: group.members, committerLeaf: me.leaf };
   }

@@ -275,13 +275,15 @@ class PgStorage implements Storage {
     return inTransaction(this.pool, async (c) => {
       // FOR UPDATE: commits for one group queue up here; the first moves the epoch, the rest see it moved.
       const { members, committerLeaf } = await this.checkSender(c, input.groupId, input.epoch, input.sender, "FOR UPDATE");
+      // SL-V008 (RFC 9420 §6, §6.1): the commit's FramedContent.sender is the leaf of the device that posts it
       if (input.senderLeaf !== committerLeaf) throw new StorageError({ kind: "commit-sender-mismatch" });
       const next = applyMembership(members, committerLeaf, input.removes, input.adds);
+      // SL-V009 (RFC 9420 §12.4.3.1): added members join only by the Welcome the commit comes with
       if (next.added.length > 0 && input.welcome === undefined) {
         throw new StorageError({ kind: "welcome-required" });
       }
       const newEpoch = input.epoch + 1;
-      // Compare-and-set: only the first commit for this epoch moves the group on (RFC 9420 §14).
+      // SL-V007 (RFC 9420 §14): compare-and-set, so only the first commit for this epoch moves the group on.
       const moved = await c.query("UPDATE groups SET epoch = $1 WHERE group_id = $2 AND epoch = $3", [newEpoch, input.groupId, input.epoch]);
       if (moved.rowCount !== 1) throw new StorageError({ kind: "stale-epoch", currentEpoch: input.epoch });
       const removedLeaves = next.removed.map((m) => m.leaf);
@@ -510,6 +512,7 @@ class PgStorage implements Storage {
     if (group === undefined) throw new StorageError({ kind: "no-such-group" });
     const me = group.members.find((m) => m.deviceId === sender.deviceId);
     if (me === undefined) throw new StorageError({ kind: "not-member" });
+    // SL-V007 (RFC 9420 §14): a commit or message is premised on the epoch it names; it must be the current one.
     if (epoch !== group.epoch) throw new StorageError({ kind: "stale-epoch", currentEpoch: group.epoch });
     return { members: group.members, committerLeaf: me.leaf };
   }
