@@ -1,5 +1,5 @@
 /** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
-import type { FrankOpening, ServerFrank } from "@safelight/protocol";
+import type { FrankOpening, QueueItem } from "@safelight/protocol";
 import type { HttpTransport } from "./http.js";
 
 export interface Session {
@@ -22,6 +22,8 @@ export interface ClaimedKeyPackage {
 }
 
 export type Opening = FrankOpening;
+
+export type { QueueItem };
 
 export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
 
@@ -60,20 +62,6 @@ export interface AuditEntry {
   subject: string;
   detail: string;
   hash: string;
-}
-
-export interface QueueItem {
-  id: string;
-  seq: number;
-  kind: "commit" | "welcome" | "application" | "device-linked" | "safety-notice";
-  groupId?: string;
-  sender?: { accountId: string; deviceId: string };
-  sentAt: number;
-  data?: string;
-  /** Present on application items: the server's franking stamp (docs/franking.md). */
-  frank?: ServerFrank;
-  /** From a conversation that is still a message request for this account (docs/safety.md). */
-  request?: boolean;
 }
 
 export interface GroupInfo {
