@@ -58,7 +58,7 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
 }
 
 /** GET /v1/ws: pushes this device's new queue items; accepts `ack` and `send` frames. */
-export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void {
+export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { authenticate } = makeAuthHooks(ctx);
 
   app.get(
