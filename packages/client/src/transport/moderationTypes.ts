@@ -51,15 +51,13 @@ export interface DetectionFlag {
   createdAt: number;
 }
 
-/** A known-image list entry an evidence file matched. */
+/** A known-image list entry an evidence file matched (the entry's hash is not shown). */
 export interface EvidenceMatch {
   listId: string;
   listName: string;
   sourceOrg: string;
-  threshold: number;
+  /** PDQ Hamming distance to the entry. */
   distance: number;
-  /** The list entry's PDQ hash, hex. */
-  hash: string;
   entryId?: string;
   label?: string;
   /** Set when only a rotation or mirror image matched (PDQ's dihedral names). */
