@@ -3,11 +3,13 @@ import type { ServerFrame } from "@safelight/protocol";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { ServerContext } from "../context.js";
-import { acceptApplication, checkGroupId } from "../delivery.js";
+import { acceptApplication } from "../delivery.js";
 import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import type { DeviceRef } from "../storage/types.js";
-import { b64Field, queueItemJson } from "../wire.js";
+import { b64Field } from "../wire.js";
+import { checkGroupId } from "../delivery.js";
+import { queueItemJson } from "../wire.js";
 import { parseClientFrame } from "./wsFrames.js";
 
 const MAX_FRAME_BYTES = 1024 * 1024;
