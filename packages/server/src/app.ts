@@ -12,14 +12,14 @@ import { FrankingService } from "./franking.js";
 import { KeyTransparencyLog } from "./keyTransparency.js";
 import { DetectionService } from "./detection/service.js";
 import { registerKnownImageAdminRoutes } from "./routes/admin.js";
-import { profileRoutes } from "./routes/profile.js";
+import { registerProfileRoutes } from "./routes/profile.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerFrankingRoutes } from "./routes/franking.js";
 import { registerKeyTransparencyRoutes } from "./routes/keyTransparency.js";
 import { registerModerationRoutes } from "./routes/moderation.js";
 import { registerReportRoutes } from "./routes/reports.js";
 import { registerAuthRoutes } from "./routes/auth.js";
-import { blobRoutes } from "./routes/blobs.js";
+import { registerBlobRoutes } from "./routes/blobs.js";
 import { registerGroupRoutes } from "./routes/groups.js";
 import { registerKeyPackageRoutes } from "./routes/keyPackages.js";
 import { registerMetaRoutes } from "./routes/meta.js";
@@ -27,7 +27,7 @@ import { registerQueueRoutes } from "./routes/queue.js";
 import { loadPolicy, resolvePolicy, type SafetyPolicy } from "./safety/policy.js";
 import { registerSafetyRoutes } from "./safety/routes.js";
 import { SafetyService } from "./safety/service.js";
-import { registerWsRoute } from "./routes/ws.js";
+import { registerWsRoutes } from "./routes/ws.js";
 import type { Storage } from "./storage/types.js";
 
 export interface AppOptions extends ServerOptions {
@@ -120,21 +120,26 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     },
   });
 
-  registerMetaRoutes(app, ctx);
-  registerAuthRoutes(app, ctx);
-  registerAccountRoutes(app, ctx);
-  registerKeyPackageRoutes(app, ctx);
-  registerGroupRoutes(app, ctx);
-  registerQueueRoutes(app, ctx);
-  registerWsRoute(app, ctx);
-  registerFrankingRoutes(app, ctx);
-  registerKeyTransparencyRoutes(app, ctx);
-  registerReportRoutes(app, ctx);
-  registerModerationRoutes(app, ctx);
-  registerSafetyRoutes(app, ctx);
-  registerKnownImageAdminRoutes(app, ctx);
-  await app.register(async (scope) => profileRoutes(scope, ctx));
-  await app.register(async (scope) => blobRoutes(scope, ctx));
+  // Every route module registers the same way; the two that need their own content-type parsers open
+  // their own Fastify scope inside (routes/blobs.ts, routes/profile.ts).
+  const routeModules = [
+    registerMetaRoutes,
+    registerAuthRoutes,
+    registerAccountRoutes,
+    registerKeyPackageRoutes,
+    registerGroupRoutes,
+    registerQueueRoutes,
+    registerWsRoutes,
+    registerFrankingRoutes,
+    registerKeyTransparencyRoutes,
+    registerReportRoutes,
+    registerModerationRoutes,
+    registerSafetyRoutes,
+    registerKnownImageAdminRoutes,
+    registerProfileRoutes,
+    registerBlobRoutes,
+  ];
+  for (const register of routeModules) register(app, ctx);
   await app.register((await import("./plugins/webApp.js")).webApp); // the web app at / (packages/web/dist)
 
   const stopSweeper = startSweeper(ctx, app.log);

@@ -1,4 +1,4 @@
-import { fromB64, toB64 } from "@safelight/protocol";
+import { fromB64, toB64, type QueueItem } from "@safelight/protocol";
 import { ApiError } from "./errors.js";
 import type { QueueItemRecord } from "./storage/types.js";
 
@@ -10,7 +10,7 @@ export function b64Field(value: string, field: string): Uint8Array {
 }
 
 /** QueueItem as it appears on the wire (docs/protocol.md, per-device queues). */
-export function queueItemJson(item: QueueItemRecord & { request?: boolean }) {
+export function queueItemJson(item: QueueItemRecord & { request?: boolean }): QueueItem {
   return {
     id: item.id,
     seq: item.seq,

@@ -1,5 +1,7 @@
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { serverFrameSchema } from "../src/routes/wsFrames.js";
 import {
   addProposal,
   appMessage,
@@ -141,6 +143,68 @@ describe("WebSocket", () => {
       const before = (await queue(p.bob)).body.items as { id: string }[];
       bobWs.ws.send(JSON.stringify({ type: "ack", ids: before.map((i) => i.id) }));
       await expect.poll(async () => (await queue(p.bob)).body.items.length).toBe(0);
+    } finally {
+      bobWs.ws.close();
+      aliceWs.ws.close();
+    }
+  });
+
+  it("rejects every malformed frame with the same error and keeps the socket open; its replies match the frame schemas", async () => {
+    const isServerFrame = new Ajv({ allErrors: true }).compile(serverFrameSchema);
+    const p = await pair();
+    const bobWs = await openWs(p.bob);
+    const aliceWs = await openWs(p.alice);
+    try {
+      const m1 = await appMessage(p.state, "kept");
+      aliceWs.ws.send(JSON.stringify({ type: "send", reqId: "ok", groupId: b64(p.groupId), message: m1.message }));
+      const sent = await aliceWs.next();
+      const pushed = await bobWs.next();
+      const itemId = pushed.item.id as string;
+      const groupId = b64(p.groupId);
+      const send = { type: "send", reqId: "r", groupId, message: m1.message };
+      const filler = (n: number) => Array.from({ length: n }, (_, i) => `x${i}`);
+      const malformed: [string, unknown][] = [
+        ["ack with an extra property", { type: "ack", ids: [itemId], extra: 1 }],
+        ["ack whose ids is not an array", { type: "ack", ids: itemId }],
+        ["ack with a non-string id", { type: "ack", ids: [itemId, 7] }],
+        ["ack with an id over 64 characters", { type: "ack", ids: [itemId, "a".repeat(65)] }],
+        ["ack with more than 1000 ids", { type: "ack", ids: [itemId, ...filler(1000)] }],
+        ["ack without ids", { type: "ack" }],
+        ["send with an extra property", { ...send, extra: true }],
+        ["send with a numeric reqId", { ...send, reqId: 1 }],
+        ["send with a reqId over 64 characters", { ...send, reqId: "r".repeat(65) }],
+        ["send with a numeric groupId", { ...send, groupId: 5 }],
+        ["send without message", { type: "send", reqId: "r", groupId }],
+        ["unknown type", { type: "nack", ids: [itemId] }],
+        ["no type", { ids: [itemId] }],
+        ["array", [{ type: "ack", ids: [itemId] }]],
+        ["null", null],
+        ["number", 42],
+        ["string", "ack"],
+      ];
+      const raw: [string, string][] = [
+        ...malformed.map(([what, frame]): [string, string] => [what, JSON.stringify(frame)]),
+        ["not JSON", "not json"],
+        ["ack with a __proto__ key", `{"type":"ack","ids":["${itemId}"],"__proto__":{"admin":true}}`],
+      ];
+      for (const [what, text] of raw) {
+        aliceWs.ws.send(text);
+        bobWs.ws.send(text);
+        const replies = [await aliceWs.next(), await bobWs.next()];
+        for (const reply of replies) expect(reply, what).toEqual({ type: "error", code: "SL_ERR_BAD_REQUEST", message: "unrecognised frame" });
+      }
+      // None of the malformed acks removed bob's item; a well-formed one of exactly 1000 ids does.
+      expect((await queue(p.bob)).body.items.map((i: { id: string }) => i.id)).toContain(itemId);
+      bobWs.ws.send(JSON.stringify({ type: "ack", ids: [itemId, ...filler(999)] }));
+      await expect.poll(async () => (await queue(p.bob)).body.items.map((i: { id: string }) => i.id)).not.toContain(itemId);
+
+      // The sockets stayed open: a refused send still answers with its reqId.
+      aliceWs.ws.send(JSON.stringify({ ...send, reqId: "late", message: "AAAA" }));
+      const refused = await aliceWs.next();
+      expect(refused).toMatchObject({ type: "error", reqId: "late", code: "SL_ERR_BAD_MLS" });
+      for (const frame of [sent, pushed, refused]) expect(isServerFrame(frame), JSON.stringify(isServerFrame.errors)).toBe(true);
+      expect(isServerFrame({ ...sent, extra: 1 })).toBe(false);
+      expect(isServerFrame({ type: "item", item: { ...pushed.item, seq: "1" } })).toBe(false);
     } finally {
       bobWs.ws.close();
       aliceWs.ws.close();

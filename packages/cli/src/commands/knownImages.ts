@@ -150,7 +150,7 @@ export function registerKnownImageCommands(program: Command): void {
     .description("queue items opened or flagged by known-image detection (high priority first)")
     .action(async (_opts: unknown, cmd: Command) => {
       await withClient(cmd, async (client) => {
-        const items = (await client.knownImages.detections()).items as { reportId: string; priority: string; source: string; flagged: boolean; createdAt: number }[];
+        const { items } = await client.knownImages.detections();
         items.sort((a, b) => (a.priority === b.priority ? b.createdAt - a.createdAt : a.priority === "high" ? -1 : 1));
         for (const i of items) process.stdout.write(`${i.reportId} ${when(i.createdAt)} [${i.priority}] ${i.source}${i.flagged ? " MATCHED" : ""}\n`);
       });

@@ -3,7 +3,7 @@
  * touches MLS group state and hands over to the module that does the job (docs/architecture.md, Client
  * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
-import type { ReportReason } from "../transport/api.js";
+import type { ReportReason } from "../transport/moderationTypes.js";
 import type { SavedFile, StoredMessage } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import { SessionContext } from "./context.js";

@@ -1,5 +1,6 @@
 /** Known-image detection calls (docs/known-images.md): profile pictures, hash lists, transparency figures,
  *  detections and preserved evidence. The server decides who may make which call. */
+import type { DetectionFlag, EvidenceItem } from "../transport/moderationTypes.js";
 import type { SessionContext } from "./context.js";
 
 /** A hash list as the admin endpoints describe it (docs/known-images.md). */
@@ -37,8 +38,8 @@ export function knownImageCalls(ctx: SessionContext) {
     digest: () => ctx.authed((a) => a.json<Record<string, unknown>>("GET", "/v1/hash-lists/digest")),
     transparency: (period: "day" | "month" = "month", from?: number, to?: number) =>
       ctx.authed((a) => a.json<Record<string, unknown>>("GET", `/v1/admin/transparency${q({ period, from, to })}`)),
-    detections: () => ctx.authed((a) => a.json<{ items: Record<string, unknown>[] }>("GET", "/v1/mod/detections")),
-    evidence: (reportId: string) => ctx.authed((a) => a.json<{ detection: Record<string, unknown> | null; evidence: Record<string, unknown>[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
+    detections: () => ctx.authed((a) => a.json<{ items: DetectionFlag[] }>("GET", "/v1/mod/detections")),
+    evidence: (reportId: string) => ctx.authed((a) => a.json<{ detection: DetectionFlag | null; evidence: EvidenceItem[] }>("GET", `/v1/mod/reports/${encodeURIComponent(reportId)}/evidence`)),
     /** The preserved file itself (audited as `evidence.view`, docs/known-images.md). */
     evidenceContent: (evidenceId: string) => ctx.authed((a) => a.getEvidenceContent(evidenceId)),
   };

@@ -1,5 +1,5 @@
 /** The moderation queue: reports, decisions, an account's record and the audit log (docs/moderation.md). */
-import type { DecisionAction } from "../transport/api.js";
+import type { DecisionAction } from "../transport/moderationTypes.js";
 import type { SessionContext } from "./context.js";
 
 /** The moderation queue; the server refuses these calls unless this account is a moderator. */

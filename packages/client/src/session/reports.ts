@@ -2,7 +2,8 @@
  *  server can verify each against its own stamp (docs/franking.md). */
 import { toB64 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import type { Opening, ReportReason } from "../transport/api.js";
+import type { Opening } from "../transport/api.js";
+import type { ReportReason } from "../transport/moderationTypes.js";
 import type { StoredMessage } from "../store/types.js";
 import type { SessionContext } from "./context.js";
 

@@ -1,6 +1,7 @@
 /** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
-import type { FrankOpening, ServerFrank } from "@safelight/protocol";
+import type { FrankOpening, QueueItem } from "@safelight/protocol";
 import type { HttpTransport } from "./http.js";
+import type { AccountFile, AuditLog, DecisionAction, ReportDetail, ReportReason, ReportSummary } from "./moderationTypes.js";
 
 export interface Session {
   accountId: string;
@@ -23,58 +24,7 @@ export interface ClaimedKeyPackage {
 
 export type Opening = FrankOpening;
 
-export type ReportReason = "child_sexual_exploitation" | "grooming" | "harassment" | "spam" | "other";
-
-export type DecisionAction = "dismiss" | "warn" | "restrict" | "ban" | "escalate";
-
-export interface ReportSummary {
-  reportId: string;
-  reason: ReportReason;
-  status: "open" | "decided";
-  createdAt: number;
-  note: string;
-  groupId: string;
-  messageCount: number;
-  reporter: { accountId: string; name: string };
-  reported: { accountId: string; name: string };
-}
-
-export interface ReportDetail extends ReportSummary {
-  messages: {
-    messageId: string;
-    sender: { accountId: string; name: string };
-    acceptedAt: number;
-    verified: boolean;
-    reported: boolean;
-    text: string;
-    files: { name: string; blobId: string; size: number; type: string }[];
-  }[];
-}
-
-/** One moderation audit-log entry (docs/moderation.md); `hash` chains it to every entry before it. */
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actorAccountId: string;
-  action: string;
-  subject: string;
-  detail: string;
-  hash: string;
-}
-
-export interface QueueItem {
-  id: string;
-  seq: number;
-  kind: "commit" | "welcome" | "application" | "device-linked" | "safety-notice";
-  groupId?: string;
-  sender?: { accountId: string; deviceId: string };
-  sentAt: number;
-  data?: string;
-  /** Present on application items: the server's franking stamp (docs/franking.md). */
-  frank?: ServerFrank;
-  /** From a conversation that is still a message request for this account (docs/safety.md). */
-  request?: boolean;
-}
+export type { QueueItem };
 
 export interface GroupInfo {
   groupId: string;
@@ -165,10 +115,10 @@ export class Api {
     });
   }
   modAccount(accountId: string) {
-    return this.http.request<Record<string, unknown>>("GET", `/v1/mod/accounts/${encodeURIComponent(accountId)}`);
+    return this.http.request<AccountFile>("GET", `/v1/mod/accounts/${encodeURIComponent(accountId)}`);
   }
   modAudit(limit = 100) {
-    return this.http.request<{ intact: boolean; entries: AuditEntry[] }>("GET", `/v1/mod/audit?limit=${limit}`);
+    return this.http.request<AuditLog>("GET", `/v1/mod/audit?limit=${limit}`);
   }
   uploadBlob(bytes: Uint8Array) {
     return this.http.upload<{ blobId: string; size: number; expiresAt: number }>("/v1/blobs", bytes);

@@ -4,15 +4,12 @@
  * acknowledges over HTTP, so there is exactly one code path that applies queue items.
  * Reconnects with jittered exponential backoff and reports its state for the UI.
  */
+import type { QueueItem, ServerFrame } from "@safelight/protocol";
 
 export type LiveState = "connecting" | "online" | "offline";
 
 /** The routing fields of a pushed queue item; its MLS payload is left for `sync()` to fetch and decrypt. */
-export interface PushedItem {
-  id: string;
-  kind: string;
-  groupId?: string;
-}
+export type PushedItem = Pick<QueueItem, "id" | "kind" | "groupId">;
 
 export interface LiveOptions {
   serverUrl: string;
@@ -91,7 +88,8 @@ export function connectLive(opts: LiveOptions): LiveConnection {
     };
     ws.onmessage = (event) => {
       try {
-        const frame = JSON.parse(String(event.data)) as { type?: string; item?: PushedItem };
+        // Trusted no further than its routing fields: sync() fetches and checks the item itself.
+        const frame = JSON.parse(String(event.data)) as Partial<ServerFrame>;
         if (frame.type === "item" && frame.item) opts.onPush({ id: frame.item.id, kind: frame.item.kind, groupId: frame.item.groupId });
       } catch {
         // Not JSON: ignore; the next sync picks up whatever it was about.

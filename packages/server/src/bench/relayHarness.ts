@@ -7,6 +7,7 @@
 // Sender and recipient live in this process, so one clock times every message end to end.
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import type { SendFrame, ServerFrame } from "@safelight/protocol";
 
 export interface HarnessClient {
   /** ws:// URL with path and query. */
@@ -69,11 +70,8 @@ interface Run {
   finish: () => void;
 }
 
-type Frame =
-  | { type: "item"; item: { id: string; kind: string; data?: string; frank?: { signature?: string } } }
-  | { type: "send"; reqId: string; message: string }
-  | { type: "sent"; reqId: string }
-  | { type: "error"; code?: string; message?: string };
+/** Safelight's frames, or the sender's `send` frame that the bare relay forwards verbatim. */
+type Frame = ServerFrame | SendFrame;
 
 export class RelayHarness {
   private run: Run | undefined;
@@ -253,7 +251,7 @@ export class RelayHarness {
         this.maybeFinish(run);
         return;
       case "error":
-        run.errors.push(`${frame.code ?? "?"}: ${frame.message ?? ""}`);
+        run.errors.push(`${frame.code}: ${frame.message}`);
         return;
     }
   }

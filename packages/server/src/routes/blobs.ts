@@ -8,11 +8,17 @@ import { errorResponses, object, replies } from "../schemas.js";
 const blobIdParam = object({ blobId: { type: "string", pattern: "^[A-Za-z0-9_-]{22}$" } });
 
 /** Attachments: opaque encrypted bytes, streamed to and from the BlobStore (docs/protocol.md, blobs). */
-export async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+export function registerBlobRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // An encapsulated scope (a Fastify plugin): Fastify has no per-route content-type parser, and the
+  // catch-all one below must not reach the JSON routes.
+  void app.register(async (scope) => blobRoutes(scope, ctx));
+}
+
+async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { authenticate } = makeAuthHooks(ctx);
   const max = ctx.config.limits.maxBlobBytes;
 
-  // Leave the body unread so the handler can stream it; only inside this plugin's scope.
+  // Leave the body unread so the handler can stream it.
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
   app.post(

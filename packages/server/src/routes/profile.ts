@@ -16,11 +16,17 @@ import { b64Field } from "../wire.js";
 
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|x-portable-pixmap|x-portable-graymap)$/;
 
-export async function profileRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+export function registerProfileRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // An encapsulated scope (a Fastify plugin): Fastify has no per-route content-type parser, and
+  // `application/octet-stream` as a buffer is these routes' parser, not the blob upload's stream.
+  void app.register(async (scope) => profileRoutes(scope, ctx));
+}
+
+async function profileRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { authenticate } = makeAuthHooks(ctx);
   const max = ctx.config.maxPictureBytes;
 
-  // Images arrive as raw bytes (within this plugin's scope only).
+  // Images arrive as raw bytes.
   for (const type of ["image/jpeg", "image/png", "image/webp", "image/gif", "image/x-portable-pixmap", "image/x-portable-graymap", "application/octet-stream"]) {
     app.addContentTypeParser(type, { parseAs: "buffer", bodyLimit: max }, (_request, body, done) => done(null, body));
   }

@@ -4,7 +4,10 @@ import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { object, queueItemSchema, replies } from "../schemas.js";
 import { queueItemJson } from "../wire.js";
 
-export const MAX_ACK_IDS = 1000;
+const MAX_ACK_IDS = 1000;
+
+/** The ids of one acknowledgement, over HTTP or the WebSocket. */
+export const ackIdsSchema = { type: "array", maxItems: MAX_ACK_IDS, items: { type: "string", maxLength: 64 } } as const;
 
 export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { authenticate } = makeAuthHooks(ctx);
@@ -33,7 +36,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     {
       onRequest: authenticate,
       schema: {
-        body: object({ ids: { type: "array", maxItems: MAX_ACK_IDS, items: { type: "string", maxLength: 64 } } }),
+        body: object({ ids: ackIdsSchema }),
         response: replies(200, object({ removed: { type: "integer" } })),
       },
     },

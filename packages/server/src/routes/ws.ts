@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { ServerFrame } from "@safelight/protocol";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { ServerContext } from "../context.js";
@@ -10,38 +11,11 @@ import { asApiError } from "../storageErrorCodes.js";
 import { b64Field } from "../wire.js";
 import { checkGroupId } from "../delivery.js";
 import { queueItemJson } from "../wire.js";
-import { MAX_ACK_IDS } from "./queue.js";
+import { parseClientFrame } from "./wsFrames.js";
 
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-type Frame =
-  | { type: "ack"; ids: string[] }
-  | { type: "send"; reqId: string; groupId: string; message: string };
-
-function parseFrame(data: string): Frame | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const f = v as Record<string, unknown>;
-  if (f.type === "ack" && Array.isArray(f.ids) && f.ids.length <= MAX_ACK_IDS && f.ids.every((i) => typeof i === "string")) {
-    return { type: "ack", ids: f.ids as string[] };
-  }
-  if (
-    f.type === "send" &&
-    typeof f.reqId === "string" &&
-    typeof f.groupId === "string" &&
-    typeof f.message === "string"
-  ) {
-    return { type: "send", reqId: f.reqId, groupId: f.groupId, message: f.message };
-  }
-  return undefined;
-}
-
-type Send = (frame: object) => void;
+type Send = (frame: ServerFrame) => void;
 
 /**
  * Sends JSON frames so that all those for one socket in one event-loop turn (the replies and pushes of a
@@ -65,7 +39,7 @@ function corkingSender(socket: WebSocket): Send {
 }
 
 async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, raw: string): Promise<void> {
-  const frame = parseFrame(raw);
+  const frame = parseClientFrame(raw);
   if (frame === undefined) {
     send({ type: "error", code: "SL_ERR_BAD_REQUEST", message: "unrecognised frame" });
     return;
@@ -88,7 +62,7 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
 }
 
 /** GET /v1/ws: pushes this device's new queue items; accepts `ack` and `send` frames. */
-export function registerWsRoute(app: FastifyInstance, ctx: ServerContext): void {
+export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { authenticate } = makeAuthHooks(ctx);
 
   app.get(

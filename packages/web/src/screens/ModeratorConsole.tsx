@@ -1,6 +1,6 @@
 /** The moderator console (#/moderation): report queue with filters beside the open report, the safety
  *  actions on accounts or the audit trail; one pane at a time on a phone. The server decides who is a moderator (403 otherwise). */
-import type { ReportReason } from "@safelight/client";
+import type { ReportReason, ReportSummary } from "@safelight/client";
 import { useCallback, useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
 import { describeError } from "../app/errors.js";
@@ -10,7 +10,7 @@ import { ReportQueue, type StatusFilter } from "../components/moderation/ReportQ
 import { ReportView } from "../components/moderation/ReportView.js";
 import { SafetyActions } from "../components/moderation/SafetyActions.js";
 import { TopBar } from "../components/TopBar.js";
-import type { Summary } from "../components/moderation/types.js";
+
 
 type Route = { view: "queue" } | { view: "report"; reportId: string } | { view: "audit" } | { view: "actions" };
 
@@ -27,7 +27,7 @@ export function ModeratorConsole() {
   const [status, setStatus] = useState<StatusFilter>("open");
   const [reason, setReason] = useState<ReportReason | "">("");
   const [highOnly, setHighOnly] = useState(false);
-  const [reports, setReports] = useState<Summary[]>();
+  const [reports, setReports] = useState<ReportSummary[]>();
   const [error, setError] = useState("");
   const [forbidden, setForbidden] = useState(false);
 
@@ -43,7 +43,7 @@ export function ModeratorConsole() {
 
   const load = useCallback(async () => {
     try {
-      setReports((await session.moderation.reports(status)).reports as Summary[]);
+      setReports((await session.moderation.reports(status)).reports);
       setError("");
     } catch (err) {
       if ((err as { code?: string }).code === "SL_ERR_FORBIDDEN") setForbidden(true);

@@ -1,12 +1,12 @@
 /** The reported account: history (reports against and by it, decisions) and risk signals (automatic and
  *  moderator safety actions, docs/safety.md; earlier decisions; a ban). */
-import type { SafetyAction } from "@safelight/client";
+import type { AccountFile, SafetyAction } from "@safelight/client";
 import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { useAction } from "../useAction.js";
-import { actionBy, actionDetail, REASON_LABELS, when, type AccountFile } from "./types.js";
+import { actionBy, actionDetail, REASON_LABELS, when } from "./format.js";
 
 export function AccountPanel({ name, revision }: { name: string; revision: number }) {
   const session = useSession();
@@ -20,7 +20,7 @@ export function AccountPanel({ name, revision }: { name: string; revision: numbe
     Promise.all([session.moderation.account(name), session.safety.actions({ name, all: true })]).then(
       ([f, a]) => {
         if (gone) return;
-        setFile(f as unknown as AccountFile);
+        setFile(f);
         setActions(a);
       },
       (err) => !gone && setError(describeError(err)),

@@ -1,15 +1,16 @@
 /** The moderation audit log: every read and decision, hash-chained; the server recomputes the chain. */
 import { useEffect, useState } from "react";
+import type { AuditLog } from "@safelight/client";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { FormError } from "../FormError.js";
 import { ColumnHeads } from "./ColumnHeads.js";
 import { PaneHead } from "./PaneHead.js";
-import { when, type AuditEntry } from "./types.js";
+import { when } from "./format.js";
 
 export function AuditTrail({ onBack }: { onBack: () => void }) {
   const session = useSession();
-  const [audit, setAudit] = useState<{ intact: boolean; entries: AuditEntry[] }>();
+  const [audit, setAudit] = useState<AuditLog>();
   const [names, setNames] = useState(new Map<string, string>());
   const [error, setError] = useState("");
   useEffect(() => {

@@ -3,11 +3,12 @@
  *  written to the audit trail (`evidence.view`); pictures then stay blurred until shown, and their PDQ hash
  *  is recomputed in this browser. */
 import { useEffect, useState } from "react";
+import type { EvidenceItem } from "@safelight/client";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { BlurredImage } from "./BlurredImage.js";
 import { EvidencePdq } from "./EvidencePdq.js";
-import { when, type EvidenceItem } from "./types.js";
+import { when } from "./format.js";
 
 const KIND_LABELS: Record<EvidenceItem["kind"], string> = {
   "report-attachment": "report attachment",

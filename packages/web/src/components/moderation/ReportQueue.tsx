@@ -1,13 +1,13 @@
 /** The report queue: status, reason and priority filters, newest first, high-priority (known-image
  *  matches) items marked. */
-import type { ReportReason } from "@safelight/client";
+import type { ReportReason, ReportSummary } from "@safelight/client";
 import { useId } from "react";
-import { highPriority, REASON_LABELS, when, type Summary } from "./types.js";
+import { highPriority, REASON_LABELS, when } from "./format.js";
 
 export type StatusFilter = "open" | "decided" | "all";
 
 export function ReportQueue(props: {
-  reports: Summary[] | undefined;
+  reports: ReportSummary[] | undefined;
   status: StatusFilter;
   reason: ReportReason | "";
   highOnly: boolean;

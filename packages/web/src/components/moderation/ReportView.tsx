@@ -1,6 +1,6 @@
 /** One report: the messages the server verified (franking, docs/franking.md) with their attachments,
  *  known-image detection and evidence, the reported account, and the decision. */
-import type { DecisionAction } from "@safelight/client";
+import type { DecisionAction, ReportDetail } from "@safelight/client";
 import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
@@ -10,18 +10,18 @@ import { DecisionForm } from "./DecisionForm.js";
 import { EvidenceList } from "./EvidenceList.js";
 import { PaneHead } from "./PaneHead.js";
 import { ReportedFile } from "./ReportedFile.js";
-import { highPriority, REASON_LABELS, when, type Detail } from "./types.js";
+import { highPriority, REASON_LABELS, when } from "./format.js";
 
 export function ReportView({ reportId, onBack, onDecided }: { reportId: string; onBack: () => void; onDecided: () => void }) {
   const session = useSession();
-  const [report, setReport] = useState<Detail>();
+  const [report, setReport] = useState<ReportDetail>();
   const [error, setError] = useState("");
   const [revision, setRevision] = useState(0);
   const [decided, setDecided] = useState<DecisionAction>();
   useEffect(() => {
     let gone = false;
     session.moderation.report(reportId).then(
-      (r) => !gone && setReport(r as unknown as Detail),
+      (r) => !gone && setReport(r),
       (err) => !gone && setError(describeError(err)),
     );
     return () => {

@@ -1,12 +1,12 @@
 /** An attachment of a reported message. Decrypted in this page with the key from the verified content;
  *  images stay blurred until the moderator chooses to look. */
+import type { FileRef } from "@safelight/client";
 import { useEffect, useState } from "react";
 import { useSession } from "../../app/context.js";
 import { describeError } from "../../app/errors.js";
 import { BlurredImage } from "./BlurredImage.js";
-import type { ReportFileRef } from "./types.js";
 
-export function ReportedFile({ file }: { file: ReportFileRef }) {
+export function ReportedFile({ file }: { file: FileRef }) {
   const session = useSession();
   const [url, setUrl] = useState<string>();
   const [error, setError] = useState("");

@@ -9,7 +9,7 @@ import { FormError } from "../FormError.js";
 import { useAction } from "../useAction.js";
 import { ColumnHeads } from "./ColumnHeads.js";
 import { PaneHead } from "./PaneHead.js";
-import { actionBy, actionDetail, when } from "./types.js";
+import { actionBy, actionDetail, when } from "./format.js";
 
 export function SafetyActions({ onBack }: { onBack: () => void }) {
   const session = useSession();
