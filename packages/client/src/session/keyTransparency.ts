@@ -72,7 +72,16 @@ export async function checkHeadSignature(keys: ServerKeys, head: ServedTreeHead)
 export async function checkConsistent(call: ApiCall, older: Checkpoint, newer: Checkpoint): Promise<void> {
   const same = older.treeSize === newer.treeSize;
   if (same ? sameRoot(older.rootHash, newer.rootHash) : older.treeSize === 0) return;
-  const { proof } = same ? { proof: [] } : await call((a) => a.ktConsistency(older.treeSize, newer.treeSize));
+  // A server that cannot prove the step (it answers 400 for a tree it no longer has) fails the check.
+  const proof = same
+    ? []
+    : await call((a) => a.ktConsistency(older.treeSize, newer.treeSize)).then(
+        (r) => r.proof,
+        (err: unknown) => {
+          if (err instanceof SafelightError && err.status === 400) return undefined;
+          throw err;
+        },
+      );
   const head = (c: Checkpoint) => ({ ...c, timestamp: 0, signature: "" });
   if (same || !verifyKtConsistency(head(older), head(newer), proof)) {
     throw ktError("SL_ERR_KT_INCONSISTENT", `the key-transparency log of size ${newer.treeSize} does not extend the one of size ${older.treeSize} seen before (a rewritten, removed or forked history, or a split view)`);
