@@ -39,6 +39,10 @@ export interface DirectoryProof {
   devices: DeviceInclusion[];
 }
 
+/** A head is signed again only when the log has grown or the last one is this old, so a burst of
+ *  directory lookups costs one signature (and clients verify one head, not one per answer). */
+const HEAD_REUSE_MS = 5000;
+
 const deviceKey = (accountId: string, deviceId: string) => `${accountId}\n${deviceId}`;
 
 export function ktEntryOf(r: KtEntryRecord): KtEntry {
@@ -52,6 +56,7 @@ export class KeyTransparencyLog {
   private readonly adds = new Map<string, { index: number; time: number }>();
   /** The tree's levels over `leafHashes`, rebuilt only when the log has grown. */
   private tree: Buffer[][] = [];
+  private signed: ServedTreeHead | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -81,10 +86,13 @@ export class KeyTransparencyLog {
 
   private async sign(levels: Buffer[][], now: number): Promise<ServedTreeHead> {
     const treeSize = levels[0]?.length ?? 0;
+    const last = this.signed;
+    if (last && last.treeSize === treeSize && now >= last.timestamp && now - last.timestamp < HEAD_REUSE_MS) return last;
     const root = levels.at(-1)?.[0] ?? createHash("sha256").digest();
     const { keyId, key } = await this.franking.activeSigningKey(now);
     const signature = sign(null, treeHeadSignatureInput(treeSize, now, root), key);
-    return { treeSize, timestamp: now, rootHash: toB64(root), signature: toB64(signature), keyId };
+    this.signed = { treeSize, timestamp: now, rootHash: toB64(root), signature: toB64(signature), keyId };
+    return this.signed;
   }
 
   async head(now: number): Promise<ServedTreeHead> {

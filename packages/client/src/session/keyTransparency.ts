@@ -28,6 +28,9 @@ import type { ServerKeys } from "./serverKeys.js";
 export const KT_ERROR_CODES = ["SL_ERR_KT_BAD_HEAD", "SL_ERR_KT_INCONSISTENT", "SL_ERR_KT_NOT_INCLUDED", "SL_ERR_KT_BAD_ENTRIES"] as const;
 export type KtErrorCode = (typeof KT_ERROR_CODES)[number];
 
+/** Bound on the remembered verified heads (the set is emptied when it reaches this). */
+const MAX_VERIFIED_HEADS = 64;
+
 const ktError = (code: KtErrorCode, message: string) => new SafelightError(code, message);
 
 /** Runs an API call (authenticated for a session, plain for the auditor). */
@@ -63,9 +66,15 @@ export function sameRoot(a: string, b: string): boolean {
   return x !== undefined && y !== undefined && constantTimeEqual(x, y);
 }
 
-export async function checkHeadSignature(keys: ServerKeys, head: ServedTreeHead): Promise<void> {
+/** Checks a head's signature; `verified` remembers heads already checked (the server reuses a head for
+ *  a few seconds, so a burst of lookups costs one Ed25519 verification). */
+export async function checkHeadSignature(keys: ServerKeys, head: ServedTreeHead, verified?: Set<string>): Promise<void> {
+  const id = JSON.stringify([head?.keyId, head?.treeSize, head?.timestamp, head?.rootHash, head?.signature]);
+  if (verified?.has(id)) return;
   const key = typeof head?.keyId === "string" ? await keys.get(head.keyId) : undefined;
   if (!key || !verifyTreeHead(key, head)) throw ktError("SL_ERR_KT_BAD_HEAD", "the key-transparency head's signature does not verify under the server's published key");
+  if (verified && verified.size >= MAX_VERIFIED_HEADS) verified.clear();
+  verified?.add(id);
 }
 
 /** RFC 9162 §2.1.4: `older` is a prefix of `newer` (equal sizes: equal roots), proven by the server. */
@@ -126,6 +135,8 @@ export function checkRoot(frontier: Uint8Array[], head: Checkpoint): void {
 const EMPTY: KtState = { head: undefined, checked: 0, frontier: [], seenSelf: false, known: [], pendingLinks: [] };
 
 export class KeyTransparency {
+  private readonly verifiedHeads = new Set<string>();
+
   constructor(
     private readonly call: ApiCall,
     private readonly store: ClientStore,
@@ -153,7 +164,7 @@ export class KeyTransparency {
 
   /** Checks a served head and keeps it if it is the newest seen. */
   async acceptHead(head: ServedTreeHead): Promise<void> {
-    await checkHeadSignature(this.keys, head);
+    await checkHeadSignature(this.keys, head, this.verifiedHeads);
     const state = await this.state();
     const seen = state.head;
     if (seen && head.treeSize < seen.treeSize) return checkConsistent(this.call, head, seen);
