@@ -6,13 +6,13 @@
  * keeps the URL stable across server restarts.
  */
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "@safelight/server";
 import { backendOptions, issueGhostLinkCode, queryTestStore } from "@safelight/server/testing";
-import { SafelightClient, type KeyTransparencyAlarm } from "@safelight/client";
+import { KT_ERROR_CODES, SafelightClient, type KeyTransparencyAlarm } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import { generateDeviceKeys, signChallenge, toB64, verifyKtInclusion, type KtEntry } from "@safelight/protocol";
 import { nodeCryptoProvider } from "@safelight/protocol/node";
@@ -214,3 +214,10 @@ describe("gossip", () => {
   });
 });
 
+
+describe("docs/key-transparency.md", () => {
+  const doc = readFileSync(new URL("../../../docs/key-transparency.md", import.meta.url), "utf8");
+  it.each(KT_ERROR_CODES)("documents %s", (code) => {
+    expect(doc).toMatch(new RegExp(`^\\| \`${code}\` \\|`, "m"));
+  });
+});

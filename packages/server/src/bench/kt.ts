@@ -14,17 +14,13 @@ import { performance } from "node:perf_hooks";
 import { fromB64, generateDeviceKeys, signChallenge, toB64, verifyKtInclusion, verifyTreeHead, type SignedTreeHead } from "@safelight/protocol";
 import { KeyTransparencyLog, type DirectoryProof } from "../keyTransparency.js";
 import { startServer } from "../start.js";
-import { call, pool } from "./setup.js";
+import { call, numberArg, pool } from "./setup.js";
 import { median, round } from "./stats.js";
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split("=")[1]) : fallback;
-};
-const ACCOUNTS = arg("accounts", 300);
-const DEVICES = arg("devices", 3);
-const ROUNDS = arg("rounds", 6);
-const LOOKUPS = arg("lookups", 1000);
+const ACCOUNTS = numberArg("accounts", 300);
+const DEVICES = numberArg("devices", 3);
+const ROUNDS = numberArg("rounds", 6);
+const LOOKUPS = numberArg("lookups", 1000);
 
 /** The real log, or (switched off) one canned head and no per-device proofs: the lookup without proofs. */
 class SwitchableProofs extends KeyTransparencyLog {
