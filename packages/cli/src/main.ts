@@ -4,6 +4,7 @@ import { registerAccountCommands } from "./commands/account.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
 import { registerKnownImageCommands } from "./commands/knownImages.js";
+import { registerKeyTransparencyCommands } from "./commands/keyTransparency.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerModerationCommands(program);
   registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);
+  registerKeyTransparencyCommands(program);
   registerPdqCommands(program);
   return program;
 }

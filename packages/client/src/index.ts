@@ -4,3 +4,5 @@ export { SafelightError } from "./errors.js";
 export type * from "./transport/moderationTypes.js";
 export type * from "./store/types.js";
 export { SafetyCalls, noticeText, type InboundSetting, type MessageRequest, type Person, type SafetyAction, type SafetyNotice } from "./session/safety.js";
+export { formatCheckpoint, parseCheckpoint, KT_ERROR_CODES, type Checkpoint, type KeyTransparencyAlarm } from "./session/keyTransparency.js";
+export { auditLog, type AuditResult } from "./session/ktAudit.js";

@@ -181,3 +181,27 @@ export function verifyMerkleConsistency(
   }
   return sn === 0 && constantTimeEqual(fr, firstRoot) && constantTimeEqual(sr, secondRoot);
 }
+
+/**
+ * A compact range over leaves [0, size) (RFC 9162 §2.1.1 split): the hashes of the perfect subtrees that
+ * make up the binary decomposition of `size`, largest first. A monitor keeps only these (at most 53
+ * hashes) to extend the tree leaf by leaf and recompute its root, without keeping or refetching the log.
+ */
+export function merkleFrontierAppend(frontier: readonly Uint8Array[], size: number, leafHash: Uint8Array): Uint8Array[] {
+  const out = [...frontier, leafHash];
+  // Each trailing 1 bit of the old size is a subtree of the new leaf's height: merge it in.
+  for (let s = size; s % 2 === 1; s = Math.floor(s / 2)) {
+    const right = out.pop()!;
+    out.push(merkleNodeHash(out.pop()!, right));
+  }
+  return out;
+}
+
+/** The Merkle Tree Hash of the leaves a frontier covers: the subtrees folded from the right (the
+ *  largest-power-of-two split of §2.1.1 applied recursively); SHA-256() for the empty tree. */
+export function merkleFrontierRoot(frontier: readonly Uint8Array[]): Uint8Array {
+  if (frontier.length === 0) return sha256(new Uint8Array(0));
+  let root = frontier[frontier.length - 1]!;
+  for (let i = frontier.length - 2; i >= 0; i--) root = merkleNodeHash(frontier[i]!, root);
+  return root;
+}

@@ -1,8 +1,9 @@
 /** RFC 9162 §2.1 Merkle trees: the reference tree, its inclusion paths, and the §2.1.3.2 verifier. */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { merkleLeafHash, merkleNodeHash, merkleRootFromInclusionProof, merkleTree } from "../src/index.js";
+import { merkleFrontierAppend, merkleFrontierRoot, merkleLeafHash, merkleNodeHash, merkleRootFromInclusionProof, merkleTree } from "../src/index.js";
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const leavesOf = (n: number) => Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${i}`));
 
 /** RFC 9162 §2.1.1's MTH written out independently (node:crypto, recursion on the definition). */
@@ -14,7 +15,6 @@ function mth(leaves: Uint8Array[]): Uint8Array {
   return h(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)));
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const flip = (b: Uint8Array) => {
   const c = b.slice();
   c[0]! ^= 1;
@@ -138,5 +138,29 @@ describe("RFC 9162 Merkle tree", () => {
       // And a leaf hash is never a node hash of the same bytes.
       expect(hex(merkleLeafHash(fake))).not.toBe(hex(merkleNodeHash(a, b)));
     });
+  });
+});
+
+
+describe("merkleFrontierAppend / merkleFrontierRoot", () => {
+  it("recompute the Merkle Tree Hash of every prefix, leaf by leaf", () => {
+    const raw = leavesOf(70);
+    const leaves = raw.map(merkleLeafHash);
+    let frontier: Uint8Array[] = [];
+    expect(hex(merkleFrontierRoot(frontier))).toBe(hex(createHash("sha256").digest()));
+    for (let n = 1; n <= leaves.length; n++) {
+      frontier = merkleFrontierAppend(frontier, n - 1, leaves[n - 1]!);
+      expect(frontier.length).toBe(n.toString(2).replace(/0/g, "").length);
+      expect(hex(merkleFrontierRoot(frontier))).toBe(hex(mth(raw.slice(0, n))));
+    }
+  });
+
+  it("gives a different root when any leaf differs", () => {
+    const leaves = Array.from({ length: 9 }, (_, i) => merkleLeafHash(new Uint8Array([i])));
+    const rootOf = (ls: Uint8Array[]) => hex(merkleFrontierRoot(ls.reduce<Uint8Array[]>((f, l, i) => merkleFrontierAppend(f, i, l), [])));
+    const changed = [...leaves];
+    changed[4] = merkleLeafHash(new Uint8Array([99]));
+    expect(rootOf(changed)).not.toBe(rootOf(leaves));
+    expect(rootOf(leaves.filter((_, i) => i !== 4))).not.toBe(rootOf(leaves.slice(0, 8)));
   });
 });

@@ -38,6 +38,8 @@ export interface AppOptions extends ServerOptions {
   notifier?: Notifier;
   /** Swap in another franking service (it must use the same storage; bench:messaging measures with it). */
   franking?: FrankingService;
+  /** Swap in another key-transparency log over the app's storage and franking (bench:kt measures with it). */
+  keyTransparency?: (storage: Storage, franking: FrankingService) => KeyTransparencyLog;
   /** Child-safety policy JSON file (docs/safety.md); default `<dataDir>/safety-policy.json` if present. */
   policyFile?: string;
   /** Or the policy itself (merged over the defaults); wins over `policyFile`. */
@@ -75,7 +77,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     notifier,
     rateLimits: openRateLimits(config),
     franking,
-    keyTransparency: new KeyTransparencyLog(storage, franking),
+    keyTransparency: options.keyTransparency?.(storage, franking) ?? new KeyTransparencyLog(storage, franking),
     safety: new SafetyService(storage.safety, policy, notifier),
     detection: await DetectionService.open(
       {

@@ -8,7 +8,9 @@ import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import pg from "pg";
-import type { ServerOptions } from "./config.js";
+import { openStorage } from "./backends.js";
+import { resolveConfig, type ServerOptions } from "./config.js";
+import { randomId, sha256 } from "./crypto.js";
 
 export type TestBackend = "sqlite" | "postgres";
 
@@ -72,6 +74,21 @@ export async function queryTestStore<T = Record<string, unknown>>(dataDir: strin
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Plays a compromised server (docs/key-transparency.md): issues a link code for the account of `owner`
+ * that none of its devices asked for, so a test can enrol a ghost device through the real link route.
+ */
+export async function issueGhostLinkCode(dataDir: string, owner: { accountId: string; deviceId: string }): Promise<string> {
+  const code = randomId();
+  const storage = await openStorage(resolveConfig(storageTarget(dataDir)));
+  try {
+    await storage.createLinkCode(sha256(code), owner, Date.now() + 10 * 60 * 1000);
+  } finally {
+    await storage.close();
+  }
+  return code;
 }
 
 /** The same as environment variables, for a `safelight server` child process. */

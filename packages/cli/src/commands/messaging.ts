@@ -107,6 +107,14 @@ export function registerMessagingCommands(program: Command): void {
               : `${new Date(n.sentAt).toISOString()} safety notice about ${n.name}: ${n.text}\n`,
           ),
         );
+        // A device of this account this device did not accept (docs/key-transparency.md): loud, on every sync.
+        client.onKeyTransparencyAlarm((a) =>
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ kind: "key-transparency-alarm", deviceId: a.deviceId, publicKey: a.publicKey, index: a.index, time: a.time }) + "\n"
+              : `${new Date(a.time).toISOString()} ALARM: device ${a.deviceId} was added to your account, not linked from this device (key-transparency log entry ${a.index}); if you did not link it from another of your devices, your account's messages may be read by it\n`,
+          ),
+        );
         const mutes = new MuteList(profileDir(cmd));
         for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true, mutes.has(m.from));
       });

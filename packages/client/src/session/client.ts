@@ -10,6 +10,7 @@ import { SessionContext } from "./context.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
+import { parseCheckpoint, type KeyTransparencyAlarm } from "./keyTransparency.js";
 import { sendInGroup } from "./messaging.js";
 import { moderationCalls } from "./moderation.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
@@ -53,6 +54,25 @@ export class SafelightClient {
 
   async close(): Promise<void> {
     await this.ctx.store.close();
+  }
+
+  /** A device of this account in the key-transparency log that this device did not accept
+   *  (docs/key-transparency.md, "Own-account monitoring"); checked on every sync. */
+  onKeyTransparencyAlarm(listener: (a: KeyTransparencyAlarm) => void): () => void {
+    this.queue.alarmListeners.add(listener);
+    return () => this.queue.alarmListeners.delete(listener);
+  }
+
+  /** The newest key-transparency head this device has verified, as `TREESIZE:ROOT`, to compare with
+   *  another device or an auditor (the gossip step of docs/key-transparency.md). */
+  keyTransparencyCheckpoint(): Promise<string | undefined> {
+    return this.ctx.kt.checkpoint();
+  }
+
+  /** Checks another party's checkpoint against this device's view; throws SL_ERR_KT_INCONSISTENT on a
+   *  split view. */
+  async compareKeyTransparency(checkpoint: string): Promise<void> {
+    await this.ctx.kt.compare(parseCheckpoint(checkpoint));
   }
 
   /** Safety notices the server sends during sync (docs/safety.md). */

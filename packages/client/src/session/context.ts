@@ -9,7 +9,9 @@ import { Api } from "../transport/api.js";
 import { HttpTransport } from "../transport/http.js";
 import type { ClientStore, Profile, StoredGroup } from "../store/types.js";
 import { Directory } from "./directory.js";
+import { KeyTransparency } from "./keyTransparency.js";
 import { Lock } from "./lock.js";
+import { ServerKeys } from "./serverKeys.js";
 import type { ClientOptions } from "./types.js";
 
 /** Runs an API call with this device's session (SessionContext.authed). */
@@ -21,13 +23,19 @@ export class SessionContext {
   private directory: Directory | undefined;
   private engine: Engine | undefined;
   readonly lock = new Lock();
+  /** The server's signing keys (franking stamps and key-transparency heads). */
+  readonly serverKeys: ServerKeys;
+  readonly kt: KeyTransparency;
 
   /** `catchUp` processes this device's queue (the sync loop): what a send or commit that lost the epoch
    *  race does before it retries. */
   constructor(
     readonly opts: ClientOptions,
     readonly catchUp: () => Promise<unknown>,
-  ) {}
+  ) {
+    this.serverKeys = new ServerKeys((call) => this.authed(call));
+    this.kt = new KeyTransparency((call) => this.authed(call), opts.store, this.serverKeys, () => this.requireProfile());
+  }
 
   get store(): ClientStore {
     return this.opts.store;
@@ -40,7 +48,7 @@ export class SessionContext {
   async attach(profile: Profile): Promise<void> {
     this.profile = profile;
     this.api = new Api(new HttpTransport({ baseUrl: profile.serverUrl, token: () => this.profile?.token }));
-    this.directory = new Directory(this.api, this.opts.store);
+    this.directory = new Directory(this.api, this.opts.store, this.kt);
     const directory = this.directory;
     this.engine = await createEngine({
       ...(this.opts.provider ? { provider: this.opts.provider } : {}),

@@ -4,14 +4,24 @@
  */
 import { fromB64, toB64, type DeviceIdentity } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
-import type { Api } from "../transport/api.js";
+import type { AccountInfo, Api } from "../transport/api.js";
 import type { ClientStore, KnownAccount } from "../store/types.js";
+import type { KeyTransparency } from "./keyTransparency.js";
 
 export class Directory {
   constructor(
     private readonly api: Api,
     private readonly store: ClientStore,
+    private readonly kt: KeyTransparency,
   ) {}
+
+  /** Keeps an answer only once every device key in it is proven in the key-transparency log. */
+  private async checked(answer: AccountInfo): Promise<KnownAccount> {
+    await this.kt.checkDirectory(answer.accountId, answer.devices, answer.kt);
+    const account = { accountId: answer.accountId, name: answer.name, devices: answer.devices };
+    await this.store.saveAccount(account);
+    return account;
+  }
 
   async byName(name: string): Promise<KnownAccount> {
     const account = await this.api.accountByName(name.toLowerCase()).catch((err: unknown) => {
@@ -20,16 +30,13 @@ export class Directory {
       }
       throw err;
     });
-    await this.store.saveAccount(account);
-    return account;
+    return this.checked(account);
   }
 
   async byId(accountId: string, refresh = false): Promise<KnownAccount> {
     const cached = refresh ? undefined : await this.store.getAccount(accountId);
     if (cached) return cached;
-    const account = await this.api.account(accountId);
-    await this.store.saveAccount(account);
-    return account;
+    return this.checked(await this.api.account(accountId));
   }
 
   async nameOf(accountId: string): Promise<string> {

@@ -1,6 +1,6 @@
 /** KeyPackage upkeep: this device's one-time and last-resort KeyPackages on the server, and claiming
  *  other devices' KeyPackages to add them to a group (RFC 9420 §10, §16.8). */
-import { encodePrivateKeyPackage, fromB64, newKeyPackage, toB64 } from "@safelight/protocol";
+import { encodePrivateKeyPackage, fromB64, inspectKeyPackage, newKeyPackage, toB64 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
 import type { SessionContext } from "./context.js";
 
@@ -44,14 +44,25 @@ export async function topUpKeyPackages(ctx: SessionContext, initial = false): Pr
   );
 }
 
-/** One KeyPackage for every device of the account (but this one, with `excludeSelf`). */
+function signatureKeyOf(bytes: Uint8Array): string {
+  try {
+    return toB64(inspectKeyPackage(bytes).signatureKey);
+  } catch {
+    throw new SafelightError("SL_CLIENT_BAD_SERVER", "server sent a malformed KeyPackage");
+  }
+}
+
+/** One KeyPackage for every device of the account (but this one, with `excludeSelf`), each one's
+ *  signature key proven in the key-transparency log. */
 export async function claimKeyPackages(ctx: SessionContext, accountId: string, excludeSelf = false): Promise<Uint8Array[]> {
-  const { keyPackages } = await ctx.authed((a) =>
+  const { keyPackages, kt } = await ctx.authed((a) =>
     a.claimKeyPackages(accountId, excludeSelf ? ctx.requireProfile().deviceId : undefined),
   );
-  return keyPackages.map((k) => {
+  const claimed = keyPackages.map((k) => {
     const bytes = fromB64(k.keyPackage);
     if (!bytes) throw new SafelightError("SL_CLIENT_BAD_SERVER", "server sent a malformed KeyPackage");
-    return bytes;
+    return { deviceId: k.deviceId, bytes, signatureKey: signatureKeyOf(bytes) };
   });
+  await ctx.kt.checkDirectory(accountId, claimed, kt);
+  return claimed.map((c) => c.bytes);
 }

@@ -14,9 +14,12 @@ export async function register(ctx: SessionContext, serverUrl: string, name: str
   await adopt(ctx, serverUrl, name.toLowerCase(), keys, session);
 }
 
-/** Pairing, step 1 (existing device): a one-time code to type into the new device. */
-export function createLinkCode(ctx: SessionContext): Promise<{ code: string; expiresAt: number }> {
-  return ctx.authed((api) => api.createLinkCode());
+/** Pairing, step 1 (existing device): a one-time code to type into the new device. The monitor accepts
+ *  the device that uses it (docs/key-transparency.md, "Own-account monitoring"). */
+export async function createLinkCode(ctx: SessionContext): Promise<{ code: string; expiresAt: number }> {
+  const link = await ctx.authed((api) => api.createLinkCode());
+  await ctx.kt.noteLinkCode(link.expiresAt);
+  return link;
 }
 
 /** Pairing, step 2 (new device): joins the account that issued the code. */

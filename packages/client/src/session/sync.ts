@@ -8,6 +8,7 @@ import { FrankVerifier } from "./frankVerifier.js";
 import { addLinkedDevice } from "./groups.js";
 import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
 import { topUpKeyPackages } from "./keyPackages.js";
+import type { KeyTransparencyAlarm } from "./keyTransparency.js";
 import { isTransient } from "./retry.js";
 import { noticeText, type SafetyNotice } from "./safety.js";
 import type { ReceivedMessage } from "./types.js";
@@ -20,16 +21,19 @@ const DEFERRED = Symbol("deferred");
 export class SyncLoop {
   readonly messageListeners = new Set<(m: ReceivedMessage) => void>();
   readonly noticeListeners = new Set<(n: SafetyNotice) => void>();
+  readonly alarmListeners = new Set<(a: KeyTransparencyAlarm) => void>();
   private readonly franks: FrankVerifier;
 
   constructor(private readonly ctx: SessionContext) {
-    this.franks = new FrankVerifier((call) => ctx.authed(call));
+    this.franks = new FrankVerifier(ctx.serverKeys);
   }
 
-  /** Fetches, decrypts and acknowledges everything queued, then tops up this device's KeyPackages. */
+  /** Fetches, decrypts and acknowledges everything queued, tops up this device's KeyPackages, and reads
+   *  the key-transparency log for devices of this account it did not accept (docs/key-transparency.md). */
   async sync(): Promise<ReceivedMessage[]> {
     const received = await this.drain();
     await topUpKeyPackages(this.ctx);
+    for (const alarm of await this.ctx.kt.monitor()) for (const l of this.alarmListeners) l(alarm);
     return received;
   }
 

@@ -7,6 +7,7 @@ import type {
   ClientStore,
   IncomingChange,
   KnownAccount,
+  KtState,
   Profile,
   SavedFile,
   StoredGroup,
@@ -138,6 +139,14 @@ export class IndexedDbClientStore implements ClientStore {
 
   async getAccount(accountId: string): Promise<KnownAccount | undefined> {
     return this.get<KnownAccount>("accounts", accountId);
+  }
+
+  async getKtState(): Promise<KtState | undefined> {
+    return this.get<KtState>("kv", "keyTransparency");
+  }
+
+  async saveKtState(state: KtState): Promise<void> {
+    await this.tx(["kv"], "readwrite", (tx) => request(tx.objectStore("kv").put(state, "keyTransparency")));
   }
 
   async isProcessed(itemId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import type {
   ClientStore,
   IncomingChange,
   KnownAccount,
+  KtState,
   Profile,
   SavedFile,
   StoredGroup,
@@ -18,6 +19,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, kind TEXT NOT NULL
   state BLOB NOT NULL, active INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS groups_peer ON groups (peer_account_id) WHERE kind = 'direct';
 CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS key_transparency (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
@@ -184,6 +186,15 @@ export class SqliteClientStore implements ClientStore {
       | { json: string }
       | undefined;
     return r ? (JSON.parse(r.json) as KnownAccount) : undefined;
+  }
+
+  async getKtState(): Promise<KtState | undefined> {
+    const row = this.db.prepare("SELECT json FROM key_transparency WHERE id = 1").get() as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as KtState) : undefined;
+  }
+
+  async saveKtState(state: KtState): Promise<void> {
+    this.db.prepare("INSERT OR REPLACE INTO key_transparency (id, json) VALUES (1, ?)").run(JSON.stringify(state));
   }
 
   async isProcessed(itemId: string): Promise<boolean> {

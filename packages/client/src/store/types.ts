@@ -2,7 +2,7 @@
  * What a client keeps on its device. Implementations: SQLite file per profile (Node), IndexedDB (browser).
  * Every method is one atomic unit, so an interrupted sync never half-applies a message.
  */
-import type { ConversationKind, ServerFrank } from "@safelight/protocol";
+import type { ConversationKind, ServerFrank, SignedTreeHead } from "@safelight/protocol";
 
 export interface Profile {
   serverUrl: string;
@@ -66,6 +66,24 @@ export interface KnownAccount {
   devices: { deviceId: string; signatureKey: string }[];
 }
 
+/** What this device knows of the key-transparency log (docs/key-transparency.md). */
+export interface KtState {
+  /** The newest verified signed head seen; every later head must be consistent with it. */
+  head: (SignedTreeHead & { keyId: string }) | undefined;
+  /** Monitoring: entries [0, checked) are read and matched a signed head; `frontier` is their compact
+   *  range (base64url subtree hashes, merkleFrontierAppend). */
+  checked: number;
+  frontier: string[];
+  /** Whether this device's own `add` entry has been read (entries before it are the account's devices
+   *  at the time it joined). */
+  seenSelf: boolean;
+  /** This account's devices (`deviceId:publicKey`) this device accepts: itself, the devices there when
+   *  it joined, those it linked. */
+  known: string[];
+  /** Expiry times of link codes this device issued that no new device has used yet. */
+  pendingLinks: number[];
+}
+
 /** The effects of processing one queue item, written together with its id (for de-duplication). */
 export interface IncomingChange {
   itemId: string;
@@ -88,6 +106,9 @@ export interface ClientStore {
 
   saveAccount(account: KnownAccount): Promise<void>;
   getAccount(accountId: string): Promise<KnownAccount | undefined>;
+
+  getKtState(): Promise<KtState | undefined>;
+  saveKtState(state: KtState): Promise<void>;
 
   isProcessed(itemId: string): Promise<boolean>;
   applyIncoming(change: IncomingChange): Promise<void>;

@@ -1,5 +1,5 @@
 /** Typed calls for each endpoint of docs/protocol.md. Byte strings are base64url on the wire. */
-import type { FrankOpening, QueueItem } from "@safelight/protocol";
+import type { FrankOpening, KtEntry, QueueItem, SignedTreeHead } from "@safelight/protocol";
 import type { HttpTransport } from "./http.js";
 import type { AccountFile, AuditLog, DecisionAction, ReportDetail, ReportReason, ReportSummary } from "./moderationTypes.js";
 
@@ -10,10 +10,21 @@ export interface Session {
   expiresAt: number;
 }
 
+/** A signed tree head of the key-transparency log, with the franking key id that signed it. */
+export type ServedTreeHead = SignedTreeHead & { keyId: string };
+
+/** The key-transparency proof on a directory answer (docs/key-transparency.md): each served device's
+ *  `add` entry (index, time) and its inclusion path under `head`. */
+export interface DirectoryProof {
+  head: ServedTreeHead;
+  devices: { deviceId: string; index: number; time: number; proof: string[] }[];
+}
+
 export interface AccountInfo {
   accountId: string;
   name: string;
   devices: { deviceId: string; signatureKey: string }[];
+  kt: DirectoryProof;
 }
 
 export interface ClaimedKeyPackage {
@@ -66,7 +77,7 @@ export class Api {
     return this.http.request<{ available: number; lastResort: boolean }>("GET", "/v1/key-packages/count");
   }
   claimKeyPackages(accountId: string, excludeDeviceId?: string) {
-    return this.http.request<{ keyPackages: ClaimedKeyPackage[] }>("POST", "/v1/key-packages/claim", {
+    return this.http.request<{ keyPackages: ClaimedKeyPackage[]; kt: DirectoryProof }>("POST", "/v1/key-packages/claim", {
       accountId,
       ...(excludeDeviceId ? { excludeDeviceId } : {}),
     });
@@ -98,6 +109,15 @@ export class Api {
       "GET",
       "/v1/franking/keys",
     );
+  }
+  ktHead() {
+    return this.http.request<ServedTreeHead>("GET", "/v1/kt/head");
+  }
+  ktEntries(start: number, end: number) {
+    return this.http.request<{ entries: KtEntry[] }>("GET", `/v1/kt/entries?start=${start}&end=${end}`);
+  }
+  ktConsistency(first: number, second: number) {
+    return this.http.request<{ proof: string[] }>("GET", `/v1/kt/consistency?first=${first}&second=${second}`);
   }
   report(body: { reason: ReportReason; note?: string; reported: Opening; context: Opening[]; attachments?: { messageId: string; name: string; type: string; data: string }[] }) {
     return this.http.request<{ reportId: string; verified: number; unverified: string[]; attachments?: number }>("POST", "/v1/reports", body);

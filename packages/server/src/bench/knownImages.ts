@@ -19,16 +19,12 @@ import { HashListService } from "../detection/hashLists.js";
 import { startServer } from "../start.js";
 import type { ListEntryRow } from "../storage/detection.js";
 import { openSqliteStorage } from "../storage/sqlite.js";
-import { call } from "./setup.js";
+import { call, numberArg } from "./setup.js";
 import { round } from "./stats.js";
 
-const arg = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split("=")[1]) : fallback;
-};
-const HASHES = arg("hashes", 1_000_000);
-const SECONDS = arg("seconds", 15);
-const INFLIGHT = arg("inflight", 4);
+const HASHES = numberArg("hashes", 1_000_000);
+const SECONDS = numberArg("seconds", 15);
+const INFLIGHT = numberArg("inflight", 4);
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
 const vectors = process.env.SAFELIGHT_VECTORS ? resolve(process.env.SAFELIGHT_VECTORS) : resolve(repo, "../shared/vectors");

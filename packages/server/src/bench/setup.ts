@@ -48,6 +48,12 @@ export interface Pair {
 
 class HttpError extends Error {}
 
+/** A numeric `--name=N` option of a bench script, or `fallback`. */
+export function numberArg(name: string, fallback: number): number {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split("=")[1]) : fallback;
+}
+
 export async function call<T>(base: string, method: string, path: string, body?: unknown, token?: string): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";

@@ -6,20 +6,24 @@ import { makeAuthHooks } from "../plugins/auth.js";
 import { b64, id, object, replies } from "../schemas.js";
 import type { AccountRecord } from "../storage/types.js";
 import { normalizeName } from "./auth.js";
+import { directoryProofSchema } from "./keyTransparency.js";
 
 const accountSchema = object({
   accountId: id,
   name: { type: "string" },
   devices: { type: "array", items: object({ deviceId: id, signatureKey: b64 }) },
+  kt: directoryProofSchema,
 });
 
-/** The directory entry clients use to authenticate credentials (RFC 9420 §5.3.1). No birthdate. */
-function directoryEntry(account: AccountRecord | undefined) {
+/** The directory entry clients use to authenticate credentials (RFC 9420 §5.3.1), with the key-
+ *  transparency proof of every device key in it (docs/key-transparency.md). No birthdate. */
+async function directoryEntry(ctx: ServerContext, account: AccountRecord | undefined) {
   if (account === undefined) throw new ApiError("SL_ERR_NOT_FOUND", "no such account");
   return {
     accountId: account.accountId,
     name: account.name,
     devices: account.devices.map((d) => ({ deviceId: d.deviceId, signatureKey: toB64(d.signatureKey) })),
+    kt: await ctx.keyTransparency.directoryProof(account.accountId, account.devices.map((d) => d.deviceId), Date.now()),
   };
 }
 
@@ -35,7 +39,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ServerContext):
         response: replies(200, accountSchema),
       },
     },
-    async (request) => directoryEntry(await ctx.storage.getAccountByName(normalizeName(request.params.name))),
+    async (request) => directoryEntry(ctx, await ctx.storage.getAccountByName(normalizeName(request.params.name))),
   );
 
   app.get<{ Params: { accountId: string } }>(
@@ -47,6 +51,6 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ServerContext):
         response: replies(200, accountSchema),
       },
     },
-    async (request) => directoryEntry(await ctx.storage.getAccountById(request.params.accountId)),
+    async (request) => directoryEntry(ctx, await ctx.storage.getAccountById(request.params.accountId)),
   );
 }

@@ -7,6 +7,7 @@ import { readMls } from "../mlsInput.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { b64, id, object, replies } from "../schemas.js";
 import type { DeviceRef } from "../storage/types.js";
+import { directoryProofSchema } from "./keyTransparency.js";
 
 const MAX_UPLOAD = 200;
 
@@ -60,7 +61,7 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
         body: object({ accountId: id, excludeDeviceId: id }, ["excludeDeviceId"]),
         response: replies(
           200,
-          object({ keyPackages: { type: "array", items: object({ accountId: id, deviceId: id, keyPackage: b64 }) } }),
+          object({ keyPackages: { type: "array", items: object({ accountId: id, deviceId: id, keyPackage: b64 }) }, kt: directoryProofSchema }),
         ),
       },
     },
@@ -74,6 +75,7 @@ export function registerKeyPackageRoutes(app: FastifyInstance, ctx: ServerContex
       request.log.info({ accountId, claimed: claimed.length }, "key packages claimed");
       return {
         keyPackages: claimed.map((c) => ({ accountId: c.accountId, deviceId: c.deviceId, keyPackage: toB64(c.keyPackage) })),
+        kt: await ctx.keyTransparency.directoryProof(accountId, claimed.map((c) => c.deviceId), Date.now()),
       };
     },
   );

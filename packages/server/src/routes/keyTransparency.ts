@@ -9,6 +9,15 @@ const size = { type: "integer", minimum: 0 } as const;
 const string = { type: "string" } as const;
 const integer = { type: "integer" } as const;
 const head = object({ treeSize: integer, timestamp: integer, rootHash: string, signature: string, keyId: string });
+
+/** The proof a directory answer carries: a signed head and each served device's `add` entry under it. */
+export const directoryProofSchema = object({
+  head,
+  devices: {
+    type: "array",
+    items: object({ deviceId: string, index: integer, time: integer, proof: { type: "array", items: string } }),
+  },
+});
 const entry = object({ accountId: string, deviceId: string, action: string, publicKey: string, time: integer });
 const proof = object({ proof: { type: "array", items: string } });
 

@@ -1,0 +1,67 @@
+/**
+ * The key-transparency state in the browser's store (IndexedDbClientStore, docs/key-transparency.md):
+ * the web app checks the proofs on the directory answers it uses and keeps the newest verified head and
+ * its monitor position in IndexedDB, across a reload. Real server process, Debian's Chromium.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
+import { launchBrowser, WebUser } from "./browser.js";
+
+let data: string;
+let server: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  data = tempDir("web-kt-data");
+  server = new ServerProcess(data);
+  await server.start();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.kill();
+  cleanup(data);
+});
+
+interface StoredKt {
+  head?: { treeSize: number; rootHash: string };
+  checked: number;
+  known: string[];
+}
+
+/** The KtState the page's IndexedDbClientStore holds (database "safelight", object store "kv"). */
+function storedKt(user: WebUser): Promise<StoredKt | undefined> {
+  return user.page.evaluate(
+    () =>
+      new Promise<StoredKt | undefined>((done, fail) => {
+        const open = indexedDB.open("safelight");
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction(["kv"], "readonly").objectStore("kv").get("keyTransparency");
+          get.onsuccess = () => done(get.result as StoredKt | undefined);
+          get.onerror = () => fail(get.error);
+        };
+      }),
+  );
+}
+
+it("keeps the newest verified head and the monitor's position in IndexedDB, across a reload", async () => {
+  const [alice, bob] = await Promise.all([WebUser.open(browser, server.url, "ktalice"), WebUser.open(browser, server.url, "ktbob")]);
+  await alice.register();
+  await bob.register();
+  await alice.startChat("ktbob", "hello through a checked directory");
+  await expect.poll(async () => (await storedKt(alice))?.head?.treeSize, { timeout: 30_000 }).toBe(2);
+  // Bob's app synced for the Welcome and monitored the whole log, his own device accepted.
+  await expect.poll(async () => (await storedKt(bob))?.checked, { timeout: 30_000 }).toBe(2);
+  expect((await storedKt(bob))!.known).toHaveLength(1);
+  const head = (await (await fetch(`${server.url}/v1/kt/head`)).json()) as { treeSize: number; rootHash: string };
+  const before = (await storedKt(alice))!;
+  expect(before.head!.rootHash).toBe(head.rootHash);
+  await alice.page.reload();
+  await alice.page.getByTestId("me").filter({ hasText: "ktalice" }).waitFor();
+  expect(await storedKt(alice)).toMatchObject({ head: before.head, checked: before.checked });
+  expect(before.checked).toBeGreaterThan(0);
+  expect(alice.errors).toEqual([]);
+});
