@@ -8,3 +8,4 @@ export * from "./deviceKeys.js";
 export * from "./inspect/index.js";
 export * from "./merkle.js";
 export * from "./keyTransparency.js";
+export * from "./safetyNumber.js";
