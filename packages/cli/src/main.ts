@@ -6,6 +6,7 @@ import { registerModerationCommands } from "./commands/moderation.js";
 import { registerKnownImageCommands } from "./commands/knownImages.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
+import { registerVerifyCommand } from "./commands/verify.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerModerationCommands(program);
   registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);
+  registerVerifyCommand(program);
   registerPdqCommands(program);
   return program;
 }

@@ -3,6 +3,7 @@
  * touches MLS group state and hands over to the module that does the job (docs/architecture.md, Client
  * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
+import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredMessage } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
@@ -17,7 +18,9 @@ import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
 import { SyncLoop } from "./sync.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
+import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
+export type { ContactVerification } from "./verification.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
@@ -90,6 +93,23 @@ export class SafelightClient {
   /** Pairing, step 2 (new device): joins the account that issued the code. */
   linkDevice(serverUrl: string, code: string): Promise<void> {
     return linkDevice(this.ctx, serverUrl, code);
+  }
+
+  // ---- verification (docs/safety-numbers.md) ---------------------------------------------------
+
+  /** The safety number with NAME, from both accounts' current device sets. */
+  safetyNumber(name: string): Promise<SafetyNumber> {
+    return safetyNumberWith(this.ctx, name);
+  }
+
+  /** Marks NAME verified if THEIRS (their 60 digits, or their QR payload as text) matches; otherwise
+   *  throws SL_CLIENT_SAFETY_NUMBER_MISMATCH and stores nothing. */
+  markVerified(name: string, theirs: string): Promise<void> {
+    return markVerified(this.ctx, name, theirs);
+  }
+
+  verification(name: string): Promise<ContactVerification> {
+    return verificationOf(this.ctx, name);
   }
 
   // ---- conversations ---------------------------------------------------------------------------

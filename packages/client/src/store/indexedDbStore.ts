@@ -12,6 +12,7 @@ import type {
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
+  Verification,
 } from "./types.js";
 
 const VERSION = 1;
@@ -130,6 +131,15 @@ export class IndexedDbClientStore implements ClientStore {
 
   async saveGroup(group: StoredGroup): Promise<void> {
     await this.tx(["groups"], "readwrite", (tx) => request(tx.objectStore("groups").put(clean(group))));
+  }
+
+  /** Kept in "kv" under a prefixed key, so adding verifications needed no schema version bump. */
+  async saveVerification(v: Verification): Promise<void> {
+    await this.tx(["kv"], "readwrite", (tx) => request(tx.objectStore("kv").put(v, `verification:${v.accountId}`)));
+  }
+
+  async getVerification(accountId: string): Promise<Verification | undefined> {
+    return this.get<Verification>("kv", `verification:${accountId}`);
   }
 
   async saveAccount(account: KnownAccount): Promise<void> {

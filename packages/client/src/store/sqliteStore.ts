@@ -9,6 +9,7 @@ import type {
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
+  Verification,
 } from "./types.js";
 
 const SCHEMA = `
@@ -18,6 +19,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, kind TEXT NOT NULL
   state BLOB NOT NULL, active INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS groups_peer ON groups (peer_account_id) WHERE kind = 'direct';
 CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verifications (account_id TEXT PRIMARY KEY, device_set TEXT NOT NULL, verified_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
@@ -131,6 +133,19 @@ export class SqliteClientStore implements ClientStore {
 
   async listGroups(): Promise<StoredGroup[]> {
     return (this.db.prepare("SELECT * FROM groups ORDER BY updated_at").all() as GroupRow[]).map(toGroup);
+  }
+
+  async saveVerification(v: Verification): Promise<void> {
+    this.db
+      .prepare("INSERT OR REPLACE INTO verifications (account_id, device_set, verified_at) VALUES (?, ?, ?)")
+      .run(v.accountId, v.deviceSet, v.verifiedAt);
+  }
+
+  async getVerification(accountId: string): Promise<Verification | undefined> {
+    const r = this.db.prepare("SELECT * FROM verifications WHERE account_id = ?").get(accountId) as
+      | { account_id: string; device_set: string; verified_at: number }
+      | undefined;
+    return r ? { accountId: r.account_id, deviceSet: r.device_set, verifiedAt: r.verified_at } : undefined;
   }
 
   async findDirect(peerAccountId: string): Promise<StoredGroup | undefined> {

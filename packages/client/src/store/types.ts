@@ -66,6 +66,15 @@ export interface KnownAccount {
   devices: { deviceId: string; signatureKey: string }[];
 }
 
+/** A contact this account verified by comparing safety numbers (docs/safety-numbers.md). */
+export interface Verification {
+  accountId: string;
+  /** base64url device-set encoding of the contact's devices when verified; a different current set
+   *  means the contact's devices changed since. */
+  deviceSet: string;
+  verifiedAt: number;
+}
+
 /** The effects of processing one queue item, written together with its id (for de-duplication). */
 export interface IncomingChange {
   itemId: string;
@@ -88,6 +97,9 @@ export interface ClientStore {
 
   saveAccount(account: KnownAccount): Promise<void>;
   getAccount(accountId: string): Promise<KnownAccount | undefined>;
+
+  saveVerification(v: Verification): Promise<void>;
+  getVerification(accountId: string): Promise<Verification | undefined>;
 
   isProcessed(itemId: string): Promise<boolean>;
   applyIncoming(change: IncomingChange): Promise<void>;
