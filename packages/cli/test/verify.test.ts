@@ -87,8 +87,15 @@ describe(`safelight verify (${testBackend})`, () => {
   it("changes the number and drops verification when the contact links a device", async () => {
     const before = await verify("alice", "bob");
     expect(before.verified).toBe(true);
+    await ok(["--profile", p("alice"), "send", "bob", "hello"]);
+    await ok(["--profile", p("bob"), "sync"]);
     const code = (await ok(["--profile", p("bob"), "link-device"])).split("\n")[0]!.trim();
     await ok(["--profile", p("bob-laptop"), "link-device", "--server", server.url, "--code", code]);
+    await ok(["--profile", p("bob"), "sync"]); // bob's device adds the laptop to the conversation
+    const lines = (await ok(["--profile", p("alice"), "sync", "--json"])).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const laptop = JSON.parse(await ok(["--profile", p("bob-laptop"), "verify", "alice", "--json"])) as VerifyLine;
+    expect(laptop.number).toMatch(/^\d{60}$/);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "device-change", name: "bob", change: "added", verifiedContactChanged: true }));
     const after = await verify("alice", "bob");
     expect(after.number).not.toBe(before.number);
     expect(after.verified).toBe(false);

@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { OutgoingFile, ReceivedMessage, SafelightClient } from "@safelight/client";
+import { deviceChangeText, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
 import type { Command } from "commander";
 import { parseNameList, parseSeconds } from "../args.js";
 import { MuteList } from "../mutes.js";
@@ -105,6 +105,16 @@ export function registerMessagingCommands(program: Command): void {
             opts.json
               ? JSON.stringify({ kind: "safety-notice", id: n.id, reason: n.reason, about: n.name, text: n.text, sentAt: n.sentAt }) + "\n"
               : `${new Date(n.sentAt).toISOString()} safety notice about ${n.name}: ${n.text}\n`,
+          ),
+        );
+        // Device changes are never silent (docs/safety-numbers.md): printed whether or not the device is muted.
+        client.onDeviceChange((c) =>
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ kind: "device-change", ...c }) + "\n"
+              : `${new Date(c.at).toISOString()} [${c.conversation}] ${deviceChangeText(c)}` +
+                  (c.verifiedContactChanged ? ` — ${c.name} is no longer verified: compare safety numbers again (safelight verify ${c.name})` : "") +
+                  "\n",
           ),
         );
         const mutes = new MuteList(profileDir(cmd));

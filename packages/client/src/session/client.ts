@@ -7,6 +7,7 @@ import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/api.js";
 import type { SavedFile, StoredMessage } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
+import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
@@ -21,6 +22,7 @@ import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage 
 import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
 export type { ContactVerification } from "./verification.js";
+export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
@@ -52,6 +54,12 @@ export class SafelightClient {
   onMessage(listener: (m: ReceivedMessage) => void): () => void {
     this.queue.messageListeners.add(listener);
     return () => this.queue.messageListeners.delete(listener);
+  }
+
+  /** A device joined or left a conversation's roster (docs/safety-numbers.md, "Device changes"). */
+  onDeviceChange(listener: (c: DeviceChange) => void): () => void {
+    this.queue.deviceListeners.add(listener);
+    return () => this.queue.deviceListeners.delete(listener);
   }
 
   async close(): Promise<void> {

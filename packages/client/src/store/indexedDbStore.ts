@@ -159,6 +159,7 @@ export class IndexedDbClientStore implements ClientStore {
       await request(tx.objectStore("processed").put(true, change.itemId));
       if (change.group) await request(tx.objectStore("groups").put(clean(change.group)));
       if (change.message) await this.insertMessage(tx, change.message);
+      for (const m of change.deviceChanges ?? []) await this.insertMessage(tx, m);
       if (change.consumedKeyPackageRef) {
         const store = tx.objectStore("keyPackages");
         const kp = (await request(store.get(change.consumedKeyPackageRef))) as StoredKeyPackage | undefined;

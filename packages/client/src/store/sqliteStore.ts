@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS verifications (account_id TEXT PRIMARY KEY, device_se
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
-  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT);
+  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT, device TEXT);
 CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, n);
 `;
 
@@ -49,6 +49,7 @@ interface MessageRow {
   outgoing: number;
   content: Buffer | null;
   frank: string | null;
+  device: string | null;
 }
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -78,6 +79,7 @@ function toMessage(r: MessageRow): StoredMessage {
     outgoing: r.outgoing === 1,
     ...(r.content ? { content: bytes(r.content) } : {}),
     ...(r.frank ? { frank: JSON.parse(r.frank) as StoredMessage["frank"] } : {}),
+    ...(r.device === "added" || r.device === "removed" ? { device: r.device } : {}),
   };
 }
 
@@ -90,6 +92,9 @@ export class SqliteClientStore implements ClientStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    // Profiles made before device-change entries existed lack the column.
+    const columns = this.db.prepare("PRAGMA table_info(messages)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "device")) this.db.exec("ALTER TABLE messages ADD COLUMN device TEXT");
     this.counter = (this.db.prepare("SELECT COALESCE(MAX(n), 0) AS n FROM messages").get() as { n: number }).n;
   }
 
@@ -171,8 +176,8 @@ export class SqliteClientStore implements ClientStore {
   private writeMessage(m: StoredMessage): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank, device)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.id,
@@ -187,6 +192,7 @@ export class SqliteClientStore implements ClientStore {
         ++this.counter,
         m.content ?? null,
         m.frank ? JSON.stringify(m.frank) : null,
+        m.device ?? null,
       );
   }
 
@@ -210,6 +216,7 @@ export class SqliteClientStore implements ClientStore {
       this.db.prepare("INSERT OR IGNORE INTO processed (item_id) VALUES (?)").run(change.itemId);
       if (change.group) this.writeGroup(change.group);
       if (change.message) this.writeMessage(change.message);
+      for (const m of change.deviceChanges ?? []) this.writeMessage(m);
       if (change.consumedKeyPackageRef) {
         this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(change.consumedKeyPackageRef);
       }

@@ -58,6 +58,9 @@ export interface StoredMessage {
    *  can be reported verifiably (docs/franking.md). */
   content?: Uint8Array;
   frank?: ServerFrank;
+  /** Set on a timeline entry that records a device joining or leaving the conversation's MLS roster
+   *  (docs/safety-numbers.md, "Device changes"): the sender fields name that device, text is empty. */
+  device?: "added" | "removed";
 }
 
 export interface KnownAccount {
@@ -80,6 +83,8 @@ export interface IncomingChange {
   itemId: string;
   group?: StoredGroup;
   message?: StoredMessage;
+  /** Device changes the item's commit made to the roster, as timeline entries. */
+  deviceChanges?: StoredMessage[];
   consumedKeyPackageRef?: string;
 }
 
