@@ -4,13 +4,14 @@
  */
 import {
   SafelightClient,
+  type ContactVerification,
   type ConversationSummary,
   type MessageRequest,
   type OutgoingFile,
   type ReportReason,
   type StoredMessage,
 } from "@safelight/client";
-import { fromB64, openAttachment } from "@safelight/protocol";
+import { fromB64, openAttachment, type SafetyNumber } from "@safelight/protocol";
 import {
   coalesce,
   connectLive,
@@ -165,7 +166,7 @@ export class Session {
     const me = client.me;
     const all = await client.history();
     const lastByGroup = new Map<string, StoredMessage>();
-    for (const m of all) lastByGroup.set(m.groupId, m);
+    for (const m of all) if (!m.device) lastByGroup.set(m.groupId, m);
     const summaries = await client.conversations();
     // Offline, keep the last known inbox rather than hiding pending requests.
     this.requests = await client.safety.requests().catch(() => this.requests);
@@ -183,6 +184,19 @@ export class Session {
 
   markRead(groupId: string, messages: StoredMessage[]): void {
     if (this.marks?.markRead(groupId, messages)) void this.refresh();
+  }
+
+  /** Safety numbers and verified contacts (docs/safety-numbers.md). */
+  safetyNumber(peerName: string): Promise<SafetyNumber> {
+    return this.client!.safetyNumber(peerName);
+  }
+
+  markVerified(peerName: string, theirs: string): Promise<void> {
+    return this.client!.markVerified(peerName, theirs);
+  }
+
+  verification(peerName: string): Promise<ContactVerification> {
+    return this.client!.verification(peerName);
   }
 
   history(groupId: string): Promise<StoredMessage[]> {
