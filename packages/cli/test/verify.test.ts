@@ -103,4 +103,19 @@ describe(`safelight verify (${testBackend})`, () => {
     expect((await verify("bob-laptop", "alice")).number).toBe(after.number);
     expect(await sdkNumber("bob", "alice")).toBe(after.number);
   });
+
+  it("holds messages in a verified-only conversation until the new devices are confirmed", async () => {
+    const sent = await ok(["--profile", p("alice"), "send", "bob", "before verified-only"]);
+    const conversation = / to (\S+)$/.exec(sent.trim())![1]!;
+    await ok(["--profile", p("alice"), "verified-only", conversation, "on"]);
+    // Bob's laptop (linked above) was never confirmed: the message is held, not sent.
+    const held = await ok(["--profile", p("alice"), "send", "bob", "held for now"]);
+    expect(held).toMatch(/^held .* new devices are not confirmed/);
+    const texts = async (who: string) =>
+      (await ok(["--profile", p(who), "sync", "--json"])).split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { text?: string }).text);
+    expect(await texts("bob")).toEqual(["before verified-only"]);
+    expect(await ok(["--profile", p("alice"), "confirm-devices", conversation])).toContain("sent 1 held message(s)");
+    expect(await texts("bob")).toEqual(["held for now"]);
+    expect((await verify("alice", "bob")).verified).toBe(true);
+  });
 });

@@ -45,6 +45,9 @@ it(`a ghost device the server adds to bob's account shows in alice's conversatio
   await bob.sync();
   await alice.markVerified("bob", (await bob.safetyNumber("alice")).digits);
   expect((await alice.verification("bob")).verified).toBe(true);
+  await alice.setVerifiedOnly(conversation, true);
+  expect((await alice.sendText("bob", "bob is verified, this goes")).held).toBeUndefined();
+  expect((await bob.sync()).map((m) => m.text)).toEqual(["bob is verified, this goes"]);
   const numberBefore = (await alice.safetyNumber("bob")).digits;
 
   // The malicious operator: a link code for bob's account written straight into its own store.
@@ -79,6 +82,23 @@ it(`a ghost device the server adds to bob's account shows in alice's conversatio
   ]);
   expect(await alice.verification("bob")).toMatchObject({ verified: false, changedSinceVerified: true });
   expect((await alice.safetyNumber("bob")).digits).not.toBe(numberBefore);
+
+  // "Verified contacts only": the next message is held, never encrypted, so the ghost cannot read it.
+  const secret = "for bob's real devices only";
+  const held = await alice.sendText("bob", secret);
+  expect(held.held).toBe(true);
+  expect(await alice.unconfirmedDevices(conversation)).toEqual(["bob"]);
+  expect((await alice.history(conversation)).map((m) => m.text)).not.toContain(secret);
+  expect(await ghost.sync()).toEqual([]); // it joined (Welcome) but nothing was encrypted to it
+  expect(await bob.sync()).toEqual([]);
+
+  // Alice confirms bob's devices as they are now: the held message goes, to every current device.
+  expect((await alice.confirmDevices(conversation)).map((r) => r.id)).toHaveLength(1);
+  expect((await bob.sync()).map((m) => m.text)).toEqual([secret]);
+  // The ghost really is a member that can decrypt: it reads the message now that alice let it through.
+  expect((await ghost.sync()).map((m) => m.text)).toEqual([secret]);
+  expect(await alice.unconfirmedDevices(conversation)).toEqual([]);
+  expect((await alice.verification("bob")).verified).toBe(true);
 
   // Bob's own device recorded the change it committed, too.
   expect((await bob.history(conversation)).filter((m) => m.device).map((m) => m.senderDeviceId)).toEqual([ghost.me.deviceId]);

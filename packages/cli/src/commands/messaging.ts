@@ -88,7 +88,11 @@ export function registerMessagingCommands(program: Command): void {
         const sent = opts.group
           ? await client.sendToGroup(opts.group, args[0]!, files)
           : await client.sendText(args[0]!, args[1]!, files);
-        process.stdout.write(`sent ${sent.id} to ${sent.conversation}\n`);
+        process.stdout.write(
+          sent.held
+            ? `held ${sent.id} in ${sent.conversation}: new devices are not confirmed (safelight confirm-devices ${sent.conversation})\n`
+            : `sent ${sent.id} to ${sent.conversation}\n`,
+        );
       });
     });
 

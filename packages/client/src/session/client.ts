@@ -12,7 +12,7 @@ import { SessionContext } from "./context.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
-import { sendInGroup } from "./messaging.js";
+import { confirmDevices, sendOrHold, unconfirmedAccounts, type SendResult } from "./holding.js";
 import { moderationCalls } from "./moderation.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
@@ -22,6 +22,7 @@ import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage 
 import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
 export type { ContactVerification } from "./verification.js";
+export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
@@ -123,15 +124,31 @@ export class SafelightClient {
   // ---- conversations ---------------------------------------------------------------------------
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
-  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
+  /** Sends (or, in a "verified contacts only" conversation with unconfirmed devices, holds) a message. */
+  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
     return this.ctx.lock.run(async () => {
       const group = await directConversation(this.ctx, peerName);
-      return sendInGroup(this.ctx, group.groupId, text, files);
+      return sendOrHold(this.ctx, group.groupId, text, files);
     });
   }
 
-  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files));
+  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
+    return this.ctx.lock.run(() => sendOrHold(this.ctx, groupId, text, files));
+  }
+
+  /** "Verified contacts only" for one conversation (docs/safety-numbers.md, "Holding messages"). */
+  setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    return this.ctx.store.setVerifiedOnly(groupId, on);
+  }
+
+  /** Accounts in the conversation with devices not among those verified; their new devices await confirmation. */
+  async unconfirmedDevices(groupId: string): Promise<string[]> {
+    return Promise.all((await unconfirmedAccounts(this.ctx, groupId)).map((id) => this.ctx.dir.nameOf(id)));
+  }
+
+  /** Accepts the members' current devices and sends the messages held for them. */
+  async confirmDevices(groupId: string): Promise<SendResult[]> {
+    return this.ctx.lock.run(() => confirmDevices(this.ctx, groupId));
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {

@@ -34,7 +34,18 @@ async function pair(ctx: SessionContext, name: string): Promise<{ peer: KnownAcc
   return { peer, number };
 }
 
-const deviceSetOf = (peer: KnownAccount) => toB64(encodeDeviceSet(deviceKeys(peer)));
+export const deviceSetOf = (peer: KnownAccount) => toB64(encodeDeviceSet(deviceKeys(peer)));
+
+/** The base64url device keys a contact was verified with (none if never verified). The stored set is
+ *  our own encodeDeviceSet output: 3 header bytes, then 32-byte keys. */
+export async function verifiedKeys(ctx: SessionContext, accountId: string): Promise<Set<string>> {
+  const stored = await ctx.store.getVerification(accountId);
+  const bytes = stored ? fromB64(stored.deviceSet) : undefined;
+  const keys = new Set<string>();
+  if (!bytes) return keys;
+  for (let at = 3; at + 32 <= bytes.length; at += 32) keys.add(toB64(bytes.subarray(at, at + 32)));
+  return keys;
+}
 
 export async function safetyNumberWith(ctx: SessionContext, name: string): Promise<SafetyNumber> {
   return (await pair(ctx, name)).number;

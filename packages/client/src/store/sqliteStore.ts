@@ -10,6 +10,7 @@ import type {
   StoredKeyPackage,
   StoredMessage,
   Verification,
+  HeldMessage,
 } from "./types.js";
 
 const SCHEMA = `
@@ -20,6 +21,8 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, kind TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS groups_peer ON groups (peer_account_id) WHERE kind = 'direct';
 CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verifications (account_id TEXT PRIMARY KEY, device_set TEXT NOT NULL, verified_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS verified_only (group_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, text TEXT NOT NULL, held_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
@@ -151,6 +154,28 @@ export class SqliteClientStore implements ClientStore {
       | { account_id: string; device_set: string; verified_at: number }
       | undefined;
     return r ? { accountId: r.account_id, deviceSet: r.device_set, verifiedAt: r.verified_at } : undefined;
+  }
+
+  async setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    this.db.prepare(on ? "INSERT OR IGNORE INTO verified_only (group_id) VALUES (?)" : "DELETE FROM verified_only WHERE group_id = ?").run(groupId);
+  }
+
+  async isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM verified_only WHERE group_id = ?").get(groupId) !== undefined;
+  }
+
+  async holdMessage(m: HeldMessage): Promise<void> {
+    this.db.prepare("INSERT INTO held (id, group_id, text, held_at) VALUES (?, ?, ?, ?)").run(m.id, m.groupId, m.text, m.heldAt);
+  }
+
+  async listHeld(groupId: string): Promise<HeldMessage[]> {
+    const rows = this.db.prepare("SELECT * FROM held WHERE group_id = ? ORDER BY held_at, rowid").all(groupId) as
+      { id: string; group_id: string; text: string; held_at: number }[];
+    return rows.map((r) => ({ id: r.id, groupId: r.group_id, text: r.text, heldAt: r.held_at }));
+  }
+
+  async deleteHeld(id: string): Promise<void> {
+    this.db.prepare("DELETE FROM held WHERE id = ?").run(id);
   }
 
   async findDirect(peerAccountId: string): Promise<StoredGroup | undefined> {

@@ -78,6 +78,14 @@ export interface Verification {
   verifiedAt: number;
 }
 
+/** An outgoing text held, not encrypted, in a "verified contacts only" conversation (docs/safety-numbers.md). */
+export interface HeldMessage {
+  id: string;
+  groupId: string;
+  text: string;
+  heldAt: number;
+}
+
 /** The effects of processing one queue item, written together with its id (for de-duplication). */
 export interface IncomingChange {
   itemId: string;
@@ -105,6 +113,13 @@ export interface ClientStore {
 
   saveVerification(v: Verification): Promise<void>;
   getVerification(accountId: string): Promise<Verification | undefined>;
+
+  setVerifiedOnly(groupId: string, on: boolean): Promise<void>;
+  isVerifiedOnly(groupId: string): Promise<boolean>;
+  holdMessage(message: HeldMessage): Promise<void>;
+  /** Oldest first. */
+  listHeld(groupId: string): Promise<HeldMessage[]>;
+  deleteHeld(id: string): Promise<void>;
 
   isProcessed(itemId: string): Promise<boolean>;
   applyIncoming(change: IncomingChange): Promise<void>;
