@@ -99,5 +99,27 @@ describe("verification screen", () => {
     // The CLI accepts the number the web app shows, and refuses another pair's.
     expect((await run(["--profile", carl(), "verify", "alice", "--confirm", (await onAlice.getByTestId("safety-number").textContent())!])).code).toBe(0);
     expect((await run(["--profile", carl(), "verify", "bob", "--confirm", web])).code).not.toBe(0);
+    await onAlice.getByRole("button", { name: "Close" }).click();
+  });
+
+  it("shows a verified contact's new device in the timeline, with a notice that they are no longer verified", async () => {
+    const onAlice = await openVerify(alice, "carl");
+    await onAlice.getByLabel("carl's number or code").fill(
+      (JSON.parse(await ok(["--profile", carl(), "verify", "alice", "--json"])) as { payload: string }).payload,
+    );
+    await onAlice.getByRole("button", { name: "Mark verified" }).click();
+    await onAlice.getByTestId("verification-status").filter({ hasText: "carl is verified" }).waitFor();
+    await onAlice.getByRole("button", { name: "Close" }).click();
+
+    const code = (await ok(["--profile", carl(), "link-device"])).split("\n")[0]!.trim();
+    await ok(["--profile", join(profiles, "carl-laptop"), "link-device", "--server", server.url, "--code", code]);
+    await ok(["--profile", carl(), "sync"]); // carl's device adds the laptop to the conversation
+    const laptop = (JSON.parse(await ok(["--profile", join(profiles, "carl-laptop"), "verify", "alice", "--json"])) as { number: string }).number;
+
+    await alice.log().locator(".device-change").filter({ hasText: /^carl added a device '/ }).first().waitFor(); // alice joined by Welcome: the laptop is the first change she saw
+    await alice.page.getByRole("status").filter({ hasText: "carl is no longer verified" }).waitFor();
+    const again = await openVerify(alice, "carl");
+    await again.getByTestId("verification-status").filter({ hasText: "carl's devices changed since you verified them" }).waitFor();
+    expect(await digitsOn(again)).toBe(laptop);
   });
 });

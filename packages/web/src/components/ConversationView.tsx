@@ -16,6 +16,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
   const [names, setNames] = useState<Record<string, string>>({});
   const [showMembers, setShowMembers] = useState(false);
   const [verifying, setVerifying] = useState(false);
+  const [devicesChanged, setDevicesChanged] = useState(false);
   const [reporting, setReporting] = useState<StoredMessage>();
   const end = useRef<HTMLLIElement>(null);
 
@@ -35,6 +36,19 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
       stale = true;
     };
   }, [session, session.revision, conversation.id]);
+
+  // A verified contact whose devices changed since is no longer verified: say so (docs/safety-numbers.md).
+  useEffect(() => {
+    let stale = false;
+    if (conversation.kind !== "direct") return;
+    void session
+      .verification(conversation.label)
+      .then((v) => !stale && setDevicesChanged(v.changedSinceVerified))
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [session, session.revision, conversation.kind, conversation.label, verifying]);
 
   // A block body on purpose: newer browsers return a Promise from scrollIntoView, which must not become
   // the effect's cleanup.
@@ -65,6 +79,11 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
           </button>
         )}
       </header>
+      {devicesChanged && (
+        <p className="notice safety-notice" role="status">
+          {conversation.label}'s devices changed since you verified them: {conversation.label} is no longer verified. Compare safety numbers again.
+        </p>
+      )}
       {conversation.request && <RequestBanner request={conversation.request} inGroup={conversation.kind === "group"} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
         {messages.map((m) =>
