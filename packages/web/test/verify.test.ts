@@ -121,5 +121,21 @@ describe("verification screen", () => {
     const again = await openVerify(alice, "carl");
     await again.getByTestId("verification-status").filter({ hasText: "carl's devices changed since you verified them" }).waitFor();
     expect(await digitsOn(again)).toBe(laptop);
+
+    // Verified contacts only: the next message is held in the page until alice confirms carl's devices.
+    await again.getByLabel(/Verified contacts only/).check();
+    await again.getByRole("button", { name: "Close" }).click();
+    const box = alice.page.getByRole("textbox", { name: "Message" });
+    await box.fill("held until confirmed");
+    await box.press("Enter");
+    await alice.page.getByRole("status").filter({ hasText: "1 message held, not sent: new devices of carl are not confirmed" }).waitFor();
+    const texts = async (profile: string) =>
+      (await ok(["--profile", profile, "sync", "--json"])).split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { text?: string }).text);
+    expect(await texts(carl())).not.toContain("held until confirmed");
+    await alice.page.getByRole("button", { name: "Confirm devices and send" }).click();
+    await alice.expectMessage("held until confirmed");
+    expect(await texts(carl())).toContain("held until confirmed");
+    expect(await texts(join(profiles, "carl-laptop"))).toContain("held until confirmed");
+    expect(alice.errors).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/api.js";
-import type { SavedFile, StoredMessage } from "../store/types.js";
+import type { HeldMessage, SavedFile, StoredMessage } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
@@ -139,6 +139,15 @@ export class SafelightClient {
   /** "Verified contacts only" for one conversation (docs/safety-numbers.md, "Holding messages"). */
   setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
     return this.ctx.store.setVerifiedOnly(groupId, on);
+  }
+
+  isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.ctx.store.isVerifiedOnly(groupId);
+  }
+
+  /** Texts held in this conversation until its new devices are confirmed, oldest first. */
+  heldMessages(groupId: string): Promise<HeldMessage[]> {
+    return this.ctx.store.listHeld(groupId);
   }
 
   /** Accounts in the conversation with devices not among those verified; their new devices await confirmation. */

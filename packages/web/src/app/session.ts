@@ -199,6 +199,26 @@ export class Session {
     return this.client!.verification(peerName);
   }
 
+  /** "Verified contacts only" and the texts it holds (docs/safety-numbers.md, "Holding messages"). */
+  async setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    await this.client!.setVerifiedOnly(groupId, on);
+    this.changed();
+  }
+
+  isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.client!.isVerifiedOnly(groupId);
+  }
+
+  async held(groupId: string): Promise<{ count: number; unconfirmed: string[] }> {
+    const [list, unconfirmed] = await Promise.all([this.client!.heldMessages(groupId), this.client!.unconfirmedDevices(groupId)]);
+    return { count: list.length, unconfirmed };
+  }
+
+  async confirmDevices(groupId: string): Promise<void> {
+    await this.client!.confirmDevices(groupId);
+    await this.refresh();
+  }
+
   history(groupId: string): Promise<StoredMessage[]> {
     return this.client!.history(groupId);
   }

@@ -17,6 +17,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
   const [showMembers, setShowMembers] = useState(false);
   const [verifying, setVerifying] = useState(false);
   const [devicesChanged, setDevicesChanged] = useState(false);
+  const [held, setHeld] = useState({ count: 0, unconfirmed: [] as string[] });
   const [reporting, setReporting] = useState<StoredMessage>();
   const end = useRef<HTMLLIElement>(null);
 
@@ -40,6 +41,10 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
   // A verified contact whose devices changed since is no longer verified: say so (docs/safety-numbers.md).
   useEffect(() => {
     let stale = false;
+    void session
+      .held(conversation.id)
+      .then((h) => !stale && setHeld(h))
+      .catch(() => undefined);
     if (conversation.kind !== "direct") return;
     void session
       .verification(conversation.label)
@@ -84,6 +89,15 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
           {conversation.label}'s devices changed since you verified them: {conversation.label} is no longer verified. Compare safety numbers again.
         </p>
       )}
+      {held.count > 0 && (
+        <p className="notice safety-notice" role="status">
+          {held.count} message{held.count === 1 ? "" : "s"} held, not sent: new devices of {held.unconfirmed.join(", ") || "a member"} are not
+          confirmed.{" "}
+          <button type="button" className="small" onClick={() => void session.confirmDevices(conversation.id)}>
+            Confirm devices and send
+          </button>
+        </p>
+      )}
       {conversation.request && <RequestBanner request={conversation.request} inGroup={conversation.kind === "group"} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
         {messages.map((m) =>
@@ -104,7 +118,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
       {reporting && (
         <ReportDialog message={reporting} sender={names[reporting.senderAccountId] ?? "this person"} onClose={() => setReporting(undefined)} />
       )}
-      {verifying && <VerifyDialog peer={conversation.label} onClose={() => setVerifying(false)} />}
+      {verifying && <VerifyDialog peer={conversation.label} conversation={conversation.id} onClose={() => setVerifying(false)} />}
       {showMembers && <MembersDialog conversation={conversation} onClose={() => setShowMembers(false)} />}
     </section>
   );

@@ -11,21 +11,27 @@ import { Dialog } from "./Dialog.js";
 import { FormError } from "./FormError.js";
 import { useAction } from "./useAction.js";
 
-export function VerifyDialog({ peer, onClose }: { peer: string; onClose: () => void }) {
+export function VerifyDialog({ peer, conversation, onClose }: { peer: string; conversation: string; onClose: () => void }) {
   const session = useSession();
   const { busy, error, run } = useAction();
   const [number, setNumber] = useState<SafetyNumber>();
   const [qr, setQr] = useState<string>();
   const [state, setState] = useState<ContactVerification>();
   const [theirs, setTheirs] = useState("");
+  const [verifiedOnly, setVerifiedOnly] = useState(false);
   const id = useId();
 
   useEffect(() => {
     let stale = false;
     void run(async () => {
       const n = await session.safetyNumber(peer);
-      const [image, verification] = await Promise.all([QRCode.toDataURL(safetyPayloadText(n), { margin: 1 }), session.verification(peer)]);
+      const [image, verification, only] = await Promise.all([
+        QRCode.toDataURL(safetyPayloadText(n), { margin: 1 }),
+        session.verification(peer),
+        session.isVerifiedOnly(conversation),
+      ]);
       if (stale) return;
+      setVerifiedOnly(only);
       setNumber(n);
       setQr(image);
       setState(verification);
@@ -33,7 +39,7 @@ export function VerifyDialog({ peer, onClose }: { peer: string; onClose: () => v
     return () => {
       stale = true;
     };
-  }, [session, peer, run]);
+  }, [session, peer, conversation, run]);
 
   const confirm = (e: FormEvent) => {
     e.preventDefault();
@@ -73,6 +79,19 @@ export function VerifyDialog({ peer, onClose }: { peer: string; onClose: () => v
           </button>
         </div>
       </form>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={verifiedOnly}
+          onChange={(e) => {
+            const on = e.target.checked;
+            // Shown at once; put back if storing it fails.
+            setVerifiedOnly(on);
+            void run(() => session.setVerifiedOnly(conversation, on)).then((stored) => stored || setVerifiedOnly(!on));
+          }}
+        />{" "}
+        Verified contacts only: hold my messages in this conversation while a device is not verified
+      </label>
       <FormError message={error} />
     </Dialog>
   );
