@@ -40,9 +40,10 @@ export async function unconfirmedAccounts(ctx: SessionContext, groupId: string):
 }
 
 export async function sendOrHold(ctx: SessionContext, groupId: string, text: string, files: OutgoingFile[]): Promise<SendResult> {
-  if (!(await ctx.store.isVerifiedOnly(groupId)) || (await unconfirmedAccounts(ctx, groupId)).length === 0) {
-    return sendInGroup(ctx, groupId, text, files);
-  }
+  if (!(await ctx.store.isVerifiedOnly(groupId))) return sendInGroup(ctx, groupId, text, files);
+  // Behind messages already held, a new one waits too, so confirmDevices keeps their order.
+  const waiting = (await ctx.store.listHeld(groupId)).length > 0;
+  if (!waiting && (await unconfirmedAccounts(ctx, groupId)).length === 0) return sendInGroup(ctx, groupId, text, files);
   if (files.length > 0) {
     throw new SafelightError("SL_CLIENT_DEVICES_UNCONFIRMED", "new devices in this conversation are not confirmed: confirm them before sending files");
   }
