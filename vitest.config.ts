@@ -9,8 +9,8 @@ import { defineConfig } from "vitest/config";
  */
 const integrationSuites = [
   "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,queue,smoke}.test.ts",
-  "packages/client/test/{concurrency,keyTransparency,linking,moderationTypes,reports}.test.ts",
-  "packages/cli/test/{messaging,safety,keyTransparency,knownImages}.test.ts",
+  "packages/client/test/{concurrency,deviceChanges,keyTransparency,linking,moderationTypes,reports}.test.ts",
+  "packages/cli/test/{messaging,safety,keyTransparency,knownImages,verify}.test.ts",
 ];
 
 export default defineConfig({

@@ -7,6 +7,7 @@ import { registerKnownImageCommands } from "./commands/knownImages.js";
 import { registerKeyTransparencyCommands } from "./commands/keyTransparency.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
+import { registerVerifyCommand } from "./commands/verify.js";
 
 /** Builds the `safelight` command tree. Each module under commands/ registers its own subcommands. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);
   registerKeyTransparencyCommands(program);
+  registerVerifyCommand(program);
   registerPdqCommands(program);
   return program;
 }

@@ -111,12 +111,15 @@ export interface SyncedMessage {
   files?: { name: string; type: string; size: number; path?: string; unavailable?: string }[];
 }
 
+/** The messages one `sync --json` printed; the device-change lines it prints too are left out
+ *  (packages/client/test/deviceChanges.test.ts and verify.test.ts check those). */
 export async function syncJson(profile: string, wait = 0): Promise<SyncedMessage[]> {
   const out = await ok(["--profile", profile, "sync", "--json", "--wait", String(wait)]);
   return out
     .split("\n")
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as SyncedMessage);
+    .map((l) => JSON.parse(l) as SyncedMessage)
+    .filter((m) => m.kind !== "device-change");
 }
 
 export function filesUnder(dir: string): string[] {

@@ -49,7 +49,7 @@ async function sync(name: string, wait = 0): Promise<Line[]> {
   return out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
 }
 
-const messages = (lines: Line[]) => lines.filter((l) => l.kind !== "safety-notice");
+const messages = (lines: Line[]) => lines.filter((l) => l.kind !== "safety-notice" && l.kind !== "device-change");
 const notices = (lines: Line[]) => lines.filter((l) => l.kind === "safety-notice");
 
 beforeAll(async () => {

@@ -9,3 +9,4 @@ export * from "./inspect/index.js";
 export * from "./merkle.js";
 export * from "./keyTransparency.js";
 export * from "./wsFrames.js";
+export * from "./safetyNumber.js";

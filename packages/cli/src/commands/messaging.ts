@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { OutgoingFile, ReceivedMessage, SafelightClient } from "@safelight/client";
+import { deviceChangeText, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
 import type { Command } from "commander";
 import { parseNameList, parseSeconds } from "../args.js";
 import { MuteList } from "../mutes.js";
@@ -88,7 +88,11 @@ export function registerMessagingCommands(program: Command): void {
         const sent = opts.group
           ? await client.sendToGroup(opts.group, args[0]!, files)
           : await client.sendText(args[0]!, args[1]!, files);
-        process.stdout.write(`sent ${sent.id} to ${sent.conversation}\n`);
+        process.stdout.write(
+          sent.held
+            ? `held ${sent.id} in ${sent.conversation}: new devices are not confirmed (safelight confirm-devices ${sent.conversation})\n`
+            : `sent ${sent.id} to ${sent.conversation}\n`,
+        );
       });
     });
 
@@ -113,6 +117,16 @@ export function registerMessagingCommands(program: Command): void {
             opts.json
               ? JSON.stringify({ kind: "key-transparency-alarm", deviceId: a.deviceId, publicKey: a.publicKey, index: a.index, time: a.time }) + "\n"
               : `${new Date(a.time).toISOString()} ALARM: device ${a.deviceId} was added to your account, not linked from this device (key-transparency log entry ${a.index}); if you did not link it from another of your devices, your account's messages may be read by it\n`,
+          ),
+        );
+        // Device changes are never silent (docs/safety-numbers.md): printed whether or not the device is muted.
+        client.onDeviceChange((c) =>
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ kind: "device-change", ...c }) + "\n"
+              : `${new Date(c.at).toISOString()} [${c.conversation}] ${deviceChangeText(c)}` +
+                  (c.verifiedContactChanged ? ` — ${c.name} is no longer verified: compare safety numbers again (safelight verify ${c.name})` : "") +
+                  "\n",
           ),
         );
         const mutes = new MuteList(profileDir(cmd));

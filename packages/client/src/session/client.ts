@@ -3,22 +3,28 @@
  * touches MLS group state and hands over to the module that does the job (docs/architecture.md, Client
  * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
+import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/moderationTypes.js";
-import type { SavedFile, StoredMessage } from "../store/types.js";
+import type { HeldMessage, SavedFile, StoredMessage } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
+import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
+import { confirmDevices, sendOrHold, unconfirmedAccounts, type SendResult } from "./holding.js";
 import { parseCheckpoint, type KeyTransparencyAlarm } from "./keyTransparency.js";
-import { sendInGroup } from "./messaging.js";
 import { moderationCalls } from "./moderation.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
 import { SyncLoop } from "./sync.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
+import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
+export type { ContactVerification } from "./verification.js";
+export type { SendResult } from "./holding.js";
+export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
@@ -50,6 +56,12 @@ export class SafelightClient {
   onMessage(listener: (m: ReceivedMessage) => void): () => void {
     this.queue.messageListeners.add(listener);
     return () => this.queue.messageListeners.delete(listener);
+  }
+
+  /** A device joined or left a conversation's roster (docs/safety-numbers.md, "Device changes"). */
+  onDeviceChange(listener: (c: DeviceChange) => void): () => void {
+    this.queue.deviceListeners.add(listener);
+    return () => this.queue.deviceListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -112,18 +124,60 @@ export class SafelightClient {
     return linkDevice(this.ctx, serverUrl, code);
   }
 
+  // ---- verification (docs/safety-numbers.md) ---------------------------------------------------
+
+  /** The safety number with NAME, from both accounts' current device sets. */
+  safetyNumber(name: string): Promise<SafetyNumber> {
+    return safetyNumberWith(this.ctx, name);
+  }
+
+  /** Marks NAME verified if THEIRS (their 60 digits, or their QR payload as text) matches; otherwise
+   *  throws SL_CLIENT_SAFETY_NUMBER_MISMATCH and stores nothing. */
+  markVerified(name: string, theirs: string): Promise<void> {
+    return markVerified(this.ctx, name, theirs);
+  }
+
+  verification(name: string): Promise<ContactVerification> {
+    return verificationOf(this.ctx, name);
+  }
+
   // ---- conversations ---------------------------------------------------------------------------
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
-  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
+  /** Sends (or, in a "verified contacts only" conversation with unconfirmed devices, holds) a message. */
+  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
     return this.ctx.lock.run(async () => {
       const group = await directConversation(this.ctx, peerName);
-      return sendInGroup(this.ctx, group.groupId, text, files);
+      return sendOrHold(this.ctx, group.groupId, text, files);
     });
   }
 
-  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files));
+  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
+    return this.ctx.lock.run(() => sendOrHold(this.ctx, groupId, text, files));
+  }
+
+  /** "Verified contacts only" for one conversation (docs/safety-numbers.md, "Holding messages"). */
+  setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    return this.ctx.store.setVerifiedOnly(groupId, on);
+  }
+
+  isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.ctx.store.isVerifiedOnly(groupId);
+  }
+
+  /** Texts held in this conversation until its new devices are confirmed, oldest first. */
+  heldMessages(groupId: string): Promise<HeldMessage[]> {
+    return this.ctx.store.listHeld(groupId);
+  }
+
+  /** Accounts in the conversation with devices not among those verified; their new devices await confirmation. */
+  async unconfirmedDevices(groupId: string): Promise<string[]> {
+    return Promise.all((await unconfirmedAccounts(this.ctx, groupId)).map((id) => this.ctx.dir.nameOf(id)));
+  }
+
+  /** Accepts the members' current devices and sends the messages held for them. */
+  async confirmDevices(groupId: string): Promise<SendResult[]> {
+    return this.ctx.lock.run(() => confirmDevices(this.ctx, groupId));
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {

@@ -4,6 +4,7 @@ import {
   commitChanges,
   decodeGroupState,
   encodeGroupState,
+  epochOf,
   fromB64,
   members,
   newGroup,
@@ -15,6 +16,7 @@ import {
 import { SafelightError } from "../errors.js";
 import type { StoredGroup } from "../store/types.js";
 import type { SessionContext } from "./context.js";
+import { rosterChanges } from "./deviceChanges.js";
 import { claimKeyPackages } from "./keyPackages.js";
 import { sendMeta } from "./messaging.js";
 import { backoff, isStaleEpoch, MAX_EPOCH_RETRIES } from "./retry.js";
@@ -140,7 +142,11 @@ async function changeMembers(
       }
       throw err;
     }
-    await ctx.store.saveGroup({ ...group, state: encodeGroupState(result.state), updatedAt: Date.now() });
+    const updated = { ...group, state: encodeGroupState(result.state), updatedAt: Date.now() };
+    await ctx.store.saveGroup(updated);
+    // Our own commits' roster changes go in the timeline too (ids unique per group and epoch).
+    const entries = rosterChanges(state, result.state, groupId, `commit-${groupId}-${epochOf(result.state)}`, Date.now());
+    for (const entry of entries) await ctx.store.saveOutgoing(entry, updated);
     return;
   }
 }

@@ -20,6 +20,7 @@ import type { QueueItem } from "../transport/api.js";
 import type { StoredMessage } from "../store/types.js";
 import { fetchFile } from "./attachments.js";
 import type { SessionContext } from "./context.js";
+import { rosterChanges } from "./deviceChanges.js";
 import type { FrankVerifier } from "./frankVerifier.js";
 import type { ReceivedMessage } from "./types.js";
 
@@ -43,12 +44,17 @@ export async function applyWelcome(ctx: SessionContext, itemId: string, welcome:
   throw new Error("welcome is not addressed to any KeyPackage of this device");
 }
 
-/** Applies another member's commit; a commit that removes this device leaves the group inactive (RFC 9420 §12.4.2). */
-export async function applyCommit(ctx: SessionContext, itemId: string, groupId: string, bytes: Uint8Array): Promise<void> {
+/** Applies another member's commit; a commit that removes this device leaves the group inactive (RFC 9420 §12.4.2).
+ *  Returns the roster changes it made, stored with it as timeline entries. */
+export async function applyCommit(ctx: SessionContext, item: QueueItem, groupId: string, bytes: Uint8Array): Promise<StoredMessage[]> {
+  const itemId = item.id;
   const group = await ctx.store.getGroup(groupId);
   if (!group || !group.active) throw new Error("commit for a conversation this device is not in");
-  const result = await processIncoming(ctx.mls, decodeGroupState(group.state), bytes);
+  const before = decodeGroupState(group.state);
+  const result = await processIncoming(ctx.mls, before, bytes);
+  const deviceChanges = rosterChanges(before, result.state, groupId, itemId, item.sentAt);
   await ctx.store.applyIncoming({
+    deviceChanges,
     itemId,
     group: {
       ...group,
@@ -57,6 +63,7 @@ export async function applyCommit(ctx: SessionContext, itemId: string, groupId: 
       updatedAt: Date.now(),
     },
   });
+  return deviceChanges;
 }
 
 /** Decrypts an application message, checks its franking tag and the server's stamp, and stores it: a meta

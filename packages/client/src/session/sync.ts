@@ -3,7 +3,9 @@
  *  made idempotent by their ids). */
 import { fromB64 } from "@safelight/protocol";
 import type { QueueItem } from "../transport/api.js";
+import type { StoredMessage } from "../store/types.js";
 import type { SessionContext } from "./context.js";
+import { toDeviceChange, type DeviceChange } from "./deviceChanges.js";
 import { FrankVerifier } from "./frankVerifier.js";
 import { addLinkedDevice } from "./groups.js";
 import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
@@ -22,6 +24,7 @@ export class SyncLoop {
   readonly messageListeners = new Set<(m: ReceivedMessage) => void>();
   readonly noticeListeners = new Set<(n: SafetyNotice) => void>();
   readonly alarmListeners = new Set<(a: KeyTransparencyAlarm) => void>();
+  readonly deviceListeners = new Set<(c: DeviceChange) => void>();
   private readonly franks: FrankVerifier;
 
   constructor(private readonly ctx: SessionContext) {
@@ -68,7 +71,7 @@ export class SyncLoop {
           if (data) await applyWelcome(ctx, item.id, data);
           return undefined;
         case "commit":
-          if (data && item.groupId) await applyCommit(ctx, item.id, item.groupId, data);
+          if (data && item.groupId) await this.emitDeviceChanges(await applyCommit(ctx, item, item.groupId, data));
           return undefined;
         case "application":
           return data && item.groupId ? await applyApplication(ctx, this.franks, item, item.groupId, data) : undefined;
@@ -89,6 +92,13 @@ export class SyncLoop {
     }
     await ctx.store.applyIncoming({ itemId: item.id });
     return undefined;
+  }
+
+  async emitDeviceChanges(entries: StoredMessage[]): Promise<void> {
+    for (const entry of entries) {
+      const change = await toDeviceChange(this.ctx, entry);
+      for (const l of this.deviceListeners) l(change);
+    }
   }
 
   private emitNotice(id: string, sentAt: number, data: Uint8Array): void {

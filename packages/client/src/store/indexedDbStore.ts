@@ -13,6 +13,8 @@ import type {
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
+  Verification,
+  HeldMessage,
 } from "./types.js";
 
 const VERSION = 1;
@@ -133,6 +135,51 @@ export class IndexedDbClientStore implements ClientStore {
     await this.tx(["groups"], "readwrite", (tx) => request(tx.objectStore("groups").put(clean(group))));
   }
 
+  /** Kept in "kv" under a prefixed key, so adding verifications needed no schema version bump. */
+  async saveVerification(v: Verification): Promise<void> {
+    await this.tx(["kv"], "readwrite", (tx) => request(tx.objectStore("kv").put(v, `verification:${v.accountId}`)));
+  }
+
+  async getVerification(accountId: string): Promise<Verification | undefined> {
+    return this.get<Verification>("kv", `verification:${accountId}`);
+  }
+
+  async setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    const key = `verified-only:${groupId}`;
+    await this.tx(["kv"], "readwrite", async (tx) => {
+      if (on) await request(tx.objectStore("kv").put(true, key));
+      else await request(tx.objectStore("kv").delete(key));
+    });
+  }
+
+  async isVerifiedOnly(groupId: string): Promise<boolean> {
+    return (await this.get<boolean>("kv", `verified-only:${groupId}`)) === true;
+  }
+
+  /** Held messages of a conversation are one "kv" entry, a list in the order they were held. */
+  async holdMessage(m: HeldMessage): Promise<void> {
+    const key = `held:${m.groupId}`;
+    await this.tx(["kv"], "readwrite", async (tx) => {
+      const list = ((await request(tx.objectStore("kv").get(key))) as HeldMessage[] | undefined) ?? [];
+      await request(tx.objectStore("kv").put([...list, m], key));
+    });
+  }
+
+  async listHeld(groupId: string): Promise<HeldMessage[]> {
+    return (await this.get<HeldMessage[]>("kv", `held:${groupId}`)) ?? [];
+  }
+
+  async deleteHeld(id: string): Promise<void> {
+    await this.tx(["kv"], "readwrite", async (tx) => {
+      const store = tx.objectStore("kv");
+      const keys = (await request(store.getAllKeys())).filter((k) => typeof k === "string" && k.startsWith("held:"));
+      for (const key of keys) {
+        const list = (await request(store.get(key))) as HeldMessage[];
+        if (list.some((m) => m.id === id)) await request(store.put(list.filter((m) => m.id !== id), key));
+      }
+    });
+  }
+
   async saveAccount(account: KnownAccount): Promise<void> {
     await this.tx(["accounts"], "readwrite", (tx) => request(tx.objectStore("accounts").put(account)));
   }
@@ -158,6 +205,7 @@ export class IndexedDbClientStore implements ClientStore {
       await request(tx.objectStore("processed").put(true, change.itemId));
       if (change.group) await request(tx.objectStore("groups").put(clean(change.group)));
       if (change.message) await this.insertMessage(tx, change.message);
+      for (const m of change.deviceChanges ?? []) await this.insertMessage(tx, m);
       if (change.consumedKeyPackageRef) {
         const store = tx.objectStore("keyPackages");
         const kp = (await request(store.get(change.consumedKeyPackageRef))) as StoredKeyPackage | undefined;

@@ -10,6 +10,8 @@ import type {
   StoredGroup,
   StoredKeyPackage,
   StoredMessage,
+  Verification,
+  HeldMessage,
 } from "./types.js";
 
 const SCHEMA = `
@@ -20,10 +22,13 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, kind TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS groups_peer ON groups (peer_account_id) WHERE kind = 'direct';
 CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS key_transparency (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verifications (account_id TEXT PRIMARY KEY, device_set TEXT NOT NULL, verified_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS verified_only (group_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, text TEXT NOT NULL, held_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS processed (item_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL, sender_account_id TEXT NOT NULL,
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
-  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT);
+  files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT, device TEXT);
 CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, n);
 `;
 
@@ -49,6 +54,7 @@ interface MessageRow {
   outgoing: number;
   content: Buffer | null;
   frank: string | null;
+  device: string | null;
 }
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -78,6 +84,7 @@ function toMessage(r: MessageRow): StoredMessage {
     outgoing: r.outgoing === 1,
     ...(r.content ? { content: bytes(r.content) } : {}),
     ...(r.frank ? { frank: JSON.parse(r.frank) as StoredMessage["frank"] } : {}),
+    ...(r.device === "added" || r.device === "removed" ? { device: r.device } : {}),
   };
 }
 
@@ -90,6 +97,9 @@ export class SqliteClientStore implements ClientStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    // Profiles made before device-change entries existed lack the column.
+    const columns = this.db.prepare("PRAGMA table_info(messages)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "device")) this.db.exec("ALTER TABLE messages ADD COLUMN device TEXT");
     this.counter = (this.db.prepare("SELECT COALESCE(MAX(n), 0) AS n FROM messages").get() as { n: number }).n;
   }
 
@@ -135,6 +145,41 @@ export class SqliteClientStore implements ClientStore {
     return (this.db.prepare("SELECT * FROM groups ORDER BY updated_at").all() as GroupRow[]).map(toGroup);
   }
 
+  async saveVerification(v: Verification): Promise<void> {
+    this.db
+      .prepare("INSERT OR REPLACE INTO verifications (account_id, device_set, verified_at) VALUES (?, ?, ?)")
+      .run(v.accountId, v.deviceSet, v.verifiedAt);
+  }
+
+  async getVerification(accountId: string): Promise<Verification | undefined> {
+    const r = this.db.prepare("SELECT * FROM verifications WHERE account_id = ?").get(accountId) as
+      | { account_id: string; device_set: string; verified_at: number }
+      | undefined;
+    return r ? { accountId: r.account_id, deviceSet: r.device_set, verifiedAt: r.verified_at } : undefined;
+  }
+
+  async setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    this.db.prepare(on ? "INSERT OR IGNORE INTO verified_only (group_id) VALUES (?)" : "DELETE FROM verified_only WHERE group_id = ?").run(groupId);
+  }
+
+  async isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM verified_only WHERE group_id = ?").get(groupId) !== undefined;
+  }
+
+  async holdMessage(m: HeldMessage): Promise<void> {
+    this.db.prepare("INSERT INTO held (id, group_id, text, held_at) VALUES (?, ?, ?, ?)").run(m.id, m.groupId, m.text, m.heldAt);
+  }
+
+  async listHeld(groupId: string): Promise<HeldMessage[]> {
+    const rows = this.db.prepare("SELECT * FROM held WHERE group_id = ? ORDER BY held_at, rowid").all(groupId) as
+      { id: string; group_id: string; text: string; held_at: number }[];
+    return rows.map((r) => ({ id: r.id, groupId: r.group_id, text: r.text, heldAt: r.held_at }));
+  }
+
+  async deleteHeld(id: string): Promise<void> {
+    this.db.prepare("DELETE FROM held WHERE id = ?").run(id);
+  }
+
   async findDirect(peerAccountId: string): Promise<StoredGroup | undefined> {
     const r = this.db
       .prepare("SELECT * FROM groups WHERE kind = 'direct' AND peer_account_id = ? AND active = 1 ORDER BY updated_at LIMIT 1")
@@ -158,8 +203,8 @@ export class SqliteClientStore implements ClientStore {
   private writeMessage(m: StoredMessage): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank, device)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.id,
@@ -174,6 +219,7 @@ export class SqliteClientStore implements ClientStore {
         ++this.counter,
         m.content ?? null,
         m.frank ? JSON.stringify(m.frank) : null,
+        m.device ?? null,
       );
   }
 
@@ -206,6 +252,7 @@ export class SqliteClientStore implements ClientStore {
       this.db.prepare("INSERT OR IGNORE INTO processed (item_id) VALUES (?)").run(change.itemId);
       if (change.group) this.writeGroup(change.group);
       if (change.message) this.writeMessage(change.message);
+      for (const m of change.deviceChanges ?? []) this.writeMessage(m);
       if (change.consumedKeyPackageRef) {
         this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(change.consumedKeyPackageRef);
       }

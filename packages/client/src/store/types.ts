@@ -58,6 +58,9 @@ export interface StoredMessage {
    *  can be reported verifiably (docs/franking.md). */
   content?: Uint8Array;
   frank?: ServerFrank;
+  /** Set on a timeline entry that records a device joining or leaving the conversation's MLS roster
+   *  (docs/safety-numbers.md, "Device changes"): the sender fields name that device, text is empty. */
+  device?: "added" | "removed";
 }
 
 export interface KnownAccount {
@@ -84,11 +87,30 @@ export interface KtState {
   pendingLinks: number[];
 }
 
+/** A contact this account verified by comparing safety numbers (docs/safety-numbers.md). */
+export interface Verification {
+  accountId: string;
+  /** base64url device-set encoding of the contact's devices when verified; a different current set
+   *  means the contact's devices changed since. */
+  deviceSet: string;
+  verifiedAt: number;
+}
+
+/** An outgoing text held, not encrypted, in a "verified contacts only" conversation (docs/safety-numbers.md). */
+export interface HeldMessage {
+  id: string;
+  groupId: string;
+  text: string;
+  heldAt: number;
+}
+
 /** The effects of processing one queue item, written together with its id (for de-duplication). */
 export interface IncomingChange {
   itemId: string;
   group?: StoredGroup;
   message?: StoredMessage;
+  /** Device changes the item's commit made to the roster, as timeline entries. */
+  deviceChanges?: StoredMessage[];
   consumedKeyPackageRef?: string;
 }
 
@@ -109,6 +131,15 @@ export interface ClientStore {
 
   getKtState(): Promise<KtState | undefined>;
   saveKtState(state: KtState): Promise<void>;
+  saveVerification(v: Verification): Promise<void>;
+  getVerification(accountId: string): Promise<Verification | undefined>;
+
+  setVerifiedOnly(groupId: string, on: boolean): Promise<void>;
+  isVerifiedOnly(groupId: string): Promise<boolean>;
+  holdMessage(message: HeldMessage): Promise<void>;
+  /** Oldest first. */
+  listHeld(groupId: string): Promise<HeldMessage[]>;
+  deleteHeld(id: string): Promise<void>;
 
   isProcessed(itemId: string): Promise<boolean>;
   applyIncoming(change: IncomingChange): Promise<void>;

@@ -4,13 +4,14 @@
  */
 import {
   SafelightClient,
+  type ContactVerification,
   type ConversationSummary,
   type MessageRequest,
   type OutgoingFile,
   type ReportReason,
   type StoredMessage,
 } from "@safelight/client";
-import { fromB64, openAttachment } from "@safelight/protocol";
+import { fromB64, openAttachment, type SafetyNumber } from "@safelight/protocol";
 import {
   coalesce,
   connectLive,
@@ -165,7 +166,7 @@ export class Session {
     const me = client.me;
     const all = await client.history();
     const lastByGroup = new Map<string, StoredMessage>();
-    for (const m of all) lastByGroup.set(m.groupId, m);
+    for (const m of all) if (!m.device) lastByGroup.set(m.groupId, m);
     const summaries = await client.conversations();
     // Offline, keep the last known inbox rather than hiding pending requests.
     this.requests = await client.safety.requests().catch(() => this.requests);
@@ -183,6 +184,39 @@ export class Session {
 
   markRead(groupId: string, messages: StoredMessage[]): void {
     if (this.marks?.markRead(groupId, messages)) void this.refresh();
+  }
+
+  /** Safety numbers and verified contacts (docs/safety-numbers.md). */
+  safetyNumber(peerName: string): Promise<SafetyNumber> {
+    return this.client!.safetyNumber(peerName);
+  }
+
+  markVerified(peerName: string, theirs: string): Promise<void> {
+    return this.client!.markVerified(peerName, theirs);
+  }
+
+  verification(peerName: string): Promise<ContactVerification> {
+    return this.client!.verification(peerName);
+  }
+
+  /** "Verified contacts only" and the texts it holds (docs/safety-numbers.md, "Holding messages"). */
+  async setVerifiedOnly(groupId: string, on: boolean): Promise<void> {
+    await this.client!.setVerifiedOnly(groupId, on);
+    this.changed();
+  }
+
+  isVerifiedOnly(groupId: string): Promise<boolean> {
+    return this.client!.isVerifiedOnly(groupId);
+  }
+
+  async held(groupId: string): Promise<{ count: number; unconfirmed: string[] }> {
+    const [list, unconfirmed] = await Promise.all([this.client!.heldMessages(groupId), this.client!.unconfirmedDevices(groupId)]);
+    return { count: list.length, unconfirmed };
+  }
+
+  async confirmDevices(groupId: string): Promise<void> {
+    await this.client!.confirmDevices(groupId);
+    await this.refresh();
   }
 
   history(groupId: string): Promise<StoredMessage[]> {
