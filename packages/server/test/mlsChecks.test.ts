@@ -105,6 +105,15 @@ function withKeyPackage(commitB64: string, keyPackage: KeyPackage): string {
   });
 }
 
+/** The commit with its single remove proposal pointed at `leaf`. */
+function withRemoved(commitB64: string, leaf: number): string {
+  return rewrite(commitB64, (pm) => {
+    const [remove] = proposalsOf(pm);
+    if (remove?.proposalOrRefType !== proposalOrRefTypes.proposal || !("remove" in remove.proposal)) throw new Error("expected a remove by value");
+    return withProposals(pm, [{ ...remove, proposal: { ...remove.proposal, remove: { removed: leaf } } }]);
+  });
+}
+
 describe("MLS checks on the real server", () => {
   it("SL-V010 refuses an MLS message over MAX_MLS_BYTES before decoding it, even when the JSON limit lets it through", async () => {
     const roomy = await startTestServer({ limits: { maxJsonBytes: 4 * MAX_MLS_BYTES } });
@@ -222,21 +231,13 @@ describe("MLS checks on the real server", () => {
 
   it("SL-V020 refuses a remove of a blank leaf", async () => {
     const a = await aliceAndBob();
-    const blank = rewrite((await commit(a.state, [removeProposal(1)])).commit, (pm) => {
-      const [remove] = proposalsOf(pm);
-      if (remove?.proposalOrRefType !== proposalOrRefTypes.proposal || !("remove" in remove.proposal)) throw new Error("expected a remove by value");
-      return withProposals(pm, [{ ...remove, proposal: { ...remove.proposal, remove: { removed: 5 } } }]);
-    });
+    const blank = withRemoved((await commit(a.state, [removeProposal(1)])).commit, 5);
     expectRefused(await post(a.groupId, a.alice.token, { commit: blank }), 400, "SL_ERR_BAD_COMMIT", /blank leaf 5/);
   });
 
   it("SL-V021 refuses a commit that removes its committer", async () => {
     const a = await aliceAndBob();
-    const self = rewrite((await commit(a.state, [removeProposal(1)])).commit, (pm) => {
-      const [remove] = proposalsOf(pm);
-      if (remove?.proposalOrRefType !== proposalOrRefTypes.proposal || !("remove" in remove.proposal)) throw new Error("expected a remove by value");
-      return withProposals(pm, [{ ...remove, proposal: { ...remove.proposal, remove: { removed: 0 } } }]);
-    });
+    const self = withRemoved((await commit(a.state, [removeProposal(1)])).commit, 0);
     expectRefused(await post(a.groupId, a.alice.token, { commit: self }), 400, "SL_ERR_BAD_COMMIT", /remove its committer/);
   });
 
