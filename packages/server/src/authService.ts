@@ -35,6 +35,7 @@ export async function authenticateKeyPackage(
   kp: InspectedKeyPackage,
   expected?: DeviceRef,
 ): Promise<DeviceRef> {
+  // SL-V019 (RFC 9420 §10.1, §12.2): a KeyPackage's cipher suite is the group's, ciphersuite 1
   if (kp.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "unsupported cipher suite");
   // SL-V004 (RFC 9420 §5.3.1): a KeyPackage's credential names a registered device with that device's key
   if (kp.identity === undefined) {

@@ -19,8 +19,10 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
 
 /** The clear header must name this group (RFC 9420 §6.2, §6.3.1) and an epoch we can represent. */
 function epochFor(info: InspectedMessage, groupId: Uint8Array): number {
+  // SL-V011 (RFC 9420 §6.2, §6.3.1): the message's clear group_id is the group of the route
   if (!sameBytes(info.groupId, groupId)) throw new ApiError("SL_ERR_BAD_MLS", "message group_id does not match the URL");
   const epoch = info.epoch ?? -1n;
+  // SL-V012 (RFC 9420 §6): the uint64 epoch fits a JavaScript number exactly before the stale-epoch check compares it
   if (epoch < 0n || epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw new ApiError("SL_ERR_BAD_MLS", "epoch out of range");
   return Number(epoch);
 }
@@ -48,9 +50,10 @@ export async function acceptApplication(
 ): Promise<{ id: string; acceptedRequestFrom?: string }> {
   await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(messageB64, "message", "private_message");
+  // SL-V013 (RFC 9420 §6): the messages field carries application content
   if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");
   const epoch = epochFor(info, groupId);
-  // Every application message is franked (docs/franking.md): the tag rides in authenticated_data.
+  // SL-V014 (docs/franking.md, RFC 9420 §6.3): every application message carries a franking tag in authenticated_data
   const tag = info.authenticatedData && decodeFrankingAad(info.authenticatedData);
   if (!tag) throw new ApiError("SL_ERR_BAD_MLS", "application messages must carry a franking tag in authenticated_data");
   // Nothing is queued for accounts that blocked the sender or declined its request; pending requests are marked (docs/safety.md).
@@ -84,24 +87,29 @@ export async function acceptCommit(
 ): Promise<{ id: string; epoch: number }> {
   const group = await requireMember(ctx, groupId, sender);
   const { bytes, info } = readMls(commitB64, "commit", "public_message");
+  // SL-V013 (RFC 9420 §6): the commit field carries commit content
   if (info.contentType !== "commit") throw new ApiError("SL_ERR_BAD_MLS", "commit must carry commit content");
   const epoch = epochFor(info, groupId);
+  // SL-V015 (RFC 9420 §12.4, §12.4.3.2): a member commits; external commits (new_member_commit) are not accepted
   if (info.sender?.type !== "member") throw new ApiError("SL_ERR_BAD_COMMIT", "commit sender must be a member");
   const removes: number[] = [];
   const adds: DeviceRef[] = [];
   for (const p of info.proposals) {
+    // SL-V016 (RFC 9420 §12.4): proposals by value only, so the server sees every add and remove it applies
     if (p.type === "reference") throw new ApiError("SL_ERR_BAD_COMMIT", "proposals must be sent by value");
     // Authentication service for new members (RFC 9420 §5.3.1, docs/protocol.md).
     if (p.type === "add") adds.push(await authenticateKeyPackage(ctx.storage, p.keyPackage));
     if (p.type === "remove") removes.push(p.leafIndex);
   }
   if (info.pathLeaf !== undefined) await authenticatePathLeaf(ctx.storage, info.pathLeaf, sender);
+  // SL-V017 (RFC 9420 §12.2): no two Remove proposals for the same leaf
   if (new Set(removes).size !== removes.length) throw new ApiError("SL_ERR_BAD_COMMIT", "a leaf is removed twice");
   // Contact rules on who adds whom (docs/safety.md); welcomes to accounts that refused the committer are withheld.
   const withheld = await ctx.safety.beforeCommit(sender, groupId, group.members, adds);
   let welcome: Uint8Array | undefined;
   if (welcomeB64 !== undefined) {
     const w = readMls(welcomeB64, "welcome", "welcome");
+    // SL-V018 (RFC 9420 §12.4.3.1): the welcome uses the group's cipher suite
     if (w.info.welcome?.cipherSuite !== CIPHER_SUITE) throw new ApiError("SL_ERR_BAD_MLS", "welcome has the wrong cipher suite");
     welcome = w.bytes;
   }

@@ -2,7 +2,7 @@ import { inspectMessage, MlsInspectError, type InspectedMessage, type Wireformat
 import { ApiError } from "./errors.js";
 import { b64Field } from "./wire.js";
 
-/** base64url MLSMessage from JSON → bytes + inspection; 400 SL_ERR_BAD_MLS for anything unreadable. */
+/** base64url MLSMessage from JSON → bytes + inspection; 413 when too large, 400 SL_ERR_BAD_MLS for anything unreadable. */
 export function readMls(
   value: string,
   field: string,
@@ -13,7 +13,9 @@ export function readMls(
   try {
     info = inspectMessage(bytes);
   } catch (err) {
-    if (err instanceof MlsInspectError) throw new ApiError("SL_ERR_BAD_MLS", `${field}: ${err.message}`);
+    if (err instanceof MlsInspectError) {
+      throw new ApiError(err.kind === "too-large" ? "SL_ERR_TOO_LARGE" : "SL_ERR_BAD_MLS", `${field}: ${err.message}`);
+    }
     throw err;
   }
   // SL-V002 (RFC 9420 §6, RFC 9750 §5.1): each field takes one wireformat; handshakes are PublicMessages

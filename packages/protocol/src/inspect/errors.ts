@@ -1,4 +1,4 @@
-/** Why a byte string could not be inspected. Callers map every kind to "400 bad MLS bytes". */
+/** Why a byte string could not be inspected. The server answers "too-large" with 413, the rest with 400. */
 export type InspectErrorKind = "too-large" | "malformed" | "unsupported";
 
 export class MlsInspectError extends Error {

@@ -72,6 +72,7 @@ const CONTENT_LABELS: Record<number, ContentTypeLabel> = {
 
 /** Decodes exactly one MLSMessage (RFC 9420 §6) occupying all of `bytes`. Throws MlsInspectError. */
 export function decodeMlsMessage(bytes: Uint8Array): MlsMessage {
+  // SL-V010 (RFC 9420 §6): an MLSMessage over MAX_MLS_BYTES is refused before any decoding
   if (bytes.length > MAX_MLS_BYTES) throw new MlsInspectError("too-large", "MLS message too large");
   let result: [MlsMessage, number] | undefined;
   try {

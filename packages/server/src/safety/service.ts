@@ -357,6 +357,7 @@ export class SafetyService {
     if (callerAccountId === uploaderAccountId) return;
     if (await this.store.areContacts(callerAccountId, uploaderAccountId)) return;
     const request = await this.store.request(uploaderAccountId, callerAccountId);
+    // SL-V109 (docs/safety.md, Message requests): a request's attachments download only once it is accepted
     if ((request !== undefined && request.status !== "accepted") || (await this.store.isBlocked(callerAccountId, uploaderAccountId))) {
       throw new ApiError("SL_ERR_REQUEST_PENDING", "this attachment is from a message request: accept the request to download it");
     }
@@ -469,6 +470,7 @@ export class SafetyService {
   }
 
   async block(blockerId: string, blockedId: string, now = Date.now()): Promise<void> {
+    // SL-V110 (docs/safety.md, Blocking): an account blocks others, never itself
     if (blockerId === blockedId) throw new ApiError("SL_ERR_BAD_REQUEST", "you cannot block yourself");
     const refusedRequest = await this.store.block(blockerId, blockedId, now);
     this.changed(blockedId);

@@ -22,7 +22,9 @@ export function applyMembership(
   const removed: MemberRecord[] = [];
   for (const leaf of removes) {
     const member = byLeaf.get(leaf);
+    // SL-V020 (RFC 9420 §12.2): a Remove names a non-blank leaf
     if (member === undefined) throw new StorageError({ kind: "blank-leaf-removal", leaf });
+    // SL-V021 (RFC 9420 §12.2): a commit does not remove its committer
     if (leaf === committerLeaf) throw new StorageError({ kind: "committer-removal" });
     byLeaf.delete(leaf);
     removed.push(member);
@@ -30,6 +32,7 @@ export function applyMembership(
   const added: MemberRecord[] = [];
   for (const who of adds) {
     for (const m of byLeaf.values()) {
+      // SL-V022 (RFC 9420 §12.2): an Add does not add a client already in the group
       if (m.deviceId === who.deviceId) throw new StorageError({ kind: "already-member", deviceId: who.deviceId });
     }
     let leaf = 0;
