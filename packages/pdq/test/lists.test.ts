@@ -153,6 +153,22 @@ describe("binary list file", () => {
     expect(() => decodeHashList(new Uint8Array(10))).toThrow(/not a Safelight PDQ list file/);
   });
 
+  it("a string length running past the end, with a matching checksum, is a clear error, not a RangeError (found by fuzzing)", () => {
+    const list = new HashList();
+    addImported(list, `${A},x\n${B},y\n`, "t.csv");
+    const bytes = encodeHashList(list);
+    const view = new DataView(bytes.buffer);
+    // Move one string's bytes into the one before it: same file size, but the table no longer adds up.
+    view.setUint32(12, view.getUint32(12, true) + 1, true);
+    view.setUint32(20, crc32(bytes.subarray(24)) >>> 0, true);
+    expect(() => decodeHashList(bytes)).toThrow(new Error("list file string table is corrupt"));
+    const stringsAt = 24 + list.size * (32 + 20);
+    view.setUint32(12, view.getUint32(12, true) - 1, true);
+    view.setUint32(stringsAt, 0xfffffff0, true);
+    view.setUint32(20, crc32(bytes.subarray(24)) >>> 0, true);
+    expect(() => decodeHashList(bytes)).toThrow(new Error("list file string table is corrupt"));
+  });
+
   it("loadHashList opens a list file or a clean CSV, and refuses a CSV with bad rows", async () => {
     const csv = join(dir, "ok.csv");
     writeFileSync(csv, `${A},1\n${B},2\n`);

@@ -175,7 +175,8 @@ export function verifyServerFrank(
   context: FrankContext,
   verifiedBatches?: Set<string>,
 ): boolean {
-  if (typeof frank.serverFrank !== "string" || typeof frank.signature !== "string") return false;
+  // The stamp arrives as JSON (queue items, reports): anything that is not one fails, it never throws.
+  if (typeof frank !== "object" || frank === null || typeof frank.serverFrank !== "string" || typeof frank.signature !== "string") return false;
   const root = frankBatchRoot(frank, context);
   const signature = fromB64(frank.signature);
   if (!root || !signature) return false;

@@ -76,14 +76,34 @@ export function treeHeadSignatureInput(treeSize: number, timestamp: number, root
 
 /** Ed25519 check of a head against the published log key. */
 export function verifyTreeHead(publicKey: Uint8Array, head: SignedTreeHead): boolean {
-  const root = typeof head.rootHash === "string" ? fromB64(head.rootHash) : undefined;
-  const signature = typeof head.signature === "string" ? fromB64(head.signature) : undefined;
+  const root = b64Field(head, "rootHash");
+  const signature = b64Field(head, "signature");
   if (!root || root.length !== 32 || !signature || !Number.isSafeInteger(head.treeSize) || !Number.isSafeInteger(head.timestamp)) return false;
   try {
     return ed25519.verify(signature, treeHeadSignatureInput(head.treeSize, head.timestamp, root), publicKey);
   } catch {
     return false;
   }
+}
+
+/**
+ * A base64url field of a head or entry that came as JSON (from the server, or an auditor's copy): undefined
+ * unless `value` is an object whose field is canonical base64url, so a malformed one fails the check
+ * instead of throwing.
+ */
+function b64Field(value: unknown, name: string): Uint8Array | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const field = (value as Record<string, unknown>)[name];
+  return typeof field === "string" ? fromB64(field) : undefined;
+}
+
+/** The leaf hash of an entry that came as JSON; undefined when a field has the wrong type. */
+function entryLeafHash(e: KtEntry): Uint8Array | undefined {
+  if (typeof e !== "object" || e === null) return undefined;
+  const { accountId, deviceId, action } = e;
+  if (typeof accountId !== "string" || typeof deviceId !== "string" || typeof action !== "string") return undefined;
+  if (!Number.isSafeInteger(e.time) || b64Field(e, "publicKey") === undefined) return undefined;
+  return ktLeafHash(e);
 }
 
 function decodePath(path: unknown): Uint8Array[] | undefined {
@@ -100,17 +120,18 @@ function decodePath(path: unknown): Uint8Array[] | undefined {
 /** RFC 9162 §2.1.3.2: is `entry` leaf `index` of the tree the (already verified) head names? */
 export function verifyKtInclusion(head: SignedTreeHead, entry: KtEntry, index: number, path: unknown): boolean {
   const decoded = decodePath(path);
-  const root = fromB64(head.rootHash);
-  if (!decoded || !root) return false;
-  const reached = merkleRootFromInclusionProof(ktLeafHash(entry), index, head.treeSize, decoded);
+  const root = b64Field(head, "rootHash");
+  const leaf = entryLeafHash(entry);
+  if (!decoded || !root || !leaf) return false;
+  const reached = merkleRootFromInclusionProof(leaf, index, head.treeSize, decoded);
   return reached !== undefined && constantTimeEqual(reached, root);
 }
 
 /** RFC 9162 §2.1.4.2: is the (verified) head `older` a prefix of the (verified) head `newer`? */
 export function verifyKtConsistency(older: SignedTreeHead, newer: SignedTreeHead, proof: unknown): boolean {
   const decoded = decodePath(proof);
-  const a = fromB64(older.rootHash);
-  const b = fromB64(newer.rootHash);
+  const a = b64Field(older, "rootHash");
+  const b = b64Field(newer, "rootHash");
   if (!decoded || !a || !b) return false;
   return verifyMerkleConsistency(older.treeSize, newer.treeSize, a, b, decoded);
 }

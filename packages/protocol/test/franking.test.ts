@@ -150,6 +150,10 @@ describe("batch-signed server franks", () => {
         }
       }
     });
+    it("a stamp that is not an object at all is refused, not a TypeError (found by fuzzing)", () => {
+      for (const notAStamp of [undefined, null, 7, "stamp", []]) fails(notAStamp as unknown as ServerFrank);
+      fails({ ...frank, proof: null as unknown as ServerFrank["proof"] });
+    });
     it("a signature under another key, or not a signature", () => {
       expect(verifyServerFrank(generateDeviceKeys().publicKey, frank, context)).toBe(false);
       fails({ ...frank, signature: flipB64(frank.signature) });

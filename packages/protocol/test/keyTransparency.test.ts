@@ -99,6 +99,22 @@ describe("key-transparency log", () => {
     expect(verifyKtInclusion(h, entries[0]!, 0, "not a path")).toBe(false);
   });
 
+  it("a head, entry or proof of the wrong shape from the server is refused, not a TypeError (found by fuzzing)", () => {
+    const entries = log(3);
+    const h = head(entries);
+    const path = inclusionPath(merkleLevels(entries.map(ktLeafHash), merkleNodeHash), 0).map(toB64);
+    const notAHead = [] as unknown as SignedTreeHead;
+    expect(verifyTreeHead(logKey, null as unknown as SignedTreeHead)).toBe(false);
+    expect(verifyKtConsistency(head(entries.slice(0, 2)), notAHead, [])).toBe(false);
+    expect(verifyKtConsistency(notAHead, h, [])).toBe(false);
+    expect(verifyKtInclusion(notAHead, entries[0]!, 0, path)).toBe(false);
+    expect(verifyKtInclusion(h, { ...entries[0]!, time: 1.5 }, 0, path)).toBe(false);
+    expect(verifyKtInclusion(h, { ...entries[0]!, publicKey: "not base64url!" }, 0, path)).toBe(false);
+    expect(verifyKtInclusion(h, { ...entries[0]!, accountId: 7 as unknown as string }, 0, path)).toBe(false);
+    expect(verifyKtInclusion(h, null as unknown as KtEntry, 0, path)).toBe(false);
+    expect(verifyKtInclusion(h, entries[0]!, 0, path)).toBe(true);
+  });
+
   it("entries differing in one field never share a leaf (length-prefixed fields)", () => {
     const e = entry(1);
     const variants: KtEntry[] = [e, { ...e, accountId: "bo", deviceId: `b${e.deviceId}` }, { ...e, action: "revoke" }, { ...e, time: e.time + 1 }];

@@ -55,6 +55,7 @@ describe("bad input never stores anything and never stops the server", () => {
     ["forged token", () => call(server.url, "POST", commitsPath(), { token: b64(crypto.getRandomValues(new Uint8Array(32))), json: goodCommit }), 401, "SL_ERR_UNAUTHENTICATED"],
     ["no token", () => call(server.url, "POST", commitsPath(), { json: goodCommit }), 401, "SL_ERR_UNAUTHENTICATED"],
     ["bad key package upload", () => call(server.url, "POST", "/v1/key-packages", { token: bob.token, json: { keyPackages: [goodCommit.commit] } }), 400, "SL_ERR_BAD_MLS"],
+    ["plain GET of the WebSocket endpoint (found by fuzzing)", () => call(server.url, "GET", "/v1/ws", { token: alice.token }), 400, "SL_ERR_BAD_REQUEST"],
     ["unknown route", () => call(server.url, "GET", "/v1/nope", { token: alice.token }), 404, "SL_ERR_NOT_FOUND"],
     ["prototype poisoning", () => call(server.url, "POST", commitsPath(), { token: alice.token, raw: '{"commit":"AA","__proto__":{"x":1}}' }), 400, "SL_ERR_MALFORMED_JSON"],
   ];

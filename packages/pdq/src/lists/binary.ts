@@ -77,7 +77,10 @@ export function decodeHashList(bytes: Uint8Array): HashList {
   const starts = new Uint32Array(stringCount);
   const ends = new Uint32Array(stringCount);
   for (let i = 0; i < stringCount; i++) {
+    // A corrupt count or length must not read past the end (a RangeError, not a message for the user).
+    if (at + 4 > bytes.length) throw new Error("list file string table is corrupt");
     const len = view.getUint32(at, true);
+    if (at + 4 + len > bytes.length) throw new Error("list file string table is corrupt");
     starts[i] = at + 4;
     ends[i] = at + 4 + len;
     at += 4 + len;

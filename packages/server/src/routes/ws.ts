@@ -65,14 +65,16 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
 export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { authenticate } = makeAuthHooks(ctx);
 
-  app.get(
-    "/v1/ws",
-    {
-      websocket: true,
-      onRequest: authenticate,
-      schema: { querystring: { type: "object", properties: { token: { type: "string" } } } },
+  app.route({
+    method: "GET",
+    url: "/v1/ws",
+    onRequest: authenticate,
+    schema: { hide: true, querystring: { type: "object", properties: { token: { type: "string" } } } },
+    // A plain GET (no Upgrade header) gets the documented error envelope, not @fastify/websocket's bare 404.
+    handler: async () => {
+      throw new ApiError("SL_ERR_BAD_REQUEST", "this endpoint needs a WebSocket upgrade");
     },
-    (socket, request) => {
+    wsHandler: (socket, request) => {
       const device = caller(request);
       const send = corkingSender(socket);
       const unsubscribe = ctx.notifier.subscribe(device.deviceId, (item) => {
@@ -101,5 +103,5 @@ export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void
       });
       request.log.info({ deviceId: device.deviceId }, "ws connected");
     },
-  );
+  });
 }
