@@ -96,6 +96,11 @@ export async function applyApplication(
     });
     return undefined;
   }
+  if (content.type !== "text") {
+    // Control kinds (receipts, typing, reactions) are not shown as messages.
+    await store.applyIncoming({ itemId: item.id, group: { ...group, state, updatedAt: Date.now() } });
+    return undefined;
+  }
   if (!item.frank || !item.sender) throw new Error("application message without the server's franking stamp");
   const context: FrankContext = {
     senderAccountId: item.sender.accountId,
