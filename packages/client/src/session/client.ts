@@ -4,9 +4,10 @@
  * session). The protocol rules themselves live in @safelight/protocol and on the server.
  */
 import type { ReportReason } from "../transport/api.js";
-import type { SavedFile, StoredMessage } from "../store/types.js";
+import type { SavedFile } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import { SessionContext } from "./context.js";
+import { markRead, react, Typing } from "./controls.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
@@ -16,18 +17,38 @@ import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
 import { SyncLoop } from "./sync.js";
-import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
+import type {
+  ClientOptions,
+  ConversationEvent,
+  ConversationSummary,
+  HistoryMessage,
+  OutgoingFile,
+  ReceivedMessage,
+  SendOptions,
+} from "./types.js";
 
 export type { HashListInfo } from "./knownImages.js";
-export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
+export type {
+  ClientOptions,
+  ConversationEvent,
+  ConversationSummary,
+  FileSink,
+  HistoryMessage,
+  MessageStatus,
+  OutgoingFile,
+  ReceivedMessage,
+  SendOptions,
+} from "./types.js";
 
 export class SafelightClient {
   private readonly ctx: SessionContext;
   private readonly queue: SyncLoop;
+  private readonly typingIndicators: Typing;
 
   constructor(opts: ClientOptions) {
     this.ctx = new SessionContext(opts, () => this.queue.drain());
     this.queue = new SyncLoop(this.ctx);
+    this.typingIndicators = new Typing(this.ctx);
   }
 
   /** Loads an existing profile, if the store has one. */
@@ -49,6 +70,12 @@ export class SafelightClient {
   onMessage(listener: (m: ReceivedMessage) => void): () => void {
     this.queue.messageListeners.add(listener);
     return () => this.queue.messageListeners.delete(listener);
+  }
+
+  /** Receipts, reactions and typing from other members, as sync applies them (docs/messaging.md). */
+  onEvent(listener: (e: ConversationEvent) => void): () => void {
+    this.queue.eventListeners.add(listener);
+    return () => this.queue.eventListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -95,15 +122,41 @@ export class SafelightClient {
   // ---- conversations ---------------------------------------------------------------------------
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
-  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
+  async sendText(peerName: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<{ id: string; conversation: string }> {
     return this.ctx.lock.run(async () => {
       const group = await directConversation(this.ctx, peerName);
-      return sendInGroup(this.ctx, group.groupId, text, files);
+      return sendInGroup(this.ctx, group.groupId, text, files, opts.replyTo);
     });
   }
 
-  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<{ id: string; conversation: string }> {
-    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files));
+  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<{ id: string; conversation: string }> {
+    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files, opts.replyTo));
+  }
+
+  /** Reacts to a message (an id from history) with one emoji, or takes that reaction back. */
+  async react(messageId: string, emoji: string, opts: { remove?: boolean } = {}): Promise<void> {
+    await this.ctx.lock.run(() => react(this.ctx, messageId, emoji, opts.remove === true));
+  }
+
+  /** Tells the other members these messages were shown (a read receipt), unless read receipts are off or
+   *  the conversation holds a pending request; returns how many messages the receipt named. */
+  async markRead(groupId: string, messageIds: string[]): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    return this.ctx.lock.run(() => markRead(this.ctx, groupId, messageIds));
+  }
+
+  /** Typing indicator, throttled and withheld where docs/messaging.md says; returns whether one was sent. */
+  async typing(groupId: string, on: boolean): Promise<boolean> {
+    return this.ctx.lock.run(() => this.typingIndicators.set(groupId, on));
+  }
+
+  /** Whether this device sends read receipts and shows others'. */
+  get readReceipts(): boolean {
+    return this.ctx.requireProfile().readReceipts !== false;
+  }
+
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.ctx.updateProfile({ readReceipts: on });
   }
 
   async createGroup(title: string, memberNames: string[]): Promise<string> {
@@ -133,8 +186,8 @@ export class SafelightClient {
     return this.ctx.authed((a) => a.group(groupId));
   }
 
-  history(groupId?: string): Promise<StoredMessage[]> {
-    return history(this.ctx.store, groupId);
+  history(groupId?: string): Promise<HistoryMessage[]> {
+    return history(this.ctx.store, { accountId: this.ctx.requireProfile().accountId, readReceipts: this.readReceipts }, groupId);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
