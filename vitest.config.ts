@@ -10,7 +10,7 @@ import { defineConfig } from "vitest/config";
 const integrationSuites = [
   "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,queue,smoke}.test.ts",
   "packages/client/test/{concurrency,controls,linking,reports}.test.ts",
-  "packages/cli/test/{messaging,safety,knownImages}.test.ts",
+  "packages/cli/test/{controls,messaging,safety,knownImages}.test.ts",
 ];
 
 export default defineConfig({

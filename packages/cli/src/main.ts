@@ -4,6 +4,7 @@ import { registerAccountCommands } from "./commands/account.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
 import { registerKnownImageCommands } from "./commands/knownImages.js";
+import { registerReactionCommands } from "./commands/reactions.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerAccountCommands(program);
   registerMessagingCommands(program);
+  registerReactionCommands(program);
   registerModerationCommands(program);
   registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);

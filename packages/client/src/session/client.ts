@@ -125,12 +125,18 @@ export class SafelightClient {
   async sendText(peerName: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<{ id: string; conversation: string }> {
     return this.ctx.lock.run(async () => {
       const group = await directConversation(this.ctx, peerName);
-      return sendInGroup(this.ctx, group.groupId, text, files, opts.replyTo);
+      return this.sendIn(group.groupId, text, files, opts);
     });
   }
 
   async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<{ id: string; conversation: string }> {
-    return this.ctx.lock.run(() => sendInGroup(this.ctx, groupId, text, files, opts.replyTo));
+    return this.ctx.lock.run(() => this.sendIn(groupId, text, files, opts));
+  }
+
+  private async sendIn(groupId: string, text: string, files: OutgoingFile[], opts: SendOptions): Promise<{ id: string; conversation: string }> {
+    const sent = await sendInGroup(this.ctx, groupId, text, files, opts.replyTo);
+    this.typingIndicators.sent(groupId);
+    return sent;
   }
 
   /** Reacts to a message (an id from history) with one emoji, or takes that reaction back. */
@@ -179,6 +185,11 @@ export class SafelightClient {
 
   conversations(): Promise<ConversationSummary[]> {
     return conversations(this.ctx.store, (id) => this.ctx.dir.nameOf(id));
+  }
+
+  /** An account's name (cached by the directory), or its id when the server does not know it. */
+  nameOf(accountId: string): Promise<string> {
+    return this.ctx.dir.nameOf(accountId);
   }
 
   /** The server's view of a group: epoch and member devices (what it routes by). */

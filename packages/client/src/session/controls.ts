@@ -102,6 +102,12 @@ export class Typing {
     return true;
   }
 
+  /** A message was sent: the other side clears the indicator on receiving it, so the next keystroke may
+   *  send "typing" again at once. */
+  sent(groupId: string): void {
+    this.lastOn.delete(groupId);
+  }
+
   private async allowed(groupId: string): Promise<boolean> {
     if (await holdsPendingRequest(this.ctx, groupId)) return false;
     this.ageBand ??= (await safetyOf(this.ctx).settings()).ageBand;
