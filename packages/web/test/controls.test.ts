@@ -114,9 +114,48 @@ describe("replies, reactions, receipts and typing in the browser", () => {
     await expect(bob.log().locator(".new-divider + li").textContent()).resolves.toContain("unread while bob is away");
   });
 
+  it("a browser whose store predates receipts (IndexedDB version 1) upgrades and keeps them", async () => {
+    const context = await browser.newContext();
+    // Runs before the app: lays out the version-1 database exactly as the first release created it.
+    await context.addInitScript(() => {
+      const req = indexedDB.open("safelight", 1);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        db.createObjectStore("kv");
+        db.createObjectStore("keyPackages", { keyPath: "ref" });
+        db.createObjectStore("groups", { keyPath: "groupId" }).createIndex("peer", "peerAccountId");
+        db.createObjectStore("accounts", { keyPath: "accountId" });
+        db.createObjectStore("processed");
+        const messages = db.createObjectStore("messages", { keyPath: "n", autoIncrement: true });
+        messages.createIndex("id", "id", { unique: true });
+        messages.createIndex("group", ["groupId", "n"]);
+        db.createObjectStore("files");
+      };
+      req.onsuccess = () => req.result.close();
+    });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const dora = await WebUser.attach(page, "dora");
+    await dora.register();
+    await dora.startChat("bob", say("dora on an upgraded store"));
+    // Bob answers with a reaction; dora's upgraded store keeps it (the `events` store version 2 added).
+    await bob.conversation("dora").waitFor();
+    await bob.open("dora");
+    await message(bob, "dora on an upgraded store").getByRole("button", { name: "React" }).click();
+    await bob.page.getByRole("button", { name: "React with 🙏" }).click();
+    const chip = message(dora, "dora on an upgraded store").getByRole("button", { name: "🙏 from bob" });
+    await chip.waitFor();
+    await page.reload();
+    await dora.open("bob");
+    await chip.waitFor();
+    expect(await page.evaluate(async () => (await indexedDB.databases()).find((d) => d.name === "safelight")?.version)).toBe(2);
+    expect(dora.errors).toEqual([]);
+    await context.close();
+  });
+
   it("the server holds none of it in the clear, and no page failed", async () => {
     expect(hasDatabase(data)).toBe(true);
-    expect(plaintextsFound(data, server.log, [...typed, "👍"])).toEqual([]);
+    expect(plaintextsFound(data, server.log, [...typed, "👍", "🙏"])).toEqual([]);
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 });
