@@ -19,7 +19,7 @@ const say = (t: string) => (typed.push(t), t);
 /** The message whose own text (not a quote of it) is `text`. */
 const message = (u: WebUser, text: string): Locator =>
   u.log().getByTestId("message").filter({ has: u.page.locator(".text", { hasText: text }) }).last();
-const statusOf = (u: WebUser, text: string) => message(u, text).locator(".status");
+const statusOf = (u: WebUser, text: string) => message(u, text).locator(".receipt-mark");
 
 beforeAll(async () => {
   data = tempDir("web-controls");

@@ -42,9 +42,11 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
 
   // A block body on purpose: newer browsers return a Promise from scrollIntoView, which must not become
   // the effect's cleanup.
+  // A first reaction on the last message makes it taller: keep its bottom in view too.
+  const lastReactions = messages.at(-1)?.reactions.length ?? 0;
   useEffect(() => {
     void end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length]);
+  }, [messages.length, lastReactions > 0]);
 
   const nameOf = (accountId: string) => (accountId === session.me.accountId ? "You" : (names[accountId] ?? "…"));
   const byId = new Map(messages.map((m) => [m.id, m]));

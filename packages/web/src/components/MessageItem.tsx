@@ -79,7 +79,7 @@ export function MessageItem({
       <span className="meta">
         <time dateTime={new Date(message.sentAt).toISOString()}>{time.format(message.sentAt)}</time>
         {status && (
-          <span className="status" data-status={message.status} aria-label={status.label} title={status.label}>
+          <span className="receipt-mark" data-status={message.status} aria-label={status.label} title={status.label}>
             {status.mark}
           </span>
         )}
