@@ -9,8 +9,8 @@ import { defineConfig } from "vitest/config";
  */
 const integrationSuites = [
   "packages/server/test/{auth,authorization-matrix,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,mlsChecks,queue,safetyChecks,smoke}.test.ts",
-  "packages/client/test/{concurrency,deviceChanges,keyTransparency,linking,moderationTypes,reports}.test.ts",
-  "packages/cli/test/{messaging,safety,keyTransparency,knownImages,verify}.test.ts",
+  "packages/client/test/{concurrency,controls,deviceChanges,keyTransparency,linking,moderationTypes,reports}.test.ts",
+  "packages/cli/test/{controls,messaging,safety,keyTransparency,knownImages,verify}.test.ts",
 ];
 
 export default defineConfig({

@@ -111,15 +111,25 @@ export interface SyncedMessage {
   files?: { name: string; type: string; size: number; path?: string; unavailable?: string }[];
 }
 
-/** The messages one `sync --json` printed; the device-change lines it prints too are left out
- *  (packages/client/test/deviceChanges.test.ts and verify.test.ts check those). */
-export async function syncJson(profile: string, wait = 0): Promise<SyncedMessage[]> {
+/** Every line `sync --json` printed: messages, and receipts, reactions, safety notices, device changes and key-transparency alarms (their `kind`). */
+export async function syncLines(profile: string, wait = 0): Promise<(SyncedMessage | SyncedEvent)[]> {
   const out = await ok(["--profile", profile, "sync", "--json", "--wait", String(wait)]);
   return out
     .split("\n")
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as SyncedMessage)
-    .filter((m) => m.kind !== "device-change");
+    .map((l) => JSON.parse(l) as SyncedMessage | SyncedEvent);
+}
+
+export interface SyncedEvent {
+  kind: "receipt" | "reaction" | "safety-notice" | "device-change" | "key-transparency-alarm";
+  [field: string]: unknown;
+}
+
+export const isMessageLine = (l: { kind: string }): l is SyncedMessage => l.kind === "direct" || l.kind === "group";
+
+/** The messages `sync --json` printed. */
+export async function syncJson(profile: string, wait = 0): Promise<SyncedMessage[]> {
+  return (await syncLines(profile, wait)).filter(isMessageLine);
 }
 
 export function filesUnder(dir: string): string[] {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackend } from "@safelight/server/testing";
-import { cleanup, filesUnder, ok, plaintextsFound, run, ServerProcess, tempDir } from "./harness.js";
+import { cleanup, filesUnder, ok, plaintextsFound, run, ServerProcess, syncLines, tempDir } from "./harness.js";
 
 const year = new Date().getUTCFullYear();
 const ADULT = "1990-01-01";
@@ -44,9 +44,9 @@ async function sendOk(from: string, to: string, text: string, extra: string[] = 
   if (r.code !== 0) throw new Error(`send ${from} -> ${to} failed: ${r.stderr}`);
 }
 
+/** Messages and safety notices; receipts and reactions are covered in controls.test.ts. */
 async function sync(name: string, wait = 0): Promise<Line[]> {
-  const out = await ok(["--profile", p(name), "sync", "--json", "--wait", String(wait)]);
-  return out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+  return (await syncLines(p(name), wait)).filter((l) => l.kind !== "receipt" && l.kind !== "reaction") as Line[];
 }
 
 const messages = (lines: Line[]) => lines.filter((l) => l.kind !== "safety-notice" && l.kind !== "device-change");

@@ -1,5 +1,20 @@
 // Runs in Node and browsers. Node-only pieces (SQLite store, file sink) are in "@safelight/client/node".
-export { SafelightClient, type ClientOptions, type ContactVerification, type DeviceChange, deviceChangeText, type HashListInfo, type ConversationSummary, type FileSink, type OutgoingFile, type ReceivedMessage } from "./session/client.js";
+export {
+  SafelightClient,
+  type ClientOptions,
+  type ContactVerification,
+  type ConversationEvent,
+  type ConversationSummary,
+  type DeviceChange,
+  deviceChangeText,
+  type FileSink,
+  type HashListInfo,
+  type HistoryMessage,
+  type MessageStatus,
+  type OutgoingFile,
+  type ReceivedMessage,
+  type SendOptions,
+} from "./session/client.js";
 export { SafelightError } from "./errors.js";
 export type * from "./transport/moderationTypes.js";
 export type * from "./store/types.js";

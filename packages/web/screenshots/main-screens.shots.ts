@@ -49,7 +49,14 @@ it("writes the main screens", async () => {
   await alice.expectMessage("Yes! Shall we take the train at 9?");
   await bob.sendImage("trail-map.png", makePng(320, 200, "map", 30), "Here is the trail map");
   await alice.page.getByRole("img", { name: "Image trail-map.png" }).waitFor();
+  // A reply, a reaction and read marks (docs/messaging.md) show in 02-chat.
+  await alice.log().getByTestId("message").filter({ hasText: "take the train" }).getByRole("button", { name: "Reply to bob" }).click();
   await alice.send("Perfect, see you at the station");
+  await bob.expectMessage("Perfect, see you at the station");
+  await bob.log().getByTestId("message").filter({ hasText: "see you at the station" }).last().getByRole("button", { name: "React" }).click();
+  await bob.page.getByRole("button", { name: "React with ❤️" }).click();
+  await alice.page.getByRole("button", { name: "❤️ from bob" }).waitFor();
+  await alice.log().locator('.receipt-mark[data-status="read"]').last().waitFor();
 
   await bob.createGroup("Hiking club", ["alice", "carol"]);
   await bob.send("Welcome to the hiking club, everyone");

@@ -61,6 +61,11 @@ export class WebUser {
     return user;
   }
 
+  /** A person on a page the test prepared itself (e.g. with an init script). */
+  static async attach(page: Page, name: string): Promise<WebUser> {
+    return new WebUser(page, name);
+  }
+
   async register(birthdate = "1990-01-01"): Promise<void> {
     const form = this.page.getByRole("form", { name: "Create an account" });
     await form.getByLabel("Name").fill(this.name);

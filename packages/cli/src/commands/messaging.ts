@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import { deviceChangeText, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
+import { deviceChangeText, type ConversationEvent, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
 import type { Command } from "commander";
 import { parseNameList, parseSeconds } from "../args.js";
 import { MuteList } from "../mutes.js";
@@ -50,6 +50,7 @@ function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
         text: m.text,
         sentAt: m.sentAt,
         ...(m.request ? { request: true } : {}),
+        ...(m.replyTo ? { replyTo: m.replyTo } : {}),
         ...(muted ? { muted: true } : {}),
         ...(m.files.length ? { files: m.files.map(fileJson) } : {}),
       }) + "\n",
@@ -59,7 +60,27 @@ function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
   const where = m.kind === "group" ? `[${m.title || m.conversation}] ` : "";
   const files = m.files.map((f) => (f.path ? ` [file: ${f.path}]` : ` [file ${f.name} unavailable: ${f.error}]`)).join("");
   const request = m.request ? "[message request] " : "";
-  process.stdout.write(`${new Date(m.sentAt).toISOString()} ${request}${where}${m.from}: ${m.text}${files}\n`);
+  const reply = m.replyTo ? `(reply to ${m.replyTo}) ` : "";
+  process.stdout.write(`${new Date(m.sentAt).toISOString()} ${request}${where}${m.from}: ${reply}${m.text}${files}\n`);
+}
+
+/** Receipts and reactions (docs/messaging.md), with history's message ids; typing is for live apps only. */
+function printEvent(e: ConversationEvent, json: boolean): void {
+  if (e.type === "typing") return;
+  const about = { conversation: e.conversation, from: e.from, sentAt: e.sentAt };
+  if (e.type === "receipt") {
+    process.stdout.write(
+      json
+        ? JSON.stringify({ kind: "receipt", receipt: e.kind, ids: e.messageIds, ...about }) + "\n"
+        : `${new Date(e.sentAt).toISOString()} ${e.from}: ${e.kind} ${e.messageIds.join(",")}\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    json
+      ? JSON.stringify({ kind: "reaction", id: e.messageId ?? null, emoji: e.emoji, ...(e.remove ? { remove: true } : {}), ...about }) + "\n"
+      : `${new Date(e.sentAt).toISOString()} ${e.from} ${e.remove ? "took back" : "reacted"} ${e.emoji} ${e.remove ? "from" : "to"} ${e.messageId ?? "a message not on this device"}\n`,
+  );
 }
 
 async function syncUntil(client: SafelightClient, waitSeconds: number): Promise<ReceivedMessage[]> {
@@ -78,16 +99,18 @@ export function registerMessagingCommands(program: Command): void {
     .argument("<args...>", "NAME TEXT, or TEXT with --group")
     .option("--group <id>", "send to this group conversation")
     .option("--file <path>", "attach a file (encrypted on this device before upload)")
-    .action(async (args: string[], opts: { group?: string; file?: string }, cmd: Command) => {
+    .option("--reply-to <id>", "reply to this message (an id from sync)")
+    .action(async (args: string[], opts: { group?: string; file?: string; replyTo?: string }, cmd: Command) => {
       const expected = opts.group ? 1 : 2;
       if (args.length !== expected) {
         throw new Error(opts.group ? "usage: send --group ID TEXT" : "usage: send NAME TEXT");
       }
       const files = opts.file ? [await loadFile(opts.file)] : [];
+      const send = opts.replyTo ? { replyTo: opts.replyTo } : {};
       await withClient(cmd, async (client) => {
         const sent = opts.group
-          ? await client.sendToGroup(opts.group, args[0]!, files)
-          : await client.sendText(args[0]!, args[1]!, files);
+          ? await client.sendToGroup(opts.group, args[0]!, files, send)
+          : await client.sendText(args[0]!, args[1]!, files, send);
         process.stdout.write(
           sent.held
             ? `held ${sent.id} in ${sent.conversation}: new devices are not confirmed (safelight confirm-devices ${sent.conversation})\n`
@@ -98,9 +121,9 @@ export function registerMessagingCommands(program: Command): void {
 
   program
     .command("sync")
-    .description("fetch, decrypt and print received messages")
+    .description("fetch, decrypt and print received messages, receipts and reactions (sends delivery receipts)")
     .option("--wait <seconds>", "wait up to this long for at least one message", parseSeconds, 0)
-    .option("--json", "one JSON object per message")
+    .option("--json", "one JSON object per message, receipt or reaction")
     .action(async (opts: { wait: number; json?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         // Safety notices (docs/safety.md) print as they arrive, before the messages of the same sync.
@@ -129,6 +152,7 @@ export function registerMessagingCommands(program: Command): void {
                   "\n",
           ),
         );
+        client.onEvent((e) => printEvent(e, opts.json === true));
         const mutes = new MuteList(profileDir(cmd));
         for (const m of await syncUntil(client, opts.wait)) printMessage(m, opts.json === true, mutes.has(m.from));
       });

@@ -5,10 +5,11 @@
  */
 import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/moderationTypes.js";
-import type { HeldMessage, SavedFile, StoredMessage } from "../store/types.js";
+import type { HeldMessage, SavedFile } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
+import { markRead, react, Typing } from "./controls.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
@@ -19,22 +20,42 @@ import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
 import { SyncLoop } from "./sync.js";
-import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
+import type {
+  ClientOptions,
+  ConversationEvent,
+  ConversationSummary,
+  HistoryMessage,
+  OutgoingFile,
+  ReceivedMessage,
+  SendOptions,
+} from "./types.js";
 import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
 export type { ContactVerification } from "./verification.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
-export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
+export type {
+  ClientOptions,
+  ConversationEvent,
+  ConversationSummary,
+  FileSink,
+  HistoryMessage,
+  MessageStatus,
+  OutgoingFile,
+  ReceivedMessage,
+  SendOptions,
+} from "./types.js";
 
 export class SafelightClient {
   private readonly ctx: SessionContext;
   private readonly queue: SyncLoop;
+  private readonly typingIndicators: Typing;
 
   constructor(opts: ClientOptions) {
     this.ctx = new SessionContext(opts, () => this.queue.drain());
     this.queue = new SyncLoop(this.ctx);
+    this.typingIndicators = new Typing(this.ctx);
   }
 
   /** Loads an existing profile, if the store has one. */
@@ -62,6 +83,12 @@ export class SafelightClient {
   onDeviceChange(listener: (c: DeviceChange) => void): () => void {
     this.queue.deviceListeners.add(listener);
     return () => this.queue.deviceListeners.delete(listener);
+  }
+
+  /** Receipts, reactions and typing from other members, as sync applies them (docs/messaging.md). */
+  onEvent(listener: (e: ConversationEvent) => void): () => void {
+    this.queue.eventListeners.add(listener);
+    return () => this.queue.eventListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -145,15 +172,21 @@ export class SafelightClient {
 
   /** Sends a 1:1 message, creating the direct conversation on first use. */
   /** Sends (or, in a "verified contacts only" conversation with unconfirmed devices, holds) a message. */
-  async sendText(peerName: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
+  async sendText(peerName: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<SendResult> {
     return this.ctx.lock.run(async () => {
       const group = await directConversation(this.ctx, peerName);
-      return sendOrHold(this.ctx, group.groupId, text, files);
+      return this.sendIn(group.groupId, text, files, opts);
     });
   }
 
-  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = []): Promise<SendResult> {
-    return this.ctx.lock.run(() => sendOrHold(this.ctx, groupId, text, files));
+  async sendToGroup(groupId: string, text: string, files: OutgoingFile[] = [], opts: SendOptions = {}): Promise<SendResult> {
+    return this.ctx.lock.run(() => this.sendIn(groupId, text, files, opts));
+  }
+
+  private async sendIn(groupId: string, text: string, files: OutgoingFile[], opts: SendOptions): Promise<SendResult> {
+    const sent = await sendOrHold(this.ctx, groupId, text, files, opts.replyTo);
+    if (sent.held !== true) this.typingIndicators.sent(groupId);
+    return sent;
   }
 
   /** "Verified contacts only" for one conversation (docs/safety-numbers.md, "Holding messages"). */
@@ -180,6 +213,32 @@ export class SafelightClient {
     return this.ctx.lock.run(() => confirmDevices(this.ctx, groupId));
   }
 
+  /** Reacts to a message (an id from history) with one emoji, or takes that reaction back. */
+  async react(messageId: string, emoji: string, opts: { remove?: boolean } = {}): Promise<void> {
+    await this.ctx.lock.run(() => react(this.ctx, messageId, emoji, opts.remove === true));
+  }
+
+  /** Tells the other members these messages were shown (a read receipt), unless read receipts are off or
+   *  the conversation holds a pending request; returns how many messages the receipt named. */
+  async markRead(groupId: string, messageIds: string[]): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    return this.ctx.lock.run(() => markRead(this.ctx, groupId, messageIds));
+  }
+
+  /** Typing indicator, throttled and withheld where docs/messaging.md says; returns whether one was sent. */
+  async typing(groupId: string, on: boolean): Promise<boolean> {
+    return this.ctx.lock.run(() => this.typingIndicators.set(groupId, on));
+  }
+
+  /** Whether this device sends read receipts and shows others'. */
+  get readReceipts(): boolean {
+    return this.ctx.requireProfile().readReceipts !== false;
+  }
+
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.ctx.updateProfile({ readReceipts: on });
+  }
+
   async createGroup(title: string, memberNames: string[]): Promise<string> {
     return this.ctx.lock.run(() => createGroup(this.ctx, title, memberNames));
   }
@@ -202,13 +261,18 @@ export class SafelightClient {
     return conversations(this.ctx.store, (id) => this.ctx.dir.nameOf(id));
   }
 
+  /** An account's name (cached by the directory), or its id when the server does not know it. */
+  nameOf(accountId: string): Promise<string> {
+    return this.ctx.dir.nameOf(accountId);
+  }
+
   /** The server's view of a group: epoch and member devices (what it routes by). */
   async serverView(groupId: string): Promise<{ epoch: number; members: { leaf: number; accountId: string; deviceId: string }[] }> {
     return this.ctx.authed((a) => a.group(groupId));
   }
 
-  history(groupId?: string): Promise<StoredMessage[]> {
-    return history(this.ctx.store, groupId);
+  history(groupId?: string): Promise<HistoryMessage[]> {
+    return history(this.ctx.store, { accountId: this.ctx.requireProfile().accountId, readReceipts: this.readReceipts }, groupId);
   }
 
   // ---- receiving -------------------------------------------------------------------------------

@@ -74,6 +74,12 @@ export class SessionContext {
     return this.profile;
   }
 
+  /** Saves a change to the attached profile (a setting) and keeps it for this session. */
+  async updateProfile(change: Partial<Pick<Profile, "readReceipts">>): Promise<void> {
+    this.profile = { ...this.requireProfile(), ...change };
+    await this.opts.store.saveProfile(this.profile);
+  }
+
   /** Runs an API call, logging in again with the device key once if the token has expired. */
   async authed<T>(call: (api: Api) => Promise<T>): Promise<T> {
     const profile = this.requireProfile();

@@ -39,13 +39,28 @@ export async function unconfirmedAccounts(ctx: SessionContext, groupId: string):
   return out;
 }
 
-export async function sendOrHold(ctx: SessionContext, groupId: string, text: string, files: OutgoingFile[]): Promise<SendResult> {
-  if (!(await ctx.store.isVerifiedOnly(groupId))) return sendInGroup(ctx, groupId, text, files);
-  // Behind messages already held, a new one waits too, so confirmDevices keeps their order.
-  const waiting = (await ctx.store.listHeld(groupId)).length > 0;
-  if (!waiting && (await unconfirmedAccounts(ctx, groupId)).length === 0) return sendInGroup(ctx, groupId, text, files);
-  if (files.length > 0) {
-    throw new SafelightError("SL_CLIENT_DEVICES_UNCONFIRMED", "new devices in this conversation are not confirmed: confirm them before sending files");
+/** Whether this is a "verified contacts only" conversation where nothing may be encrypted now: some member
+ *  devices are unconfirmed, or texts are already held (a new one waits behind them, so confirmDevices keeps
+ *  their order). Receipts, typing and reactions obey it too (docs/messaging.md). */
+export async function awaitsConfirmation(ctx: SessionContext, groupId: string): Promise<boolean> {
+  if (!(await ctx.store.isVerifiedOnly(groupId))) return false;
+  return (await ctx.store.listHeld(groupId)).length > 0 || (await unconfirmedAccounts(ctx, groupId)).length > 0;
+}
+
+export async function sendOrHold(
+  ctx: SessionContext,
+  groupId: string,
+  text: string,
+  files: OutgoingFile[],
+  replyTo?: string,
+): Promise<SendResult> {
+  if (!(await awaitsConfirmation(ctx, groupId))) return sendInGroup(ctx, groupId, text, files, replyTo);
+  // Only plain texts are held; a file or a reply waits for the user to confirm the devices first.
+  if (files.length > 0 || replyTo !== undefined) {
+    throw new SafelightError(
+      "SL_CLIENT_DEVICES_UNCONFIRMED",
+      "new devices in this conversation are not confirmed: confirm them before sending files or replies",
+    );
   }
   const id = toB64(globalThis.crypto.getRandomValues(new Uint8Array(16)));
   await ctx.store.holdMessage({ id, groupId, text, heldAt: Date.now() });

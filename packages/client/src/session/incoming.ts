@@ -14,15 +14,20 @@ import {
   tagMatches,
   toB64,
   welcomeRecipients,
+  type AppContent,
   type FrankContext,
 } from "@safelight/protocol";
 import type { QueueItem } from "../transport/api.js";
-import type { StoredMessage } from "../store/types.js";
+import type { StoredControl, StoredEvent, StoredGroup, StoredMessage } from "../store/types.js";
 import { fetchFile } from "./attachments.js";
 import type { SessionContext } from "./context.js";
 import { rosterChanges } from "./deviceChanges.js";
 import type { FrankVerifier } from "./frankVerifier.js";
-import type { ReceivedMessage } from "./types.js";
+import type { ConversationEvent, ReceivedMessage } from "./types.js";
+
+/** What an application message became: a message to show (with its reference, for the delivery receipt),
+ *  an event for listeners, or nothing (a meta message, or a control held back). */
+export type Applied = { message: ReceivedMessage; ref: string | undefined } | { event: ConversationEvent } | undefined;
 
 /** Joins the group a Welcome for one of this device's KeyPackages opens (RFC 9420 §12.4.3.1). */
 export async function applyWelcome(ctx: SessionContext, itemId: string, welcome: Uint8Array): Promise<void> {
@@ -67,14 +72,15 @@ export async function applyCommit(ctx: SessionContext, item: QueueItem, groupId:
 }
 
 /** Decrypts an application message, checks its franking tag and the server's stamp, and stores it: a meta
- *  message updates the conversation, a text message becomes a ReceivedMessage. */
+ *  message updates the conversation, a text message becomes a ReceivedMessage, a receipt or reaction is
+ *  kept for history to fold in, a typing indicator only goes to listeners. */
 export async function applyApplication(
   ctx: SessionContext,
   franks: FrankVerifier,
   item: QueueItem,
   groupId: string,
   bytes: Uint8Array,
-): Promise<ReceivedMessage | undefined> {
+): Promise<Applied> {
   const store = ctx.store;
   const group = await store.getGroup(groupId);
   if (!group || !group.active) throw new Error("message for a conversation this device is not in");
@@ -103,6 +109,24 @@ export async function applyApplication(
     });
     return undefined;
   }
+  if (content.type !== "text") {
+    const updated = { ...group, state, updatedAt: Date.now() };
+    // A control from someone whose request is pending, or from this account's other devices, is not shown.
+    if (item.request || result.sender.accountId === ctx.requireProfile().accountId) {
+      await store.applyIncoming({ itemId: item.id, group: updated });
+      return undefined;
+    }
+    const control = content.type === "typing" ? undefined : controlOf(content);
+    const event: StoredEvent | undefined = control && {
+      id: item.id,
+      groupId,
+      senderAccountId: result.sender.accountId,
+      sentAt: item.sentAt,
+      control,
+    };
+    await store.applyIncoming({ itemId: item.id, group: updated, ...(event ? { event } : {}) });
+    return { event: await describe(ctx, updated, result.sender.accountId, item.sentAt, content) };
+  }
   if (!item.frank || !item.sender) throw new Error("application message without the server's franking stamp");
   const context: FrankContext = {
     senderAccountId: item.sender.accountId,
@@ -127,10 +151,13 @@ export async function applyApplication(
     outgoing: result.sender.accountId === ctx.requireProfile().accountId,
     content: result.plaintext,
     frank: item.frank,
+    ...(content.id ? { ref: content.id } : {}),
+    ...(content.replyTo ? { replyTo: content.replyTo } : {}),
   };
   const updated = { ...group, state, updatedAt: Date.now() };
   await store.applyIncoming({ itemId: item.id, group: updated, message });
-  return {
+  const replyTo = content.replyTo && (await store.findByRef(groupId, content.replyTo))?.id;
+  const received: ReceivedMessage = {
     id: message.id,
     conversation: groupId,
     kind: updated.kind,
@@ -142,5 +169,37 @@ export async function applyApplication(
     sentAt: message.sentAt,
     files,
     ...(item.request ? { request: true } : {}),
+    ...(replyTo ? { replyTo } : {}),
   };
+  return { message: received, ref: content.id };
+}
+
+type ControlContent = Extract<AppContent, { type: "receipt" | "reaction" | "typing" }>;
+
+function controlOf(content: Extract<ControlContent, { type: "receipt" | "reaction" }>): StoredControl {
+  return content.type === "receipt"
+    ? { type: "receipt", kind: content.kind, ids: content.ids }
+    : { type: "reaction", target: content.target, emoji: content.emoji, ...(content.remove ? { remove: true as const } : {}) };
+}
+
+/** The listeners' view of a control: references resolved to the ids history uses. */
+async function describe(
+  ctx: SessionContext,
+  group: StoredGroup,
+  fromAccountId: string,
+  sentAt: number,
+  content: ControlContent,
+): Promise<ConversationEvent> {
+  const idOf = async (ref: string) => (await ctx.store.findByRef(group.groupId, ref))?.id;
+  const about = { conversation: group.groupId, from: await ctx.dir.nameOf(fromAccountId), fromAccountId, sentAt };
+  switch (content.type) {
+    case "typing":
+      return { ...about, type: "typing", on: content.on };
+    case "receipt": {
+      const ids = await Promise.all(content.ids.map(idOf));
+      return { ...about, type: "receipt", kind: content.kind, messageIds: ids.filter((id) => id !== undefined) };
+    }
+    case "reaction":
+      return { ...about, type: "reaction", messageId: await idOf(content.target), emoji: content.emoji, remove: content.remove === true };
+  }
 }

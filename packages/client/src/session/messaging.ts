@@ -10,31 +10,38 @@ import {
   frankingTag,
   fromB64,
   newFrankingSalt,
+  newMessageRef,
   toB64,
   type AppContent,
 } from "@safelight/protocol";
+import { SafelightError } from "../errors.js";
 import type { StoredGroup } from "../store/types.js";
 import { fetchWithheld, uploadFiles } from "./attachments.js";
 import type { SessionContext } from "./context.js";
 import { isStaleEpoch, MAX_EPOCH_RETRIES } from "./retry.js";
 import type { OutgoingFile } from "./types.js";
 
-/** Sends text (and files) to a conversation this device is in and stores it as outgoing. */
+/** Sends text (and files) to a conversation this device is in and stores it as outgoing; with `replyTo` (a
+ *  message id from this conversation's history) it is a reply to that message. */
 export async function sendInGroup(
   ctx: SessionContext,
   groupId: string,
   text: string,
   files: OutgoingFile[],
+  replyTo?: string,
 ): Promise<{ id: string; conversation: string }> {
+  const target = replyTo === undefined ? undefined : await targetRef(ctx, groupId, replyTo);
   const refs = await uploadFiles(ctx, files);
-  const content: AppContent = {
+  const content = {
     v: 1,
     type: "text",
     salt: toB64(newFrankingSalt()),
     text,
     sentAt: Date.now(),
+    id: newMessageRef(),
+    ...(target ? { replyTo: target } : {}),
     ...(refs.length ? { files: refs } : {}),
-  };
+  } satisfies AppContent;
   const { id, group, acceptedRequestFrom } = await encryptAndPost(ctx, groupId, content);
   const profile = ctx.requireProfile();
   await ctx.store.saveOutgoing(
@@ -48,12 +55,25 @@ export async function sendInGroup(
       receivedAt: content.sentAt,
       files: files.map((f) => ({ name: f.name, path: "", size: f.bytes.length, type: f.type })),
       outgoing: true,
+      ref: content.id,
+      ...(target ? { replyTo: target } : {}),
     },
     group,
   );
   // Replying accepted a message request: what it withheld can be downloaded now.
   if (acceptedRequestFrom !== undefined) await fetchWithheld(ctx, acceptedRequestFrom);
   return { id, conversation: groupId };
+}
+
+/** The content-level reference of the message `messageId` of this conversation: what a reply or reaction
+ *  names (docs/protocol.md, Application content). */
+export async function targetRef(ctx: SessionContext, groupId: string, messageId: string): Promise<string> {
+  const message = await ctx.store.getMessage(messageId);
+  if (!message || message.groupId !== groupId) {
+    throw new SafelightError("SL_CLIENT_UNKNOWN_MESSAGE", `no message ${messageId} in this conversation`);
+  }
+  if (!message.ref) throw new SafelightError("SL_CLIENT_BAD_INPUT", "that message came from an older app and cannot be answered or reacted to");
+  return message.ref;
 }
 
 /** Tells the members (new ones included) the conversation's kind and title. */
@@ -71,7 +91,7 @@ export async function sendMeta(ctx: SessionContext, groupId: string): Promise<vo
 
 /** Encrypts for the group's current epoch; if a commit got there first, processes it and retries.
  *  The franking tag over the exact content bytes rides in the authenticated data (docs/franking.md). */
-async function encryptAndPost(
+export async function encryptAndPost(
   ctx: SessionContext,
   groupId: string,
   content: AppContent,

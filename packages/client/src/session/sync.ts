@@ -8,12 +8,13 @@ import type { SessionContext } from "./context.js";
 import { toDeviceChange, type DeviceChange } from "./deviceChanges.js";
 import { FrankVerifier } from "./frankVerifier.js";
 import { addLinkedDevice } from "./groups.js";
-import { applyApplication, applyCommit, applyWelcome } from "./incoming.js";
+import { sendReceipts } from "./controls.js";
+import { applyApplication, applyCommit, applyWelcome, type Applied } from "./incoming.js";
 import { topUpKeyPackages } from "./keyPackages.js";
 import type { KeyTransparencyAlarm } from "./keyTransparency.js";
 import { isTransient } from "./retry.js";
 import { noticeText, type SafetyNotice } from "./safety.js";
-import type { ReceivedMessage } from "./types.js";
+import type { ConversationEvent, ReceivedMessage } from "./types.js";
 
 /** How long a `device-linked` event is retried while the new device has no KeyPackage on the server. */
 const LINK_RETRY_MS = 10 * 60 * 1000;
@@ -25,19 +26,37 @@ export class SyncLoop {
   readonly noticeListeners = new Set<(n: SafetyNotice) => void>();
   readonly alarmListeners = new Set<(a: KeyTransparencyAlarm) => void>();
   readonly deviceListeners = new Set<(c: DeviceChange) => void>();
+  readonly eventListeners = new Set<(e: ConversationEvent) => void>();
   private readonly franks: FrankVerifier;
+  /** References of received messages, per conversation, whose delivery receipt is still to send. */
+  private readonly undelivered = new Map<string, string[]>();
 
   constructor(private readonly ctx: SessionContext) {
     this.franks = new FrankVerifier(ctx.serverKeys);
   }
 
-  /** Fetches, decrypts and acknowledges everything queued, tops up this device's KeyPackages, and reads
-   *  the key-transparency log for devices of this account it did not accept (docs/key-transparency.md). */
+  /** Fetches, decrypts and acknowledges everything queued, sends the delivery receipts, tops up this
+   *  device's KeyPackages, and reads the key-transparency log for devices of this account it did not
+   *  accept (docs/key-transparency.md). */
   async sync(): Promise<ReceivedMessage[]> {
     const received = await this.drain();
+    await this.sendDeliveryReceipts();
     await topUpKeyPackages(this.ctx);
     for (const alarm of await this.ctx.kt.monitor()) for (const l of this.alarmListeners) l(alarm);
     return received;
+  }
+
+  /** One receipt per conversation for what arrived (docs/messaging.md). A failure loses only the receipt. */
+  private async sendDeliveryReceipts(): Promise<void> {
+    for (const [groupId, refs] of this.undelivered) {
+      this.undelivered.delete(groupId);
+      try {
+        await sendReceipts(this.ctx, groupId, "delivered", refs);
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        (this.ctx.opts.warn ?? console.warn)(`delivery receipt not sent to ${groupId}: ${(err as Error).message}`);
+      }
+    }
   }
 
   async drain(): Promise<ReceivedMessage[]> {
@@ -46,11 +65,17 @@ export class SyncLoop {
       const { items } = await this.ctx.authed((a) => a.queue(100));
       const done: string[] = [];
       for (const item of items) {
-        const message = (await this.ctx.store.isProcessed(item.id)) ? undefined : await this.handle(item);
-        if (message === DEFERRED) continue;
+        const applied = (await this.ctx.store.isProcessed(item.id)) ? undefined : await this.handle(item);
+        if (applied === DEFERRED) continue;
         done.push(item.id);
-        if (message) {
+        if (applied && "event" in applied) for (const l of this.eventListeners) l(applied.event);
+        if (applied && "message" in applied) {
+          const { message, ref } = applied;
           received.push(message);
+          // No receipt into a pending request (it would accept it, SL-V108) or for this account's own messages.
+          if (ref && !message.request && message.fromAccountId !== this.ctx.requireProfile().accountId) {
+            this.undelivered.set(message.conversation, [...(this.undelivered.get(message.conversation) ?? []), ref]);
+          }
           for (const l of this.messageListeners) l(message);
         }
       }
@@ -62,7 +87,7 @@ export class SyncLoop {
 
   /** Applies one queue item. Items that fail MLS checks are recorded as processed and dropped: a forged
    *  or corrupt message must not block the queue, and it never reaches the user. */
-  private async handle(item: QueueItem): Promise<ReceivedMessage | typeof DEFERRED | undefined> {
+  private async handle(item: QueueItem): Promise<Applied | typeof DEFERRED> {
     const ctx = this.ctx;
     const data = item.data === undefined ? undefined : fromB64(item.data);
     try {

@@ -1,6 +1,6 @@
 /** The types of the client session's public surface, re-exported by the facade (client.ts). */
-import type { ConversationKind, CryptoProvider } from "@safelight/protocol";
-import type { ClientStore, SavedFile } from "../store/types.js";
+import type { ConversationKind, CryptoProvider, ReceiptKind } from "@safelight/protocol";
+import type { ClientStore, SavedFile, StoredMessage } from "../store/types.js";
 
 export interface OutgoingFile {
   name: string;
@@ -24,6 +24,33 @@ export interface ReceivedMessage {
   files: SavedFile[];
   /** Part of a message request this account has not accepted (docs/safety.md). */
   request?: boolean;
+  /** A reply: the id of the message it answers, when this device has that message. */
+  replyTo?: string;
+}
+
+/** Receipts, reactions and typing from another member (docs/messaging.md); message ids are history's. */
+export type ConversationEvent = { conversation: string; from: string; fromAccountId: string; sentAt: number } & (
+  | { type: "typing"; on: boolean }
+  | { type: "receipt"; kind: ReceiptKind; messageIds: string[] }
+  | { type: "reaction"; messageId: string | undefined; emoji: string; remove: boolean }
+);
+
+/** A stored message as history shows it, with the receipts and reactions that name it folded in. */
+export interface HistoryMessage extends StoredMessage {
+  /** A reply: the id of the message it answers, when this device has that message. */
+  replyToId?: string;
+  /** Each emoji with the accounts that currently react with it, in the order first reacted. */
+  reactions: { emoji: string; accountIds: string[] }[];
+  /** This account's messages: "sent" (stored by the server), "delivered" to a device of every other member,
+   *  or "read" by every other member (never "read" with read receipts off). */
+  status?: MessageStatus;
+}
+
+export type MessageStatus = "sent" | "delivered" | "read";
+
+export interface SendOptions {
+  /** Reply to this message (an id from history). */
+  replyTo?: string;
 }
 
 export interface ClientOptions {

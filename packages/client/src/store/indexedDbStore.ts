@@ -11,14 +11,16 @@ import type {
   Profile,
   SavedFile,
   StoredGroup,
+  StoredEvent,
   StoredKeyPackage,
   StoredMessage,
   Verification,
   HeldMessage,
 } from "./types.js";
 
-const VERSION = 1;
-const STORES = ["kv", "keyPackages", "groups", "accounts", "processed", "messages", "files"] as const;
+/** 2 added `events` and the messages' `ref` index. */
+const VERSION = 2;
+const STORES = ["kv", "keyPackages", "groups", "accounts", "processed", "messages", "files", "events"] as const;
 type StoreName = (typeof STORES)[number];
 
 /** A decrypted attachment (or a copy of one this device sent), kept for previews after a reload. */
@@ -29,6 +31,7 @@ export interface StoredFile {
 
 /** Messages get an auto-increment `n` so listings keep arrival order (like the SQLite store's counter). */
 type MessageRow = StoredMessage & { n?: number };
+type EventRow = StoredEvent & { n?: number };
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -45,22 +48,31 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
-function upgrade(db: IDBDatabase): void {
-  db.createObjectStore("kv");
-  db.createObjectStore("keyPackages", { keyPath: "ref" });
-  const groups = db.createObjectStore("groups", { keyPath: "groupId" });
-  groups.createIndex("peer", "peerAccountId");
-  db.createObjectStore("accounts", { keyPath: "accountId" });
-  db.createObjectStore("processed");
-  const messages = db.createObjectStore("messages", { keyPath: "n", autoIncrement: true });
-  messages.createIndex("id", "id", { unique: true });
-  messages.createIndex("group", ["groupId", "n"]);
-  db.createObjectStore("files");
+function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number): void {
+  if (oldVersion < 1) {
+    db.createObjectStore("kv");
+    db.createObjectStore("keyPackages", { keyPath: "ref" });
+    const groups = db.createObjectStore("groups", { keyPath: "groupId" });
+    groups.createIndex("peer", "peerAccountId");
+    db.createObjectStore("accounts", { keyPath: "accountId" });
+    db.createObjectStore("processed");
+    const messages = db.createObjectStore("messages", { keyPath: "n", autoIncrement: true });
+    messages.createIndex("id", "id", { unique: true });
+    messages.createIndex("group", ["groupId", "n"]);
+    db.createObjectStore("files");
+  }
+  if (oldVersion < 2) {
+    // Messages without a `ref` (older ones) are simply absent from this index.
+    tx.objectStore("messages").createIndex("ref", ["groupId", "ref"]);
+    const events = db.createObjectStore("events", { keyPath: "n", autoIncrement: true });
+    events.createIndex("id", "id", { unique: true });
+    events.createIndex("group", ["groupId", "n"]);
+  }
 }
 
-function withoutN(row: MessageRow): StoredMessage {
-  const { n: _n, ...message } = row;
-  return message;
+function withoutN<T extends object>(row: T & { n?: number }): T {
+  const { n: _n, ...rest } = row;
+  return rest as T;
 }
 
 export class IndexedDbClientStore implements ClientStore {
@@ -69,7 +81,7 @@ export class IndexedDbClientStore implements ClientStore {
   /** Opens (creating on first use) the database `name`; one database per browser profile and origin. */
   static async open(name = "safelight", factory: IDBFactory = indexedDB): Promise<IndexedDbClientStore> {
     const req = factory.open(name, VERSION);
-    req.onupgradeneeded = () => upgrade(req.result);
+    req.onupgradeneeded = (e) => upgrade(req.result, req.transaction!, e.oldVersion);
     return new IndexedDbClientStore(await request(req));
   }
 
@@ -201,11 +213,12 @@ export class IndexedDbClientStore implements ClientStore {
   }
 
   async applyIncoming(change: IncomingChange): Promise<void> {
-    await this.tx(["processed", "groups", "messages", "keyPackages"], "readwrite", async (tx) => {
+    await this.tx(["processed", "groups", "messages", "events", "keyPackages"], "readwrite", async (tx) => {
       await request(tx.objectStore("processed").put(true, change.itemId));
       if (change.group) await request(tx.objectStore("groups").put(clean(change.group)));
-      if (change.message) await this.insertMessage(tx, change.message);
-      for (const m of change.deviceChanges ?? []) await this.insertMessage(tx, m);
+      if (change.message) await this.insertOnce(tx, "messages", change.message);
+      if (change.event) await this.insertOnce(tx, "events", change.event);
+      for (const m of change.deviceChanges ?? []) await this.insertOnce(tx, "messages", m);
       if (change.consumedKeyPackageRef) {
         const store = tx.objectStore("keyPackages");
         const kp = (await request(store.get(change.consumedKeyPackageRef))) as StoredKeyPackage | undefined;
@@ -218,15 +231,15 @@ export class IndexedDbClientStore implements ClientStore {
   async saveOutgoing(message: StoredMessage, group: StoredGroup): Promise<void> {
     await this.tx(["groups", "messages"], "readwrite", async (tx) => {
       await request(tx.objectStore("groups").put(clean(group)));
-      await this.insertMessage(tx, message);
+      await this.insertOnce(tx, "messages", message);
     });
   }
 
-  /** INSERT OR IGNORE by message id, as in the SQLite store. */
-  private async insertMessage(tx: IDBTransaction, message: StoredMessage): Promise<void> {
-    const store = tx.objectStore("messages");
-    const existing = await request(store.index("id").getKey(message.id));
-    if (existing === undefined) await request(store.add(clean(message)));
+  /** INSERT OR IGNORE by id, as in the SQLite store. */
+  private async insertOnce(tx: IDBTransaction, name: "messages" | "events", row: StoredMessage | StoredEvent): Promise<void> {
+    const store = tx.objectStore(name);
+    const existing = await request(store.index("id").getKey(row.id));
+    if (existing === undefined) await request(store.add(clean(row)));
   }
 
   async updateMessageFiles(id: string, files: SavedFile[]): Promise<void> {
@@ -241,18 +254,35 @@ export class IndexedDbClientStore implements ClientStore {
     const row = await this.tx(["messages"], "readonly", (tx) =>
       request(tx.objectStore("messages").index("id").get(id) as IDBRequest<MessageRow | undefined>),
     );
-    return row ? withoutN(row) : undefined;
+    return row ? withoutN<StoredMessage>(row) : undefined;
   }
 
   async listMessages(groupId?: string): Promise<StoredMessage[]> {
-    const rows = await this.tx(["messages"], "readonly", (tx) => {
-      const store = tx.objectStore("messages");
-      const req = groupId
-        ? store.index("group").getAll(IDBKeyRange.bound([groupId, 0], [groupId, Infinity]))
-        : store.getAll();
-      return request(req as IDBRequest<MessageRow[]>);
+    return (await this.listRows<MessageRow>("messages", groupId)).map((r) => withoutN<StoredMessage>(r));
+  }
+
+  async findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined> {
+    const row = await this.tx(["messages"], "readonly", (tx) =>
+      request(tx.objectStore("messages").index("ref").get([groupId, ref]) as IDBRequest<MessageRow | undefined>),
+    );
+    return row ? withoutN<StoredMessage>(row) : undefined;
+  }
+
+  async saveEvent(event: StoredEvent): Promise<void> {
+    await this.tx(["events"], "readwrite", (tx) => this.insertOnce(tx, "events", event));
+  }
+
+  async listEvents(groupId?: string): Promise<StoredEvent[]> {
+    return (await this.listRows<EventRow>("events", groupId)).map((r) => withoutN<StoredEvent>(r));
+  }
+
+  /** A store's rows in arrival order, of one conversation or all. */
+  private listRows<T>(name: "messages" | "events", groupId?: string): Promise<T[]> {
+    return this.tx([name], "readonly", (tx) => {
+      const store = tx.objectStore(name);
+      const req = groupId ? store.index("group").getAll(IDBKeyRange.bound([groupId, 0], [groupId, Infinity])) : store.getAll();
+      return request(req as IDBRequest<T[]>);
     });
-    return rows.map(withoutN);
   }
 
   // ---- attachments (browser-only; not part of ClientStore) --------------------------------------

@@ -8,6 +8,7 @@ import type {
   Profile,
   SavedFile,
   StoredGroup,
+  StoredEvent,
   StoredKeyPackage,
   StoredMessage,
   Verification,
@@ -30,7 +31,13 @@ CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, group_id TEXT NOT NULL
   sender_device_id TEXT NOT NULL, text TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
   files TEXT NOT NULL, outgoing INTEGER NOT NULL, n INTEGER NOT NULL, content BLOB, frank TEXT, device TEXT);
 CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id, n);
+CREATE TABLE IF NOT EXISTS events (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, group_id TEXT NOT NULL,
+  sender_account_id TEXT NOT NULL, sent_at INTEGER NOT NULL, control TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_group ON events (group_id, n);
 `;
+
+/** Columns added after the first release; a profile created before them gets them on open. */
+const ADDED_MESSAGE_COLUMNS = ["device TEXT", "ref TEXT", "reply_to TEXT"];
 
 interface GroupRow {
   group_id: string;
@@ -55,6 +62,16 @@ interface MessageRow {
   content: Buffer | null;
   frank: string | null;
   device: string | null;
+  ref: string | null;
+  reply_to: string | null;
+}
+
+interface EventRow {
+  id: string;
+  group_id: string;
+  sender_account_id: string;
+  sent_at: number;
+  control: string;
 }
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -85,6 +102,18 @@ function toMessage(r: MessageRow): StoredMessage {
     ...(r.content ? { content: bytes(r.content) } : {}),
     ...(r.frank ? { frank: JSON.parse(r.frank) as StoredMessage["frank"] } : {}),
     ...(r.device === "added" || r.device === "removed" ? { device: r.device } : {}),
+    ...(r.ref ? { ref: r.ref } : {}),
+    ...(r.reply_to ? { replyTo: r.reply_to } : {}),
+  };
+}
+
+function toEvent(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    groupId: r.group_id,
+    senderAccountId: r.sender_account_id,
+    sentAt: r.sent_at,
+    control: JSON.parse(r.control) as StoredEvent["control"],
   };
 }
 
@@ -97,9 +126,11 @@ export class SqliteClientStore implements ClientStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
-    // Profiles made before device-change entries existed lack the column.
-    const columns = this.db.prepare("PRAGMA table_info(messages)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "device")) this.db.exec("ALTER TABLE messages ADD COLUMN device TEXT");
+    const present = new Set((this.db.prepare("PRAGMA table_info(messages)").all() as { name: string }[]).map((c) => c.name));
+    for (const column of ADDED_MESSAGE_COLUMNS) {
+      if (!present.has(column.split(" ")[0]!)) this.db.exec(`ALTER TABLE messages ADD COLUMN ${column}`);
+    }
+    this.db.exec("CREATE INDEX IF NOT EXISTS messages_ref ON messages (group_id, ref) WHERE ref IS NOT NULL");
     this.counter = (this.db.prepare("SELECT COALESCE(MAX(n), 0) AS n FROM messages").get() as { n: number }).n;
   }
 
@@ -203,8 +234,8 @@ export class SqliteClientStore implements ClientStore {
   private writeMessage(m: StoredMessage): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank, device)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO messages (id, group_id, sender_account_id, sender_device_id, text, sent_at, received_at, files, outgoing, n, content, frank, device, ref, reply_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.id,
@@ -220,7 +251,15 @@ export class SqliteClientStore implements ClientStore {
         m.content ?? null,
         m.frank ? JSON.stringify(m.frank) : null,
         m.device ?? null,
+        m.ref ?? null,
+        m.replyTo ?? null,
       );
+  }
+
+  private writeEvent(e: StoredEvent): void {
+    this.db
+      .prepare("INSERT OR IGNORE INTO events (id, group_id, sender_account_id, sent_at, control) VALUES (?, ?, ?, ?, ?)")
+      .run(e.id, e.groupId, e.senderAccountId, e.sentAt, JSON.stringify(e.control));
   }
 
   async saveAccount(a: KnownAccount): Promise<void> {
@@ -253,6 +292,7 @@ export class SqliteClientStore implements ClientStore {
       if (change.group) this.writeGroup(change.group);
       if (change.message) this.writeMessage(change.message);
       for (const m of change.deviceChanges ?? []) this.writeMessage(m);
+      if (change.event) this.writeEvent(change.event);
       if (change.consumedKeyPackageRef) {
         this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(change.consumedKeyPackageRef);
       }
@@ -280,6 +320,24 @@ export class SqliteClientStore implements ClientStore {
       ? this.db.prepare("SELECT * FROM messages WHERE group_id = ? ORDER BY n").all(groupId)
       : this.db.prepare("SELECT * FROM messages ORDER BY n").all();
     return (rows as MessageRow[]).map(toMessage);
+  }
+
+  async findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined> {
+    const r = this.db.prepare("SELECT * FROM messages WHERE group_id = ? AND ref = ? ORDER BY n LIMIT 1").get(groupId, ref) as
+      | MessageRow
+      | undefined;
+    return r ? toMessage(r) : undefined;
+  }
+
+  async saveEvent(event: StoredEvent): Promise<void> {
+    this.writeEvent(event);
+  }
+
+  async listEvents(groupId?: string): Promise<StoredEvent[]> {
+    const rows = groupId
+      ? this.db.prepare("SELECT * FROM events WHERE group_id = ? ORDER BY n").all(groupId)
+      : this.db.prepare("SELECT * FROM events ORDER BY n").all();
+    return (rows as EventRow[]).map(toEvent);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * What a client keeps on its device. Implementations: SQLite file per profile (Node), IndexedDB (browser).
  * Every method is one atomic unit, so an interrupted sync never half-applies a message.
  */
-import type { ConversationKind, ServerFrank, SignedTreeHead } from "@safelight/protocol";
+import type { ConversationKind, ReceiptKind, ServerFrank, SignedTreeHead } from "@safelight/protocol";
 
 export interface Profile {
   serverUrl: string;
@@ -14,6 +14,8 @@ export interface Profile {
   /** Ed25519 seed and public key of this device. */
   signKey: Uint8Array;
   publicKey: Uint8Array;
+  /** false: this device sends no read receipts and shows none (docs/messaging.md). Absent means on. */
+  readReceipts?: boolean;
 }
 
 export interface StoredKeyPackage {
@@ -61,6 +63,25 @@ export interface StoredMessage {
   /** Set on a timeline entry that records a device joining or leaving the conversation's MLS roster
    *  (docs/safety-numbers.md, "Device changes"): the sender fields name that device, text is empty. */
   device?: "added" | "removed";
+  /** The message's content-level reference (docs/protocol.md, Application content); absent on messages from
+   *  clients that predate it. */
+  ref?: string;
+  /** A reply: the reference of the message it answers. */
+  replyTo?: string;
+}
+
+/** A receipt or reaction (docs/messaging.md): kept, and folded into the messages it names when history is read. */
+export type StoredControl =
+  | { type: "receipt"; kind: ReceiptKind; ids: string[] }
+  | { type: "reaction"; target: string; emoji: string; remove?: true };
+
+export interface StoredEvent {
+  /** The server's id of the message that carried it. */
+  id: string;
+  groupId: string;
+  senderAccountId: string;
+  sentAt: number;
+  control: StoredControl;
 }
 
 export interface KnownAccount {
@@ -111,6 +132,7 @@ export interface IncomingChange {
   message?: StoredMessage;
   /** Device changes the item's commit made to the roster, as timeline entries. */
   deviceChanges?: StoredMessage[];
+  event?: StoredEvent;
   consumedKeyPackageRef?: string;
 }
 
@@ -149,6 +171,12 @@ export interface ClientStore {
   updateMessageFiles(id: string, files: SavedFile[]): Promise<void>;
   /** Oldest first. */
   listMessages(groupId?: string): Promise<StoredMessage[]>;
+  /** The message of that conversation with that content-level reference. */
+  findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined>;
+  /** A receipt or reaction this device sent (received ones come with applyIncoming). */
+  saveEvent(event: StoredEvent): Promise<void>;
+  /** Oldest first. */
+  listEvents(groupId?: string): Promise<StoredEvent[]>;
 
   close(): Promise<void>;
 }

@@ -18,8 +18,13 @@ export class ReadMarks {
   }
 
   unread(groupId: string, messages: StoredMessage[]): number {
+    return this.unreadOf(groupId, messages).length;
+  }
+
+  /** Others' messages of the conversation that arrived after its mark. */
+  unreadOf<M extends StoredMessage>(groupId: string, messages: M[]): M[] {
     const mark = this.marks[groupId] ?? 0;
-    return messages.filter((m) => m.groupId === groupId && !m.outgoing && m.receivedAt > mark).length;
+    return messages.filter((m) => m.groupId === groupId && !m.outgoing && m.receivedAt > mark);
   }
 
   /** Returns true when the mark moved (so counts need recomputing). */

@@ -5,7 +5,9 @@
 import {
   SafelightClient,
   type ContactVerification,
+  type ConversationEvent,
   type ConversationSummary,
+  type HistoryMessage,
   type MessageRequest,
   type OutgoingFile,
   type ReportReason,
@@ -29,6 +31,9 @@ import { ReadMarks } from "./readMarks.js";
  * gives the new device time to upload. (SDK follow-up: keep the item queued until the packages exist.)
  */
 const LINK_GRACE_MS = 8_000;
+/** How long a "typing" shows without a newer one: the sender repeats it every 3 s while typing
+ *  (docs/messaging.md), so a lapse means they stopped or went away. */
+const TYPING_SHOWN_MS = 6_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Phase = "loading" | "other-tab" | "signed-out" | "ready" | "failed";
@@ -63,6 +68,8 @@ export class Session {
   private listeners = new Set<Listener>();
   private readonly serverUrl: string;
   private holdSyncUntil = 0;
+  /** Per conversation: who is typing, until when. */
+  private typingUntil = new Map<string, Map<string, number>>();
 
   constructor(serverUrl = location.origin) {
     this.serverUrl = serverUrl;
@@ -110,8 +117,35 @@ export class Session {
       fileSink: indexedDbFileSink(store),
       warn: (m) => console.warn(m),
     });
-    client.onMessage((m) => this.names.set(m.fromAccountId, m.from));
+    client.onMessage((m) => {
+      this.names.set(m.fromAccountId, m.from);
+      this.typingUntil.get(m.conversation)?.delete(m.from);
+    });
+    client.onEvent((e) => this.onEvent(e));
     return client;
+  }
+
+  private onEvent(e: ConversationEvent): void {
+    if (e.type !== "typing") return; // receipts and reactions show through history, re-read on refresh
+    const who = this.typingUntil.get(e.conversation) ?? new Map<string, number>();
+    this.typingUntil.set(e.conversation, who);
+    if (!e.on) who.delete(e.from);
+    else {
+      who.set(e.from, Date.now() + TYPING_SHOWN_MS);
+      setTimeout(() => this.changed(), TYPING_SHOWN_MS + 50);
+    }
+    this.changed();
+  }
+
+  /** Names of the people typing in a conversation now. */
+  typingIn(groupId: string): string[] {
+    const now = Date.now();
+    return [...(this.typingUntil.get(groupId) ?? [])].filter(([, until]) => until > now).map(([name]) => name);
+  }
+
+  /** Tells the others this person is typing (or stopped); throttled and withheld by the SDK. Best effort. */
+  typing(groupId: string, on: boolean): void {
+    this.client!.typing(groupId, on).catch((err: unknown) => console.warn("typing indicator not sent", err));
   }
 
   async register(name: string, birthdate: string): Promise<void> {
@@ -182,8 +216,14 @@ export class Session {
     this.changed();
   }
 
+  /** Marks what the open, visible conversation shows as read here, and sends the read receipt for it. */
   markRead(groupId: string, messages: StoredMessage[]): void {
-    if (this.marks?.markRead(groupId, messages)) void this.refresh();
+    const unread = this.marks?.unreadOf(groupId, messages) ?? [];
+    if (!this.marks?.markRead(groupId, messages)) return;
+    void this.refresh();
+    if (unread.length) {
+      this.client!.markRead(groupId, unread.map((m) => m.id)).catch((err: unknown) => console.warn("read receipt not sent", err));
+    }
   }
 
   /** Safety numbers and verified contacts (docs/safety-numbers.md). */
@@ -219,8 +259,27 @@ export class Session {
     await this.refresh();
   }
 
-  history(groupId: string): Promise<StoredMessage[]> {
+  /** The first of others' messages that arrived after the conversation's read mark: where "new messages" starts. */
+  firstUnread(groupId: string, messages: HistoryMessage[]): string | undefined {
+    return this.marks?.unreadOf(groupId, messages)[0]?.id;
+  }
+
+  history(groupId: string): Promise<HistoryMessage[]> {
     return this.client!.history(groupId);
+  }
+
+  async react(messageId: string, emoji: string, remove: boolean): Promise<void> {
+    await this.client!.react(messageId, emoji, { remove });
+    this.changed();
+  }
+
+  get readReceipts(): boolean {
+    return this.client!.readReceipts;
+  }
+
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.client!.setReadReceipts(on);
+    this.changed();
   }
 
   /** A sender's display name; accounts are cached by the SDK when it checks their credentials. */
@@ -236,8 +295,8 @@ export class Session {
     return sent.conversation;
   }
 
-  async send(groupId: string, text: string, files: OutgoingFile[] = []): Promise<void> {
-    const sent = await this.client!.sendToGroup(groupId, text, files);
+  async send(groupId: string, text: string, files: OutgoingFile[] = [], replyTo?: string): Promise<void> {
+    const sent = await this.client!.sendToGroup(groupId, text, files, replyTo ? { replyTo } : {});
     // Keep our own copy so the sender's preview survives a reload (the SDK stores no outgoing bytes).
     for (const f of files) await this.store!.putFile(fileKey(sent.id, f.name), { name: f.name, bytes: f.bytes });
     await this.refresh();

@@ -3,12 +3,26 @@
 import type { OutgoingFile } from "@safelight/client";
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { FormError } from "./FormError.js";
+import type { Quote } from "./MessageItem.js";
 import { PaperclipIcon } from "./PaperclipIcon.js";
 import { useAction } from "./useAction.js";
 
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
-export function Composer({ onSend, disabled }: { onSend: (text: string, files: OutgoingFile[]) => Promise<void>; disabled: boolean }) {
+export function Composer({
+  onSend,
+  onTyping,
+  onCancelReply,
+  replyingTo,
+  disabled,
+}: {
+  onSend: (text: string, files: OutgoingFile[]) => Promise<void>;
+  /** Whether the box holds text now (the session throttles what it sends). */
+  onTyping: (on: boolean) => void;
+  onCancelReply: () => void;
+  replyingTo: Quote | undefined;
+  disabled: boolean;
+}) {
   const [text, setText] = useState("");
   const [file, setFile] = useState<OutgoingFile>();
   const [previewUrl, setPreviewUrl] = useState<string>();
@@ -20,7 +34,7 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
   // Opening a conversation puts the cursor in the message box, for keyboard users.
   useEffect(() => {
     if (!disabled) textArea.current?.focus();
-  }, [disabled]);
+  }, [disabled, replyingTo]);
 
   useEffect(() => {
     if (!file) {
@@ -62,8 +76,24 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
     }
   };
 
+  const edit = (value: string) => {
+    setText(value);
+    onTyping(value.trim().length > 0);
+  };
+
   return (
     <form className="composer" onSubmit={submit} aria-label="Send a message">
+      {replyingTo && (
+        <div className="reply-draft">
+          <blockquote className="reply-quote" aria-label={`Replying to ${replyingTo.sender}`}>
+            <span className="sender">{replyingTo.sender}</span>
+            <span className="quoted-text">{replyingTo.text}</span>
+          </blockquote>
+          <button type="button" className="small" onClick={onCancelReply}>
+            Cancel reply
+          </button>
+        </div>
+      )}
       {file && (
         <div className="attachment-draft">
           {previewUrl && file.type.startsWith("image/") ? (
@@ -99,7 +129,7 @@ export function Composer({ onSend, disabled }: { onSend: (text: string, files: O
           rows={1}
           value={text}
           placeholder={disabled ? "You are not a member of this conversation" : "Write a message"}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => edit(e.target.value)}
           onKeyDown={onKeyDown}
           disabled={disabled}
         />

@@ -1,6 +1,6 @@
 /** One open conversation: history (from this browser's store), live updates, and the composer. */
-import { deviceChangeText, type StoredMessage } from "@safelight/client";
-import { useEffect, useRef, useState } from "react";
+import { deviceChangeText, type HistoryMessage } from "@safelight/client";
+import { Fragment, useEffect, useRef, useState } from "react";
 import { useSession } from "../app/context.js";
 import type { ConversationItem } from "../app/session.js";
 import { Composer } from "./Composer.js";
@@ -12,13 +12,16 @@ import { RequestBanner } from "./RequestBanner.js";
 
 export function ConversationView({ conversation, onBack }: { conversation: ConversationItem; onBack: () => void }) {
   const session = useSession();
-  const [messages, setMessages] = useState<StoredMessage[]>([]);
+  const [messages, setMessages] = useState<HistoryMessage[]>([]);
   const [names, setNames] = useState<Record<string, string>>({});
   const [showMembers, setShowMembers] = useState(false);
   const [verifying, setVerifying] = useState(false);
   const [devicesChanged, setDevicesChanged] = useState(false);
   const [held, setHeld] = useState({ count: 0, unconfirmed: [] as string[] });
-  const [reporting, setReporting] = useState<StoredMessage>();
+  const [reporting, setReporting] = useState<HistoryMessage>();
+  const [replyingTo, setReplyingTo] = useState<HistoryMessage>();
+  // Where "new messages" starts: fixed at the first load, before showing them moves the read mark.
+  const [divider, setDivider] = useState<string | null>();
   const end = useRef<HTMLLIElement>(null);
 
   // Re-read on every session change (a sync, a send): the store is the single source of truth.
@@ -26,11 +29,14 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
     let stale = false;
     void (async () => {
       const list = await session.history(conversation.id);
-      const senders = [...new Set(list.map((m) => m.senderAccountId))];
+      const senders = [...new Set(list.flatMap((m) => [m.senderAccountId, ...m.reactions.flatMap((r) => r.accountIds)]))];
       const resolved = Object.fromEntries(await Promise.all(senders.map(async (a) => [a, await session.nameOf(a)] as const)));
       if (stale) return;
       setMessages(list);
       setNames(resolved);
+      // Read before markRead below moves the mark (an updater would run only at the next render).
+      const first = session.firstUnread(conversation.id, list) ?? null;
+      setDivider((d) => (d === undefined ? first : d));
       if (document.visibilityState === "visible") session.markRead(conversation.id, list);
     })();
     return () => {
@@ -57,9 +63,22 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
 
   // A block body on purpose: newer browsers return a Promise from scrollIntoView, which must not become
   // the effect's cleanup.
+  // A first reaction on the last message makes it taller: keep its bottom in view too.
+  const lastReactions = messages.at(-1)?.reactions.length ?? 0;
   useEffect(() => {
     void end.current?.scrollIntoView({ block: "end" });
-  }, [messages.length]);
+  }, [messages.length, lastReactions > 0]);
+
+  const nameOf = (accountId: string) => (accountId === session.me.accountId ? "You" : (names[accountId] ?? "…"));
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const quoteOf = (m: HistoryMessage) => {
+    const target = m.replyToId ? byId.get(m.replyToId) : undefined;
+    return target && { sender: nameOf(target.senderAccountId), text: target.text || target.files.map((f) => f.name).join(", ") };
+  };
+  const typing = session.typingIn(conversation.id);
+  const react = (m: HistoryMessage, emoji: string, remove: boolean) => {
+    session.react(m.id, emoji, remove).catch((err: unknown) => console.warn("reaction not sent", err));
+  };
 
   return (
     <section className="conversation-view" aria-labelledby="conversation-title">
@@ -100,21 +119,50 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
       )}
       {conversation.request && <RequestBanner request={conversation.request} inGroup={conversation.kind === "group"} />}
       <ol className="messages" role="log" aria-label={`Messages with ${conversation.label}`} aria-live="polite">
-        {messages.map((m) =>
-          m.device ? (
-            // Device changes are never silent (docs/safety-numbers.md): a line in the timeline, with its time.
-            <li key={m.id} className="device-change">
-              {deviceChangeText({ name: names[m.senderAccountId] ?? "…", deviceId: m.senderDeviceId, change: m.device })} ·{" "}
-              <time dateTime={new Date(m.sentAt).toISOString()}>{new Date(m.sentAt).toLocaleString()}</time>
-            </li>
-          ) : (
-          <MessageItem key={m.id} message={m} sender={names[m.senderAccountId] ?? "…"} showSender={conversation.kind === "group" && !m.outgoing} onReport={setReporting} />
-          ),
-        )}
+        {messages.map((m) => (
+          <Fragment key={m.id}>
+            {m.id === divider && (
+              <li className="new-divider" role="separator" aria-label="New messages">
+                New messages
+              </li>
+            )}
+            {m.device ? (
+              // Device changes are never silent (docs/safety-numbers.md): a line in the timeline, with its time.
+              <li className="device-change">
+                {deviceChangeText({ name: names[m.senderAccountId] ?? "…", deviceId: m.senderDeviceId, change: m.device })} ·{" "}
+                <time dateTime={new Date(m.sentAt).toISOString()}>{new Date(m.sentAt).toLocaleString()}</time>
+              </li>
+            ) : (
+              <MessageItem
+                message={m}
+                sender={names[m.senderAccountId] ?? "…"}
+                showSender={conversation.kind === "group" && !m.outgoing}
+                quote={quoteOf(m)}
+                myAccountId={session.me.accountId}
+                nameOf={nameOf}
+                onReport={setReporting}
+                onReply={setReplyingTo}
+                onReact={react}
+              />
+            )}
+          </Fragment>
+        ))}
         <li ref={end} className="end" aria-hidden="true" />
       </ol>
+      <p className="typing" aria-live="polite">
+        {typing.length > 0 && `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`}
+      </p>
       {!conversation.active && <p className="notice">You are no longer a member of this conversation.</p>}
-      <Composer disabled={!conversation.active} onSend={(text, files) => session.send(conversation.id, text, files)} />
+      <Composer
+        disabled={!conversation.active}
+        replyingTo={replyingTo && { sender: nameOf(replyingTo.senderAccountId), text: replyingTo.text }}
+        onCancelReply={() => setReplyingTo(undefined)}
+        onTyping={(on) => session.typing(conversation.id, on)}
+        onSend={async (text, files) => {
+          await session.send(conversation.id, text, files, replyingTo?.id);
+          setReplyingTo(undefined);
+        }}
+      />
       {reporting && (
         <ReportDialog message={reporting} sender={names[reporting.senderAccountId] ?? "this person"} onClose={() => setReporting(undefined)} />
       )}

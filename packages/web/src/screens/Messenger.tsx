@@ -15,6 +15,7 @@ export function Messenger() {
   const session = useSession();
   const [selected, setSelected] = useState<string | undefined>(fromHash);
   const [dialog, setDialog] = useState<"chat" | "group" | "devices">();
+  const [readReceipts, setReadReceipts] = useState(session.readReceipts);
 
   useEffect(() => {
     const onHash = () => setSelected(fromHash());
@@ -42,6 +43,18 @@ export function Messenger() {
             Moderation
           </a>
         )}
+        <label className="setting" title="Off: you send no read receipts and see no one's">
+          <input
+            type="checkbox"
+            checked={readReceipts}
+            onChange={(e) => {
+              // Shown at once; the SDK stores it in this browser's profile.
+              setReadReceipts(e.target.checked);
+              void session.setReadReceipts(e.target.checked);
+            }}
+          />
+          Read receipts
+        </label>
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>

@@ -1,0 +1,87 @@
+/** Reactions, read receipts and the history that shows them (docs/messaging.md). `send --reply-to` and the
+ *  receipts and reactions `sync` prints are in messaging.ts. */
+import type { HistoryMessage } from "@safelight/client";
+import { InvalidArgumentError, type Command } from "commander";
+import { withClient } from "../profile.js";
+
+function parseOnOff(value: string): boolean {
+  if (value !== "on" && value !== "off") throw new InvalidArgumentError("must be on or off");
+  return value === "on";
+}
+
+/** ✓ stored by the server, ✓✓ delivered to every other member, "read" by all of them. */
+const MARK = { sent: "✓", delivered: "✓✓", read: "✓✓ read" } as const;
+
+async function printHistory(m: HistoryMessage, name: (accountId: string) => Promise<string>, json: boolean): Promise<void> {
+  const from = await name(m.senderAccountId);
+  const reactions = await Promise.all(m.reactions.map(async (r) => ({ emoji: r.emoji, from: await Promise.all(r.accountIds.map(name)) })));
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({
+        id: m.id,
+        conversation: m.groupId,
+        from,
+        text: m.text,
+        sentAt: m.sentAt,
+        ...(m.replyToId ? { replyTo: m.replyToId } : {}),
+        ...(m.status ? { status: m.status } : {}),
+        ...(reactions.length ? { reactions } : {}),
+      }) + "\n",
+    );
+    return;
+  }
+  const reply = m.replyToId ? `(reply to ${m.replyToId}) ` : "";
+  const chips = reactions.map((r) => ` [${r.emoji} ${r.from.join(",")}]`).join("");
+  const status = m.status ? ` ${MARK[m.status]}` : "";
+  process.stdout.write(`${m.id} ${new Date(m.sentAt).toISOString()} ${from}: ${reply}${m.text}${status}${chips}\n`);
+}
+
+export function registerReactionCommands(program: Command): void {
+  program
+    .command("react")
+    .description("react to a message (an id from sync or history) with one emoji, or take it back with --remove")
+    .argument("<id>", "message id")
+    .argument("<emoji>", "exactly one emoji")
+    .option("--remove", "take this reaction back")
+    .action(async (id: string, emoji: string, opts: { remove?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await client.react(id, emoji, { remove: opts.remove === true });
+        process.stdout.write(`${opts.remove ? "took back" : "reacted"} ${emoji} ${opts.remove ? "from" : "to"} ${id}\n`);
+      });
+    });
+
+  program
+    .command("read")
+    .description("send a read receipt for the messages you received in a conversation (unless read receipts are off)")
+    .argument("<conversation>", "conversation id")
+    .action(async (conversation: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const received = (await client.history(conversation)).filter((m) => !m.outgoing).map((m) => m.id);
+        const named = await client.markRead(conversation, received);
+        process.stdout.write(named > 0 ? `read receipt for ${named} messages\n` : "no read receipt sent\n");
+      });
+    });
+
+  program
+    .command("read-receipts")
+    .description("show, or turn on or off, read receipts: off, you send none and see no one's")
+    .argument("[on|off]", "the new setting", parseOnOff)
+    .action(async (on: boolean | undefined, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        if (on !== undefined) await client.setReadReceipts(on);
+        process.stdout.write(`read receipts ${client.readReceipts ? "on" : "off"}\n`);
+      });
+    });
+
+  program
+    .command("history")
+    .description("a conversation's messages with replies, reactions and, for yours, ✓ sent, ✓✓ delivered, read")
+    .argument("<conversation>", "conversation id")
+    .option("--json", "one JSON object per message")
+    .action(async (conversation: string, opts: { json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const name = (accountId: string) => client.nameOf(accountId);
+        for (const m of await client.history(conversation)) await printHistory(m, name, opts.json === true);
+      });
+    });
+}
