@@ -16,7 +16,10 @@ const REPLY_TEXT = "a reply only members can read, 7f3a";
 const EMOJI = "🦩";
 
 async function historyJson(name: string, conversation: string): Promise<Record<string, unknown>[]> {
-  return (await cli(name, "history", conversation, "--json")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return (await cli(name, "history", conversation, "--json")).split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((m) => m.kind !== "device-change");
 }
 
 beforeAll(async () => {

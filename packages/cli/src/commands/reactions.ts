@@ -1,6 +1,6 @@
 /** Reactions, read receipts and the history that shows them (docs/messaging.md). `send --reply-to` and the
  *  receipts and reactions `sync` prints are in messaging.ts. */
-import type { HistoryMessage } from "@safelight/client";
+import { deviceChangeText, type HistoryMessage } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
 
@@ -14,6 +14,16 @@ const MARK = { sent: "✓", delivered: "✓✓", read: "✓✓ read" } as const;
 
 async function printHistory(m: HistoryMessage, name: (accountId: string) => Promise<string>, json: boolean): Promise<void> {
   const from = await name(m.senderAccountId);
+  if (m.device) {
+    // A device joining or leaving the roster (docs/safety-numbers.md), a line of its own.
+    const change = { name: from, deviceId: m.senderDeviceId, change: m.device };
+    process.stdout.write(
+      json
+        ? JSON.stringify({ id: m.id, conversation: m.groupId, kind: "device-change", ...change, sentAt: m.sentAt }) + "\n"
+        : `${m.id} ${new Date(m.sentAt).toISOString()} ${deviceChangeText(change)}\n`,
+    );
+    return;
+  }
   const reactions = await Promise.all(m.reactions.map(async (r) => ({ emoji: r.emoji, from: await Promise.all(r.accountIds.map(name)) })));
   if (json) {
     process.stdout.write(
