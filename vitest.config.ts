@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
  * migration and pure unit tests run once, in the sqlite project.
  */
 const integrationSuites = [
-  "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,queue,smoke}.test.ts",
+  "packages/server/test/{auth,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,queue,resourceLimits,smoke}.test.ts",
   "packages/client/test/{concurrency,linking,reports}.test.ts",
   "packages/cli/test/{messaging,safety,knownImages}.test.ts",
 ];

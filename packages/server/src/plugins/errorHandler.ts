@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { ApiError, ERROR_CODES, errorBody, type ErrorCode } from "../errors.js";
+import { ApiError, ERROR_CODES, errorBody, isStorageFull, storageFull, type ErrorCode } from "../errors.js";
 import { isDatabaseUnavailable } from "../storage/postgres/pool.js";
 
 /** Maps Fastify's own errors (parsing, validation, limits) onto the documented codes. */
@@ -16,6 +16,7 @@ function classify(err: FastifyError): { code: ErrorCode; message: string } {
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return { code: "SL_ERR_BAD_REQUEST", message: "content length does not match the body" };
   }
+  if (isStorageFull(err)) return { code: "SL_ERR_STORAGE_FULL", message: storageFull().message };
   if (isDatabaseUnavailable(err)) return { code: "SL_ERR_UNAVAILABLE", message: "the database is unreachable; try again shortly" };
   if (err instanceof SyntaxError) return { code: "SL_ERR_MALFORMED_JSON", message: "request body is not valid JSON" };
   if (err.statusCode === 503) return { code: "SL_ERR_UNAVAILABLE", message: "server is shutting down" };

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { ServerContext } from "../context.js";
 import { acceptApplication } from "../delivery.js";
-import { ApiError } from "../errors.js";
+import { ApiError, isStorageFull, storageFull } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import type { DeviceRef } from "../storage/types.js";
 import { b64Field } from "../wire.js";
@@ -79,9 +79,9 @@ async function handleFrame(ctx: ServerContext, device: DeviceRef, send: Send, ra
     const { id } = await acceptApplication(ctx, device, groupId, frame.message);
     send({ type: "sent", reqId: frame.reqId, id });
   } catch (err) {
-    const e = err instanceof ApiError ? err : new ApiError("SL_ERR_INTERNAL", "internal error");
+    const e = err instanceof ApiError ? err : isStorageFull(err) ? storageFull() : new ApiError("SL_ERR_INTERNAL", "internal error");
     send({ type: "error", reqId: frame.reqId, code: e.code, message: e.message, ...e.details });
-    if (!(err instanceof ApiError)) throw err;
+    if (!(err instanceof ApiError) && !isStorageFull(err)) throw err;
   }
 }
 
