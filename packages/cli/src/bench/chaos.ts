@@ -14,7 +14,8 @@ import { SafelightError } from "@safelight/client";
 import { openSqliteStorage, setAccountRole } from "@safelight/server";
 import { parseIntFlags } from "@safelight/server/bench/flags";
 import { ServerNode } from "@safelight/server/testing";
-import { FleetClient, formFleet, persist, pool, prng, sleep, type Conversation } from "./fleet.js";
+import { pool } from "@safelight/server/bench/setup";
+import { FleetClient, formFleet, persist, prng, sleep, type Conversation } from "./fleet.js";
 
 export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/safelight.js");
 

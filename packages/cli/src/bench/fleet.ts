@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { SafelightClient, SafelightError } from "@safelight/client";
 import { SqliteClientStore } from "@safelight/client/node";
 import { decodeGroupState, epochOf } from "@safelight/protocol";
+import { pool } from "@safelight/server/bench/setup";
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
@@ -40,20 +41,6 @@ export async function persist<T>(fn: () => Promise<T>, retries: { count: number 
       await sleep(Math.min(100 * (attempt + 1), 1000));
     }
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 const TEXT = /^chaos (\d+) (\d+)$/;
