@@ -122,7 +122,8 @@ export async function runChaos(opts: ChaosOptions, log: (line: string) => void =
   const seed = opts.seed || Math.floor(Math.random() * 2 ** 31);
   const rand = prng(seed);
   const root = mkdtempSync(join(tmpdir(), "safelight-chaos-"));
-  const server = new ServerNode({ bin: BIN, dataDir: join(root, "server") });
+  // Every client registers from 127.0.0.1: the registration limit per address would hold them back.
+  const server = new ServerNode({ bin: BIN, dataDir: join(root, "server"), args: ["--limit", `registrationBurst=${opts.clients + 1}`] });
   const durationMs = opts.durationS * 1000;
   try {
     await server.start();
