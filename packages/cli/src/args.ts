@@ -50,3 +50,21 @@ export function parseSchemaName(value: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new InvalidArgumentError("must be a lower-case SQL identifier (letters, digits, _)");
   return value;
 }
+
+/**
+ * `--limit name=value` (repeatable) and SAFELIGHT_LIMITS (`name=value,name=value`): server limits by their
+ * LimitsConfig names (docs/server.md, Limits). `known` is the list of names; returns the map so far plus these.
+ */
+export function parseLimits(known: readonly string[]) {
+  return (value: string, previous: Record<string, number> = {}): Record<string, number> => {
+    const out = { ...previous };
+    for (const part of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z]+)=([0-9.]+)$/.exec(part);
+      if (!m || !known.includes(m[1]!)) throw new InvalidArgumentError(`must be name=value with name one of ${known.join(", ")}`);
+      const n = Number(m[2]);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${m[1]} must be a non-negative number`);
+      out[m[1]!] = n;
+    }
+    return out;
+  };
+}

@@ -102,6 +102,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     onConstructorPoisoning: "error",
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
     return503OnClosing: true,
+    // Slow requests (slowloris): headers, and the whole request, must arrive in time; Node checks every
+    // connectionsCheckingInterval, so check often enough for the limits to bite close to their value.
+    requestTimeout: config.limits.requestTimeoutMs,
+    http: {
+      headersTimeout: config.limits.headersTimeoutMs,
+      requestTimeout: config.limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, config.limits.headersTimeoutMs / 4)),
+    },
   });
 
   installErrorHandler(app);

@@ -4,7 +4,7 @@
  * (docs/deploy.md).
  */
 import type { ServerConfig } from "./config.js";
-import { LocalRateLimiter, type RateLimiter } from "./rateLimit.js";
+import { LocalRateLimiter, type BucketSettings, type RateLimiter } from "./rateLimit.js";
 import { connectRedis, RedisRateLimiter } from "./redisRateLimit.js";
 import { NatsNotifier } from "./realtime/natsNotifier.js";
 import { InProcessNotifier, type Notifier } from "./realtime/notifier.js";
@@ -44,23 +44,39 @@ export async function openNotifier(config: ServerConfig, storage: Storage): Prom
 export interface RateLimits {
   account: RateLimiter;
   anon: RateLimiter;
+  /** Registrations per client address. */
+  registration: RateLimiter;
+  /** Link codes made per account (`acct:` keys) and redeemed per address (`ip:` keys). */
+  linkCode: RateLimiter;
+  /** Application messages per device and group (`groupId/deviceId` keys). */
+  groupSend: RateLimiter;
   readonly backend: "local" | "redis";
   /** Whether the shared buckets are reachable now (without them each node limits on its own). */
   readonly connected: boolean;
   close(): Promise<void>;
 }
 
+const HOUR_S = 3600;
+
 export function openRateLimits(config: ServerConfig): RateLimits {
-  const { rateBurst, ratePerSecond, anonBurst, anonPerSecond } = config.limits;
-  const account = { burst: rateBurst, perSecond: ratePerSecond };
-  const anon = { burst: anonBurst, perSecond: anonPerSecond };
+  const l = config.limits;
+  const settings: Record<"account" | "anon" | "registration" | "linkCode" | "groupSend", BucketSettings> = {
+    account: { burst: l.rateBurst, perSecond: l.ratePerSecond },
+    anon: { burst: l.anonBurst, perSecond: l.anonPerSecond },
+    registration: { burst: l.registrationBurst, perSecond: l.registrationPerHour / HOUR_S },
+    linkCode: { burst: l.linkCodeBurst, perSecond: l.linkCodePerHour / HOUR_S },
+    groupSend: { burst: l.groupSendBurst, perSecond: l.groupSendPerSecond },
+  };
+  const each = (make: (name: string, s: BucketSettings) => RateLimiter) => {
+    const out = Object.fromEntries(Object.entries(settings).map(([name, s]) => [name, make(name, s)]));
+    return out as Record<keyof typeof settings, RateLimiter>;
+  };
   if (config.redisUrl === "") {
-    return { account: new LocalRateLimiter(account), anon: new LocalRateLimiter(anon), backend: "local", connected: true, close: async () => {} };
+    return { ...each((_, s) => new LocalRateLimiter(s)), backend: "local", connected: true, close: async () => {} };
   }
   const redis = connectRedis(config.redisUrl);
   return {
-    account: new RedisRateLimiter(redis, `${config.redisPrefix}:rate:account`, account),
-    anon: new RedisRateLimiter(redis, `${config.redisPrefix}:rate:anon`, anon),
+    ...each((name, s) => new RedisRateLimiter(redis, `${config.redisPrefix}:rate:${name}`, s)),
     backend: "redis",
     get connected() {
       return redis.status === "ready";

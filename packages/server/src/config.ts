@@ -11,6 +11,20 @@ export interface LimitsConfig {
   /** Token bucket for unauthenticated endpoints, keyed by client address. */
   anonBurst: number;
   anonPerSecond: number;
+  /** Registrations (`POST /v1/accounts`) per client address: burst, then this many per hour. */
+  registrationBurst: number;
+  registrationPerHour: number;
+  /** Link codes made per account and redeemed (`POST /v1/devices`) per client address. */
+  linkCodeBurst: number;
+  linkCodePerHour: number;
+  /** Application messages one device sends into one group: burst, then per second. */
+  groupSendBurst: number;
+  groupSendPerSecond: number;
+  /** Bytes of unexpired attachments one account may hold; beyond it uploads get SL_ERR_QUOTA_EXCEEDED. */
+  blobQuotaBytes: number;
+  /** A request whose headers (or whole request) have not arrived in this long is cut off (slowloris). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export interface ServerConfig {
@@ -91,6 +105,15 @@ export const DEFAULT_CONFIG: ServerConfig = {
     ratePerSecond: 200,
     anonBurst: 2000,
     anonPerSecond: 200,
+    registrationBurst: 1000,
+    registrationPerHour: 1000,
+    linkCodeBurst: 100,
+    linkCodePerHour: 300,
+    groupSendBurst: 200,
+    groupSendPerSecond: 20,
+    blobQuotaBytes: 1024 * 1024 * 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 120_000,
   },
 };
 

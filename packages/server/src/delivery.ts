@@ -49,6 +49,8 @@ export async function acceptApplication(
   messageB64: string,
 ): Promise<{ id: string; acceptedRequestFrom?: string }> {
   await requireMember(ctx, groupId, sender);
+  // One device flooding one group (limits.groupSend*), on top of the account's general bucket.
+  if (!(await ctx.rateLimits.groupSend.take(`${toB64(groupId)}/${sender.deviceId}`))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many messages into this group");
   const { bytes, info } = readMls(messageB64, "message", "private_message");
   // SL-V013 (RFC 9420 §6): the messages field carries application content
   if (info.contentType !== "application") throw new ApiError("SL_ERR_BAD_MLS", "message must carry application content");

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   SL_ERR_CONTACT_RESTRICTED: 403,
   SL_ERR_ACCOUNT_RESTRICTED: 403,
   SL_ERR_REQUEST_PENDING: 403,
+  SL_ERR_QUOTA_EXCEEDED: 403,
   SL_ERR_NOT_FOUND: 404,
   SL_ERR_NAME_TAKEN: 409,
   SL_ERR_KEY_TAKEN: 409,
@@ -32,6 +33,7 @@ export const ERROR_CODES = {
   SL_ERR_RATE_LIMITED: 429,
   SL_ERR_INTERNAL: 500,
   SL_ERR_UNAVAILABLE: 503,
+  SL_ERR_STORAGE_FULL: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -51,6 +53,18 @@ export class ApiError extends Error {
     this.details = details;
   }
 }
+
+/**
+ * Whether `err` is the disk (or quota) being full: ENOSPC/EDQUOT from the file system (blobs),
+ * SQLITE_FULL from SQLite, 53100 disk_full from PostgreSQL. Answered SL_ERR_STORAGE_FULL (507): new
+ * writes are refused until space returns, reads go on.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL" || code === "53100";
+}
+
+export const storageFull = () => new ApiError("SL_ERR_STORAGE_FULL", "the server is out of storage space; try again later");
 
 export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...details } };

@@ -1,4 +1,4 @@
-import { ApiError, type ErrorCode } from "./errors.js";
+import { ApiError, isStorageFull, storageFull, type ErrorCode } from "./errors.js";
 import { StorageError, type StorageErrorKind } from "./storage/storageError.js";
 
 /** The one place a storage refusal becomes a wire error (docs/errors.md). */
@@ -25,9 +25,11 @@ function fromStorage({ failure, message }: StorageError): ApiError {
   return new ApiError(CODES[failure.kind], message, details);
 }
 
-/** `err` as the ApiError it answers with, if the server raised it on purpose; otherwise undefined. */
+/** `err` as the ApiError it answers with: one the server raised on purpose, a storage failure, or the
+ *  disk or database filling up (SL_ERR_STORAGE_FULL); otherwise undefined. */
 export function asApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof StorageError) return fromStorage(err);
+  if (isStorageFull(err)) return storageFull();
   return undefined;
 }

@@ -142,3 +142,4 @@ export async function dropTestSchemas(url = testDatabaseUrl): Promise<void> {
     await client.end();
   }
 }
+export { ServerNode, type ServerProcessOptions } from "./serverProcess.js";

@@ -3,78 +3,24 @@
  * balancer, and devices in two-member MLS groups that send numbered messages and read their queues
  * over HTTP, the way a client that survives server failures has to.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decode, joinGroup, mlsMessageDecoder, processMessage, wireformats, type ClientState } from "ts-mls";
 import { decodeContent } from "@safelight/protocol";
+import { ServerNode as ServerProcess } from "../src/serverProcess.js";
 import { addProposal, appMessage, b64, call, commit, keyPackage, mlsContext, newGroup, register, unb64, type Device } from "./helpers.js";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../cli/bin/safelight.js");
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-/** A `safelight server` child process; restarts keep its data directory and port. */
-export class ServerNode {
-  url = "";
-  private log = "";
-  private child: ChildProcess | undefined;
-  readonly dataDir = mkdtempSync(join(tmpdir(), "safelight-node-"));
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get port(): number {
-    return Number(new URL(this.url).port);
-  }
-
-  async start(): Promise<string> {
-    const port = this.url ? String(this.port) : "0";
-    const child = spawn(process.execPath, [BIN, "server", "--data", this.dataDir, "--port", port], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...this.env },
-    });
-    this.child = child;
-    this.log = "";
-    this.url = await new Promise<string>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`server did not start: ${this.log}`)), 60_000);
-      const onData = (d: Buffer) => {
-        // Only the start-up lines matter (and the last ones, for a failure message): the request log is long.
-        this.log = (this.log + d.toString()).slice(-20_000);
-        const m = /listening on (http:\/\/\S+)/.exec(this.log);
-        if (m) {
-          clearTimeout(timer);
-          done(m[1]!);
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code, signal) => fail(new Error(`server exited early (${code ?? signal}): ${this.log}`)));
-    });
-    return this.url;
-  }
-
-  /** Ends the process with `signal` and resolves once it is gone. */
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((done) => {
-      child.once("exit", () => done());
-      child.kill(signal);
-    });
-  }
-
-  /** Whether the process exited by itself (a crash) rather than by stop(). */
-  get crashed(): string | undefined {
-    const child = this.child;
-    return child && child.exitCode !== null ? `exited ${child.exitCode}: ${this.log.slice(-3000)}` : undefined;
+/** A `safelight server` child process (the CLI's bin) with the backend in `env`; its registration
+ *  limit lifted, since every device of the run registers from 127.0.0.1. */
+export class ServerNode extends ServerProcess {
+  constructor(env: Record<string, string>) {
+    super({ bin: BIN, env: { SAFELIGHT_LIMITS: "registrationBurst=100000", ...env } });
   }
 }
 

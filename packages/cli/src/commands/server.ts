@@ -1,7 +1,30 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { parseNatsUrl, parsePort, parseRedisUrl } from "../args.js";
+import type { LimitsConfig } from "@safelight/server";
+import { parseLimits, parseNatsUrl, parsePort, parseRedisUrl } from "../args.js";
 import { addStorageOptions, storageTarget, type StorageOpts } from "./storageOptions.js";
+
+/** LimitsConfig's keys (packages/server/src/config.ts); the server command checks --limit names against them. */
+const LIMIT_NAMES = [
+  "maxJsonBytes",
+  "maxBlobBytes",
+  "rateBurst",
+  "ratePerSecond",
+  "anonBurst",
+  "anonPerSecond",
+  "registrationBurst",
+  "registrationPerHour",
+  "linkCodeBurst",
+  "linkCodePerHour",
+  "groupSendBurst",
+  "groupSendPerSecond",
+  "blobQuotaBytes",
+  "headersTimeoutMs",
+  "requestTimeoutMs",
+] as const satisfies readonly (keyof LimitsConfig)[];
+// A LimitsConfig key missing from the list fails to compile here.
+const everyLimitListed: Exclude<keyof LimitsConfig, (typeof LIMIT_NAMES)[number]> extends never ? true : never = true;
+void everyLimitListed;
 
 export function registerServerCommand(program: Command): void {
   addStorageOptions(
@@ -20,8 +43,13 @@ export function registerServerCommand(program: Command): void {
       if (!(n > 0)) throw new Error("--evidence-retention-days must be a positive number");
       return n;
     })
+    .addOption(
+      new Option("--limit <name=value>", "a server limit, repeatable (docs/server.md, Limits: e.g. blobQuotaBytes=1073741824, groupSendPerSecond=20)")
+        .env("SAFELIGHT_LIMITS")
+        .argParser(parseLimits(LIMIT_NAMES)),
+    )
     .option("--no-dihedral", "known-image checks match an image as it is only, not also its rotations and mirror images")
-    .action(async (opts: StorageOpts & { nats?: string; natsPrefix: string; redis?: string; redisPrefix: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean }) => {
+    .action(async (opts: StorageOpts & { nats?: string; natsPrefix: string; redis?: string; redisPrefix: string; host: string; port: number; policy?: string; moderationKey?: string; evidenceRetentionDays?: number; dihedral: boolean; limit?: Record<string, number> }) => {
       // Loaded on demand: the server's dependencies would slow every other command's start-up.
       const { startServer } = await import("@safelight/server");
       const server = await startServer({
@@ -37,6 +65,7 @@ export function registerServerCommand(program: Command): void {
         ...(opts.moderationKey ? { moderationKeyFile: resolve(opts.moderationKey) } : {}),
         ...(opts.evidenceRetentionDays ? { evidenceRetentionMs: opts.evidenceRetentionDays * 24 * 3600 * 1000 } : {}),
         matchDihedral: opts.dihedral,
+        ...(opts.limit ? { limits: opts.limit } : {}),
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((done) => {

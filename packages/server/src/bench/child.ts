@@ -1,12 +1,13 @@
 // Child-process entry for `npm run bench:messaging`: runs either the Safelight server or the bare relay
 // so the server under test never shares an event loop with the 200-client harness. IPC protocol: the
-// child sends {url} once listening; the parent sends {cmd:"cpu"} (answered {cpu}), {cmd:"prof-start"} /
+// child sends {url} once listening; the parent sends {cmd:"cpu"} (answered {cpu}), {cmd:"memory"}
+// (answered {memory, openFiles}: process.memoryUsage() and the /proc/self/fd count, for `npm run soak`), {cmd:"prof-start"} /
 // {cmd:"prof-stop", path} (V8 CPU profile of just the measured rounds, answered {done}),
 // {cmd:"franking", on} (Safelight only: franking on or off, see switchableFranking.ts; answered {done})
 // and {cmd:"stop"} (the child closes and exits 0). argv: `safelight <dataDir> [<ServerOptions as JSON>]`
 // (the backend: PostgreSQL, NATS, Redis; default SQLite in dataDir) or `bare`.
 import { performance } from "node:perf_hooks";
-import { writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { openStorage } from "../backends.js";
 import { resolveConfig, type ServerOptions } from "../config.js";
@@ -17,11 +18,16 @@ import { SwitchableFranking } from "./switchableFranking.js";
 
 export type ChildRequest =
   | { cmd: "cpu" }
+  | { cmd: "memory" }
   | { cmd: "stop" }
   | { cmd: "prof-start" }
   | { cmd: "prof-stop"; path: string }
   | { cmd: "franking"; on: boolean };
-export type ChildReply = { url: string } | { cpu: NodeJS.CpuUsage; loopActiveMs: number } | { done: true };
+export type ChildReply =
+  | { url: string }
+  | { cpu: NodeJS.CpuUsage; loopActiveMs: number }
+  | { memory: NodeJS.MemoryUsage; openFiles: number }
+  | { done: true };
 
 async function main(): Promise<void> {
   const [kind, dataDir, backendJson] = process.argv.slice(2);
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
   process.on("message", (msg: ChildRequest) => {
     void (async () => {
       if (msg.cmd === "cpu") send({ cpu: process.cpuUsage(), loopActiveMs: performance.eventLoopUtilization().active });
+      else if (msg.cmd === "memory") send({ memory: process.memoryUsage(), openFiles: (await readdir("/proc/self/fd")).length });
       else if (msg.cmd === "franking" && franking !== undefined) {
         await franking.setEnabled(msg.on);
         send({ done: true });

@@ -22,7 +22,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-async function spawnChild(args: string[]): Promise<Child> {
+/** Forks child.ts with `args` and resolves once it reports its URL. */
+export async function spawnChild(args: string[]): Promise<Child> {
   const proc = fork(fileURLToPath(new URL("./child.js", import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const replies: ((r: ChildReply) => void)[] = [];
   const first = new Promise<ChildReply>((resolve, reject) => {

@@ -10,7 +10,7 @@
 // that the slowest can carry; --backend / --nodes measure one of them instead. The first deployment is
 // the one also measured with franking off and against the product target.
 // Options: see options.ts (argv `--messages=50` or env `BENCH_MESSAGES=50`). Method: docs/benchmarks.md.
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -20,7 +20,7 @@ import { frankingCpuMs } from "./frankingCost.js";
 import { BENCH_LIMITS, parseOptions, type BenchOptions } from "./options.js";
 import { RelayHarness, type HarnessClient, type RangeResult } from "./relayHarness.js";
 import { benchEngine, formPair, payload, pool, preEncrypt, registerClients, type BenchClient } from "./setup.js";
-import { concatSorted, meanAndHalfWidth, median, percentile, round } from "./stats.js";
+import { concatSorted, dirBytes, meanAndHalfWidth, median, percentile, round } from "./stats.js";
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 250;
@@ -135,14 +135,6 @@ function summarise(t: RelayTotals) {
   };
 }
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const name of await readdir(dir)) {
-    const s = await stat(join(dir, name));
-    if (s.isFile()) total += s.size;
-  }
-  return total;
-}
 
 /** Registers the clients on a deployment, forms their groups and pre-encrypts their messages (untimed). */
 async function prepare(target: Deployment, nClients: number, opts: BenchOptions, perClient: number) {

@@ -162,11 +162,15 @@ function configurations(backend: string | undefined, nodes: string | undefined):
 }
 
 /** Limits high enough that the bench never throttles itself (defaults: burst 2000, 200/s per account
- *  and per address, which 200 clients behind 127.0.0.1 would hit); it measures delivery, not the
+ *  and per address, which 200 clients behind 127.0.0.1 would hit; also registrations per address and
+ *  messages per device and group); it measures delivery, not the
  *  rate limiter. */
 export const BENCH_LIMITS = {
   rateBurst: 1_000_000_000,
   ratePerSecond: 1_000_000_000,
   anonBurst: 1_000_000_000,
   anonPerSecond: 1_000_000_000,
+  registrationBurst: 1_000_000_000,
+  groupSendBurst: 1_000_000_000,
+  groupSendPerSecond: 1_000_000_000,
 } as const;

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { fromB64 } from "@safelight/protocol";
+import type { RateLimits } from "../backends.js";
 import type { ServerContext } from "../context.js";
+import type { RateLimiter } from "../rateLimit.js";
 import { sha256 } from "../crypto.js";
 import { ApiError } from "../errors.js";
 import type { DeviceRef } from "../storage/types.js";
@@ -42,7 +44,15 @@ export function makeAuthHooks(ctx: ServerContext) {
     if (!(await ctx.rateLimits.anon.take(request.ip))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
   }
 
-  return { authenticate, anonymous };
+  /** A route's own bucket on top of the general one (registrations, link codes): `key` picks the
+   *  account or address it counts against. */
+  function bucket(limiter: (l: RateLimits) => RateLimiter, key: (request: FastifyRequest) => string) {
+    return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      if (!(await limiter(ctx.rateLimits).take(key(request)))) throw new ApiError("SL_ERR_RATE_LIMITED", "too many requests");
+    };
+  }
+
+  return { authenticate, anonymous, bucket };
 }
 
 export function installAuth(app: FastifyInstance): void {

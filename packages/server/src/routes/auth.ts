@@ -38,7 +38,11 @@ async function defaultEmptyBody(request: FastifyRequest): Promise<void> {
 const proofFields = { challenge: { type: "string", minLength: 1, maxLength: 128 }, signature: b64 } as const;
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { authenticate, anonymous } = makeAuthHooks(ctx);
+  const { authenticate, anonymous, bucket } = makeAuthHooks(ctx);
+  // Floods of registrations and link codes (docs/server.md, limits): per address, and per account for codes made.
+  const registrations = bucket((l) => l.registration, (r) => r.ip);
+  const codesMade = bucket((l) => l.linkCode, (r) => `acct:${caller(r).accountId}`);
+  const codesTried = bucket((l) => l.linkCode, (r) => `ip:${r.ip}`);
 
   app.post(
     "/v1/auth/challenge",
@@ -58,7 +62,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post<{ Body: { name: string; birthdate: string; signatureKey: string; challenge: string; signature: string } }>(
     "/v1/accounts",
     {
-      onRequest: anonymous,
+      onRequest: [anonymous, registrations],
       schema: {
         body: object({
           name: { type: "string", maxLength: 64 },
@@ -124,7 +128,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post(
     "/v1/link-codes",
     {
-      onRequest: authenticate,
+      onRequest: [authenticate, codesMade],
       preValidation: defaultEmptyBody,
       schema: { body: emptyBody, response: expiringSecret("code") },
     },
@@ -139,7 +143,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post<{ Body: { code: string; signatureKey: string; challenge: string; signature: string } }>(
     "/v1/devices",
     {
-      onRequest: anonymous,
+      onRequest: [anonymous, codesTried],
       schema: {
         body: object({ code: { type: "string", minLength: 1, maxLength: 128 }, signatureKey: b64, ...proofFields }),
         response: replies(201, sessionSchema),

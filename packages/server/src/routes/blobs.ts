@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
-import { ApiError } from "../errors.js";
+import { ApiError, isStorageFull, storageFull } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { errorResponses, object, replies } from "../schemas.js";
 
@@ -17,6 +17,7 @@ export function registerBlobRoutes(app: FastifyInstance, ctx: ServerContext): vo
 async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const { authenticate } = makeAuthHooks(ctx);
   const max = ctx.config.limits.maxBlobBytes;
+  const quota = ctx.config.limits.blobQuotaBytes;
 
   // Leave the body unread so the handler can stream it.
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
@@ -37,16 +38,33 @@ async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<voi
         reply.header("connection", "close");
         throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
       }
+      // The per-account quota counts unexpired blobs; an upload may use what is left of it (two uploads
+      // at once may each see the same room: the quota is exceeded by at most the uploads in flight).
+      const room = quota - (await ctx.storage.blobBytesHeld(device.accountId, Date.now()));
+      const overQuota = () => new ApiError("SL_ERR_QUOTA_EXCEEDED", `this account's attachments would exceed its quota of ${quota} bytes`);
+      if (declared > room) {
+        reply.header("connection", "close");
+        throw overQuota();
+      }
       const blobId = randomId();
-      const written = await ctx.storage.blobs.write(blobId, request.raw, max);
+      const written = await ctx.storage.blobs.write(blobId, request.raw, Math.min(max, room)).catch((err: unknown) => {
+        // Disk full (or another store failure) mid-upload: the rest of the body is not read.
+        reply.header("connection", "close");
+        throw isStorageFull(err) ? storageFull() : err;
+      });
       if (!written.ok) {
         reply.header("connection", "close");
-        if (written.reason === "too-large") throw new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
+        if (written.reason === "too-large") throw room < max ? overQuota() : new ApiError("SL_ERR_TOO_LARGE", `blob exceeds ${max} bytes`);
         throw new ApiError("SL_ERR_BAD_REQUEST", "upload aborted");
       }
       const now = Date.now();
       const expiresAt = now + ctx.config.blobRetentionMs;
-      await ctx.storage.putBlob({ blobId, accountId: device.accountId, size: written.size, createdAt: now, expiresAt });
+      try {
+        await ctx.storage.putBlob({ blobId, accountId: device.accountId, size: written.size, createdAt: now, expiresAt });
+      } catch (err) {
+        await ctx.storage.blobs.delete([blobId]); // no record, no blob: nothing half-stored stays behind
+        throw err;
+      }
       request.log.info({ blobId, size: written.size, accountId: device.accountId }, "blob stored");
       return reply.status(201).send({ blobId, size: written.size, expiresAt });
     },

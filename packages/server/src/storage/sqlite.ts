@@ -445,6 +445,11 @@ class SqliteStorage implements Storage {
     );
   }
 
+  async blobBytesHeld(accountId: string, now: number): Promise<number> {
+    const row = this.stmt("SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE account_id = ? AND expires_at > ?").get(accountId, now) as { n: number };
+    return row.n;
+  }
+
   async takeExpiredBlobs(now: number): Promise<string[]> {
     const rows = this.stmt("DELETE FROM blobs WHERE expires_at <= ? RETURNING blob_id").all(now) as {
       blob_id: string;

@@ -221,6 +221,8 @@ export interface Storage {
 
   putBlob(blob: BlobRecord): Promise<void>;
   getBlob(blobId: string, now: number): Promise<BlobRecord | undefined>;
+  /** Bytes of the account's blobs that have not expired (the upload quota, limits.blobQuotaBytes). */
+  blobBytesHeld(accountId: string, now: number): Promise<number>;
   /** Removes and returns blob records that expired; the caller deletes their bytes from `blobs`. */
   takeExpiredBlobs(now: number): Promise<string[]>;
   /** Drops expired challenges, sessions, link codes and orphaned messages, and delivery records and

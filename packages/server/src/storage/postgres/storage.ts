@@ -433,6 +433,11 @@ class PgStorage implements Storage {
     );
   }
 
+  async blobBytesHeld(accountId: string, now: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE account_id = $1 AND expires_at > $2", [accountId, ts(now)]);
+    return Number(rows[0]!.n);
+  }
+
   async takeExpiredBlobs(now: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ blob_id: string }>("DELETE FROM blobs WHERE expires_at <= $1 RETURNING blob_id", [ts(now)]);
     return rows.map((r) => r.blob_id);
