@@ -15,10 +15,12 @@ import { moderationCalls } from "./moderation.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
+import { search, type SearchHit, type SearchOptions } from "./search.js";
 import { SyncLoop } from "./sync.js";
 import type { ClientOptions, ConversationSummary, OutgoingFile, ReceivedMessage } from "./types.js";
 
 export type { HashListInfo } from "./knownImages.js";
+export type { SearchHit, SearchOptions } from "./search.js";
 export type { ClientOptions, ConversationSummary, FileSink, OutgoingFile, ReceivedMessage } from "./types.js";
 
 export class SafelightClient {
@@ -135,6 +137,11 @@ export class SafelightClient {
 
   history(groupId?: string): Promise<StoredMessage[]> {
     return history(this.ctx.store, groupId);
+  }
+
+  /** Messages on this device whose text contains `text` (case-insensitive); reads only the local store. */
+  search(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return search(this.ctx.store, (id) => this.ctx.dir.nameOf(id), text, opts);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
