@@ -68,6 +68,24 @@ describe("messaging core (CLI against the real server)", () => {
     expect(await ok(["--profile", p("bob"), "sync", "--wait", "10"])).toContain("alice: visible again");
   });
 
+  it("search finds messages in the device's own history, case-insensitively, with the server stopped", async () => {
+    // Stopped, so a search that asked the server could not answer.
+    await server.kill();
+    try {
+      const out = await ok(["--profile", p("bob"), "search", "ALICE", "--json"]);
+      const hits = out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { from: string; text: string; outgoing: boolean; conversation: string });
+      expect(hits.map((h) => [h.from, h.text, h.outgoing])).toEqual([
+        ["alice", "hi bob, it's alice", false],
+        ["bob", "hello alice", true],
+      ]);
+      expect(await ok(["--profile", p("bob"), "search", "still MUTED"])).toMatch(/^\S+Z \S+ alice: still muted\n$/);
+      expect(await ok(["--profile", p("bob"), "search", "alice", "--conversation", "no-such-conversation"])).toBe("");
+      expect(await ok(["--profile", p("bob"), "search", "not in any message"])).toBe("");
+    } finally {
+      await server.start();
+    }
+  });
+
   it("a group of three; adding and removing members", async () => {
     const title = "Secret Book Club Title";
     sentPlaintexts.push(title);

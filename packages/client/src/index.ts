@@ -13,6 +13,8 @@ export {
   type MessageStatus,
   type OutgoingFile,
   type ReceivedMessage,
+  type SearchHit,
+  type SearchOptions,
   type SendOptions,
 } from "./session/client.js";
 export { SafelightError } from "./errors.js";

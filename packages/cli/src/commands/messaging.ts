@@ -174,6 +174,24 @@ export function registerMessagingCommands(program: Command): void {
       });
     });
 
+  program
+    .command("search")
+    .description("search this device's decrypted history (case-insensitive substring); nothing is sent to the server")
+    .argument("<text>", "text to look for")
+    .option("--conversation <id>", "search one conversation only")
+    .option("--json", "one JSON object per matching message")
+    .action(async (text: string, opts: { conversation?: string; json?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        for (const m of await client.search(text, opts.conversation ? { conversation: opts.conversation } : {})) {
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ id: m.id, conversation: m.groupId, from: m.from, text: m.text, sentAt: m.sentAt, outgoing: m.outgoing }) + "\n"
+              : `${new Date(m.sentAt).toISOString()} ${m.groupId} ${m.from}: ${m.text}\n`,
+          );
+        }
+      });
+    });
+
   for (const [verb, muted] of [["mute", true], ["unmute", false]] as const) {
     program
       .command(verb)

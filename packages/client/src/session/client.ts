@@ -19,6 +19,7 @@ import { moderationCalls } from "./moderation.js";
 import { createLinkCode, linkDevice, register } from "./onboarding.js";
 import { report, type ReportOptions, type ReportReceipt } from "./reports.js";
 import { SafetyCalls, type SafetyNotice } from "./safety.js";
+import { search, type SearchHit, type SearchOptions } from "./search.js";
 import { SyncLoop } from "./sync.js";
 import type {
   ClientOptions,
@@ -35,6 +36,7 @@ export type { ContactVerification } from "./verification.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
+export type { SearchHit, SearchOptions } from "./search.js";
 export type {
   ClientOptions,
   ConversationEvent,
@@ -273,6 +275,11 @@ export class SafelightClient {
 
   history(groupId?: string): Promise<HistoryMessage[]> {
     return history(this.ctx.store, { accountId: this.ctx.requireProfile().accountId, readReceipts: this.readReceipts }, groupId);
+  }
+
+  /** Messages on this device whose text contains `text` (case-insensitive); reads only the local store. */
+  search(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return search(this.ctx.store, (id) => this.ctx.dir.nameOf(id), text, opts);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
