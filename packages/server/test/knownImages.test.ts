@@ -314,6 +314,30 @@ describe("known-image detection", () => {
     void carol;
   });
 
+  it("regression (endpoint fuzz): an upload that is not an image is refused with 415 and stores nothing; the previous picture stays served", async () => {
+    const groupId = (await bob.history()).find((m) => m.text === "hi")!.groupId;
+    const png = new Uint8Array(readFileSync(UNRELATED)); // bob's picture and the group's, from the tests above
+    const garbage = new TextEncoder().encode("not an image");
+    const pictureRows = async (ownerId: string) => Number((await queryTestStore<{ n: number | string }>(join(env.dir, "server"), "SELECT COUNT(*) AS n FROM pictures WHERE owner_id = ?", [ownerId]))[0]!.n);
+    for (const [put, get] of [
+      ["/v1/profile/picture", `/v1/accounts/${await accountId(env, "bob")}/picture`],
+      [`/v1/groups/${groupId}/picture`, `/v1/groups/${groupId}/picture`],
+    ] as const) {
+      const r = await http(env, "bob", "PUT", put, garbage, "image/png");
+      expect(r.status, put).toBe(415);
+      expect(r.json.error.code).toBe("SL_ERR_UNSUPPORTED_MEDIA_TYPE");
+      const got = await http(env, "alice", "GET", get);
+      expect(got.status, get).toBe(200);
+      expect(Buffer.from(got.bytes).equals(Buffer.from(png)), get).toBe(true);
+    }
+    // An owner with no picture gets no row either.
+    const ada = await accountId(env, "ada");
+    expect(await pictureRows(ada)).toBe(0);
+    expect((await http(env, "ada", "PUT", "/v1/profile/picture", garbage, "application/octet-stream")).status).toBe(415);
+    expect(await pictureRows(ada)).toBe(0);
+    expect((await http(env, "alice", "GET", `/v1/accounts/${ada}/picture`)).status).toBe(404);
+  });
+
   it("retiring and replacing lists changes matching and the digest; transparency figures count it all", async () => {
     const before = (await (await fetch(new URL("/v1/hash-lists/digest", env.server.url))).json()).root;
     const rep = await http(env, "ada", "PUT", `/v1/admin/hash-lists/${listId}`, { name: "test list v2", sourceOrg: "Test Org", threshold: 8, csv: `${origHex}\n` });

@@ -63,25 +63,29 @@ export class ImageMatcher {
     return [...best.values()].sort((a, b) => a.distance - b.distance);
   }
 
-  /** Runs the check in the queue; resolves with the verdict. */
-  async check(bytes: Uint8Array): Promise<ImageCheck> {
+  /** Runs the check in the queue; resolves with the verdict. `decodable` runs once the bytes are known to
+   *  be an image, before hashing and matching: never for bytes that turn out `invalid`. */
+  async check(bytes: Uint8Array, decodable: () => Promise<void> = async () => undefined): Promise<ImageCheck> {
     if (this.running >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
     try {
-      return await this.checkNow(bytes);
+      return await this.checkNow(bytes, decodable);
     } finally {
       this.running--;
       this.waiting.shift()?.();
     }
   }
 
-  private async checkNow(bytes: Uint8Array): Promise<ImageCheck> {
+  private async checkNow(bytes: Uint8Array, decodable: () => Promise<void>): Promise<ImageCheck> {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const exact = this.known.get(sha256);
     // Lists may have been retired since: only matches of lists still active count.
     const activeIds = new Set(this.lists.active.map((l) => l.listId));
     const stillActive = exact?.matches.filter((m) => activeIds.has(m.listId)) ?? [];
-    if (exact && stillActive.length) return { sha256, pdq: exact.pdq, quality: exact.quality, matches: stillActive, exact: true, invalid: undefined };
+    if (exact && stillActive.length) {
+      await decodable(); // decoded when it first matched
+      return { sha256, pdq: exact.pdq, quality: exact.quality, matches: stillActive, exact: true, invalid: undefined };
+    }
     let image;
     try {
       image = await decodeImage(bytes, { maxPixels: this.options.maxPixels });
@@ -89,6 +93,7 @@ export class ImageMatcher {
       if (err instanceof ImageInputError) return { sha256, pdq: undefined, quality: undefined, matches: [], exact: false, invalid: err.message };
       throw err;
     }
+    await decodable();
     const { hash, quality, dihedral } = hashImage(image, { dihedral: this.options.dihedral });
     const matches = dihedral ? await this.matchDihedral(dihedral) : await this.lists.match(hash);
     const pdq = hashToHex(hash);

@@ -115,20 +115,19 @@ export class DetectionService {
   // ---- pictures -------------------------------------------------------------------------------------
 
   /**
-   * Stores the picture as pending (never served) and queues its check. The returned promise is the
+   * Queues the picture's check and, once it decodes, stores it as pending (never served). The returned promise is the
    * verdict; the caller may wait for it or answer "pending" and let it finish in the background.
    */
   submitPicture(ownerKind: "account" | "group", ownerId: string, uploader: string, contentType: string, bytes: Uint8Array): Promise<"ok" | "refused" | "invalid"> {
     const sha = new Uint8Array(createHash("sha256").update(bytes).digest());
     const key = `${ownerKind}:${ownerId}`;
     const verdict = (async () => {
-      // Pending: the row records the upload, the bytes stay in memory until the check passed.
-      await this.store.putPicture({ ownerKind, ownerId, uploadedBy: uploader, status: "pending", contentType, data: undefined, sha256: sha, pdq: undefined, createdAt: Date.now() });
-      const check = await this.matcher.check(bytes);
-      if (check.invalid !== undefined) {
-        await this.store.setPictureStatus(ownerKind, ownerId, sha, "refused", undefined, Date.now());
-        return "invalid" as const;
-      }
+      // Pending once the bytes decode: the row records the upload (replacing the previous picture), the
+      // bytes stay in memory until the check passed. Bytes that do not decode store nothing, so a refused
+      // upload leaves the previous picture served.
+      const pending = () => this.store.putPicture({ ownerKind, ownerId, uploadedBy: uploader, status: "pending", contentType, data: undefined, sha256: sha, pdq: undefined, createdAt: Date.now() });
+      const check = await this.matcher.check(bytes, pending);
+      if (check.invalid !== undefined) return "invalid" as const;
       if (check.matches.length === 0) {
         await this.store.setPictureStatus(ownerKind, ownerId, sha, "ok", check.pdq, Date.now(), bytes);
         return "ok" as const;
