@@ -68,9 +68,12 @@ export class KeyTransparencyLog {
     const size = await this.storage.ktLogSize();
     if (size > this.leafHashes.length) {
       const start = this.leafHashes.length;
-      const fresh = await this.storage.listKtEntries(start, size);
+      const read = await this.storage.listKtEntries(start, size);
+      // Concurrent lookups read the same new entries: append only those no other caller has appended meanwhile.
+      const from = this.leafHashes.length;
+      const fresh = read.slice(from - start);
       for (const [i, r] of fresh.entries()) {
-        if (r.action === "add") this.adds.set(deviceKey(r.accountId, r.deviceId), { index: start + i, time: r.time });
+        if (r.action === "add") this.adds.set(deviceKey(r.accountId, r.deviceId), { index: from + i, time: r.time });
       }
       this.leafHashes = [...this.leafHashes, ...fresh.map((r) => nodeLeafHash(encodeKtEntry(ktEntryOf(r))))];
     }
