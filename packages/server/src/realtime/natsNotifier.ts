@@ -53,7 +53,11 @@ export class NatsNotifier implements Notifier {
 
   static async open(storage: Storage, options: NatsNotifierOptions): Promise<NatsNotifier> {
     const nc = await connect({ servers: options.url, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    return new NatsNotifier(nc, storage, options.prefix ?? "safelight");
+    const notifier = new NatsNotifier(nc, storage, options.prefix ?? "safelight");
+    // The signal subscription is live on the NATS server once flush returns: a signal another node
+    // broadcasts right after this node starts is not lost.
+    await nc.flush();
+    return notifier;
   }
 
   publish(deliveries: Delivery[]): void {
