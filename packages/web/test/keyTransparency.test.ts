@@ -5,7 +5,9 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
+import { issueGhostLinkCode, queryTestStore } from "@safelight/server/testing";
+import { join } from "node:path";
+import { cleanup, ok, ServerProcess, tempDir } from "../../cli/test/harness.js";
 import { launchBrowser, WebUser } from "./browser.js";
 
 let data: string;
@@ -64,4 +66,25 @@ it("keeps the newest verified head and the monitor's position in IndexedDB, acro
   expect(await storedKt(alice)).toMatchObject({ head: before.head, checked: before.checked });
   expect(before.checked).toBeGreaterThan(0);
   expect(alice.errors).toEqual([]);
+});
+
+it("shows an alarm when a device this browser did not link appears on the account (a ghost)", async () => {
+  const bob = await WebUser.open(browser, server.url, "ktghostbob");
+  await bob.register();
+  await expect.poll(async () => (await storedKt(bob))?.known.length, { timeout: 30_000 }).toBe(1);
+  const [owner] = await queryTestStore<{ accountId: string; deviceId: string }>(
+    data,
+    `SELECT d.account_id AS "accountId", d.device_id AS "deviceId" FROM devices d JOIN accounts a ON a.account_id = d.account_id WHERE a.name = 'ktghostbob'`,
+  );
+  // The server plays compromised: a link code no device of bob's asked for, used by a device it controls.
+  const code = await issueGhostLinkCode(data, owner!);
+  const ghostProfile = join(data, "ghost-profile");
+  await ok(["--profile", ghostProfile, "link-device", "--server", server.url, "--code", code]);
+  const ghost = /\(account (\S+), device (\S+)\)/.exec(await ok(["--profile", ghostProfile, "whoami"]))!;
+  const alarm = bob.page.getByRole("dialog", { name: "A new device was added to your account" });
+  await alarm.waitFor({ timeout: 30_000 });
+  await expect.poll(() => alarm.getByRole("alert").textContent()).toContain(ghost[2]);
+  await alarm.getByRole("button", { name: "I understand" }).click();
+  await alarm.waitFor({ state: "hidden" });
+  expect(bob.errors).toEqual([]);
 });

@@ -6,6 +6,7 @@ import {
   SafelightClient,
   type ContactVerification,
   type ConversationEvent,
+  type KeyTransparencyAlarm,
   type ConversationSummary,
   type HistoryMessage,
   type MessageRequest,
@@ -68,6 +69,7 @@ export class Session {
   private listeners = new Set<Listener>();
   private readonly serverUrl: string;
   private holdSyncUntil = 0;
+  private alarms: KeyTransparencyAlarm[] = [];
   /** Per conversation: who is typing, until when. */
   private typingUntil = new Map<string, Map<string, number>>();
 
@@ -122,7 +124,22 @@ export class Session {
       this.typingUntil.get(m.conversation)?.delete(m.from);
     });
     client.onEvent((e) => this.onEvent(e));
+    // A device of this account that this browser did not accept (docs/key-transparency.md): shown until dismissed.
+    client.onKeyTransparencyAlarm((a) => {
+      this.alarms = [...this.alarms, a];
+      this.changed();
+    });
     return client;
+  }
+
+  /** Key-transparency alarms not yet dismissed, oldest first. */
+  get keyTransparencyAlarms(): readonly KeyTransparencyAlarm[] {
+    return this.alarms;
+  }
+
+  dismissAlarm(alarm: KeyTransparencyAlarm): void {
+    this.alarms = this.alarms.filter((a) => a !== alarm);
+    this.changed();
   }
 
   private onEvent(e: ConversationEvent): void {

@@ -8,6 +8,7 @@ import { DevicesDialog } from "../components/DevicesDialog.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
 import { TopBar } from "../components/TopBar.js";
+import { AlarmDialog } from "../components/AlarmDialog.js";
 
 const fromHash = () => /^#\/c\/(.+)$/.exec(location.hash)?.[1];
 
@@ -77,6 +78,9 @@ export function Messenger() {
           <p className="empty center">Choose a conversation, or start a new one.</p>
         )}
       </main>
+      {session.keyTransparencyAlarms[0] && (
+        <AlarmDialog alarm={session.keyTransparencyAlarms[0]} onClose={() => session.dismissAlarm(session.keyTransparencyAlarms[0]!)} />
+      )}
       {dialog === "chat" && <NewChatDialog onClose={() => setDialog(undefined)} onOpened={open} />}
       {dialog === "group" && <NewGroupDialog onClose={() => setDialog(undefined)} onOpened={open} />}
       {dialog === "devices" && <DevicesDialog onClose={() => setDialog(undefined)} />}
