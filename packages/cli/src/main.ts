@@ -5,6 +5,7 @@ import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
 import { registerKnownImageCommands } from "./commands/knownImages.js";
 import { registerKeyTransparencyCommands } from "./commands/keyTransparency.js";
+import { registerDisappearingCommands } from "./commands/disappearing.js";
 import { registerReactionCommands } from "./commands/reactions.js";
 import { registerSafetyCommands } from "./commands/safety.js";
 import { registerServerCommand } from "./commands/server.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerAccountCommands(program);
   registerMessagingCommands(program);
   registerReactionCommands(program);
+  registerDisappearingCommands(program);
   registerModerationCommands(program);
   registerKnownImageCommands(program); // adds to `admin` and `mod`
   registerSafetyCommands(program);

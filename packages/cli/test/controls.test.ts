@@ -1,4 +1,4 @@
-/** Replies, reactions and receipts through the real CLI and a real server process (docs/messaging.md):
+/** Replies, reactions, receipts and disappearing-message timers through the real CLI and a real server process (docs/messaging.md):
  *  `sync --json` carries them, `history` folds them, and the server's stored data holds none of them. */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +75,18 @@ describe("receipts, replies and reactions (CLI against the real server)", () => 
     expect((await historyJson("alice", conv))[0]).toMatchObject({ status: "delivered" });
     expect(await cli("alice", "read", conv)).toBe("no read receipt sent\n");
     expect(await syncLines(p("bob"))).toEqual([]);
+  });
+
+  it("`disappearing` shows and sets the timer; sync --json tells the other member; a bad value is refused", async () => {
+    expect(await cli("alice", "disappearing", conv)).toBe("disappearing messages off\n");
+    expect(await cli("bob", "disappearing", conv, "1h")).toBe("bob set disappearing messages to 1 hour\n");
+    expect(await syncLines(p("alice"))).toMatchObject([{ kind: "timer", conversation: conv, from: "bob", seconds: 3600 }]);
+    expect(await cli("alice", "disappearing", conv)).toBe("bob set disappearing messages to 1 hour\n");
+    expect(await cli("alice", "disappearing", conv, "off")).toBe("alice turned disappearing messages off\n");
+    expect(await syncLines(p("bob"))).toMatchObject([{ kind: "timer", from: "alice", seconds: 0 }]);
+    const bad = await run(["--profile", p("bob"), "disappearing", conv, "2h"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("must be one of off, 5m, 1h, 1d, 1w");
   });
 
   it("the server's stored data holds neither the reply's text nor the reaction", async () => {

@@ -111,7 +111,7 @@ export interface SyncedMessage {
   files?: { name: string; type: string; size: number; path?: string; unavailable?: string }[];
 }
 
-/** Every line `sync --json` printed: messages, and receipts, reactions, safety notices, device changes and key-transparency alarms (their `kind`). */
+/** Every line `sync --json` printed: messages, and receipts, reactions, timers, safety notices, device changes and key-transparency alarms (their `kind`). */
 export async function syncLines(profile: string, wait = 0): Promise<(SyncedMessage | SyncedEvent)[]> {
   const out = await ok(["--profile", profile, "sync", "--json", "--wait", String(wait)]);
   return out
@@ -121,7 +121,7 @@ export async function syncLines(profile: string, wait = 0): Promise<(SyncedMessa
 }
 
 export interface SyncedEvent {
-  kind: "receipt" | "reaction" | "safety-notice" | "device-change" | "key-transparency-alarm";
+  kind: "receipt" | "reaction" | "timer" | "safety-notice" | "device-change" | "key-transparency-alarm";
   [field: string]: unknown;
 }
 

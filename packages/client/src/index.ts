@@ -7,6 +7,8 @@ export {
   type ConversationSummary,
   type DeviceChange,
   deviceChangeText,
+  type DisappearingSetting,
+  timerText,
   type FileSink,
   type HashListInfo,
   type HistoryMessage,

@@ -32,10 +32,21 @@ export type AppContent =
   /** The sender started (`on`) or stopped typing; never stored. */
   | { v: 1; type: "typing"; salt: string; on: boolean; sentAt: number }
   /** One emoji on a message (by reference), or taking it back (`remove`). */
-  | { v: 1; type: "reaction"; salt: string; target: string; emoji: string; remove?: true; sentAt: number };
+  | { v: 1; type: "reaction"; salt: string; target: string; emoji: string; remove?: true; sentAt: number }
+  /** The conversation's disappearing-messages timer, in seconds; 0 turns it off (docs/messaging.md). */
+  | { v: 1; type: "timer"; salt: string; seconds: TimerSeconds; sentAt: number };
 
 export type ConversationKind = "direct" | "group";
 export type ReceiptKind = "delivered" | "read";
+
+/** The timer settings a client offers: off, 5 minutes, 1 hour, 1 day, 1 week. Anything else is dropped,
+ *  so a member cannot set a timer other clients do not show. */
+export const TIMER_SECONDS = [0, 300, 3600, 86400, 604800] as const;
+export type TimerSeconds = (typeof TIMER_SECONDS)[number];
+
+export function isTimerSeconds(x: unknown): x is TimerSeconds {
+  return (TIMER_SECONDS as readonly unknown[]).includes(x);
+}
 
 export const MAX_TEXT_CHARS = 64 * 1024;
 const MAX_FILES = 16;
@@ -120,6 +131,8 @@ export function decodeContent(bytes: Uint8Array): AppContent | undefined {
     case "reaction":
       if (!isMessageRef(c.target) || !isReactionEmoji(c.emoji) || (c.remove !== undefined && c.remove !== true)) return undefined;
       return { ...common, type: "reaction", target: c.target, emoji: c.emoji, ...(c.remove ? { remove: true as const } : {}) };
+    case "timer":
+      return isTimerSeconds(c.seconds) ? { ...common, type: "timer", seconds: c.seconds } : undefined;
     default:
       return undefined;
   }

@@ -25,6 +25,8 @@ const samples = (): AppContent[] => [
   { v: 1, type: "typing", salt: salt(), on: false, sentAt },
   { v: 1, type: "reaction", salt: salt(), target: newMessageRef(), emoji: "👍🏽", sentAt },
   { v: 1, type: "reaction", salt: salt(), target: newMessageRef(), emoji: "❤️", remove: true, sentAt },
+  { v: 1, type: "timer", salt: salt(), seconds: 3600, sentAt },
+  { v: 1, type: "timer", salt: salt(), seconds: 0, sentAt },
 ];
 
 describe("application content codec", () => {
@@ -58,6 +60,10 @@ describe("application content codec", () => {
       { ...base, type: "reaction", target: newMessageRef(), emoji: "lol" },
       { ...base, type: "reaction", target: "x", emoji: "👍" },
       { ...base, type: "reaction", target: newMessageRef(), emoji: "👍", remove: false },
+      { ...base, type: "timer", seconds: 60 },
+      { ...base, type: "timer", seconds: "3600" },
+      { ...base, type: "timer", seconds: -1 },
+      { ...base, type: "timer" },
       { ...base, type: "text", text: "hi", id: "x" },
       { ...base, type: "text", text: "hi", replyTo: 7 },
       { ...base, type: "typing", on: true, salt: "short" },

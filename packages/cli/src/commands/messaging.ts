@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import { deviceChangeText, type ConversationEvent, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
+import { deviceChangeText, timerText, type ConversationEvent, type OutgoingFile, type ReceivedMessage, type SafelightClient } from "@safelight/client";
 import type { Command } from "commander";
 import { parseNameList, parseSeconds } from "../args.js";
 import { MuteList } from "../mutes.js";
@@ -64,7 +64,7 @@ function printMessage(m: ReceivedMessage, json: boolean, muted: boolean): void {
   process.stdout.write(`${new Date(m.sentAt).toISOString()} ${request}${where}${m.from}: ${reply}${m.text}${files}\n`);
 }
 
-/** Receipts and reactions (docs/messaging.md), with history's message ids; typing is for live apps only. */
+/** Receipts, reactions and timers (docs/messaging.md), with history's message ids; typing is for live apps only. */
 function printEvent(e: ConversationEvent, json: boolean): void {
   if (e.type === "typing") return;
   const about = { conversation: e.conversation, from: e.from, sentAt: e.sentAt };
@@ -73,6 +73,14 @@ function printEvent(e: ConversationEvent, json: boolean): void {
       json
         ? JSON.stringify({ kind: "receipt", receipt: e.kind, ids: e.messageIds, ...about }) + "\n"
         : `${new Date(e.sentAt).toISOString()} ${e.from}: ${e.kind} ${e.messageIds.join(",")}\n`,
+    );
+    return;
+  }
+  if (e.type === "timer") {
+    process.stdout.write(
+      json
+        ? JSON.stringify({ kind: "timer", seconds: e.seconds, ...about }) + "\n"
+        : `${new Date(e.sentAt).toISOString()} ${timerText(e.from, e.seconds)}\n`,
     );
     return;
   }

@@ -11,6 +11,7 @@ import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
 import { markRead, react, Typing } from "./controls.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
+import { disappearing, expireMessages, setDisappearing, type DisappearingSetting } from "./disappearing.js";
 import { conversations, history } from "./history.js";
 import { knownImageCalls } from "./knownImages.js";
 import { confirmDevices, sendOrHold, unconfirmedAccounts, type SendResult } from "./holding.js";
@@ -33,6 +34,7 @@ import type {
 import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
 export type { ContactVerification } from "./verification.js";
+export { timerText, type DisappearingSetting } from "./disappearing.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";
@@ -273,7 +275,19 @@ export class SafelightClient {
     return this.ctx.authed((a) => a.group(groupId));
   }
 
-  history(groupId?: string): Promise<HistoryMessage[]> {
+  /** Sets the conversation's disappearing-messages timer in seconds (0: off; docs/messaging.md). */
+  async setDisappearing(groupId: string, seconds: number): Promise<void> {
+    await this.ctx.lock.run(() => setDisappearing(this.ctx, groupId, seconds));
+  }
+
+  /** The conversation's current disappearing-messages timer. */
+  disappearing(groupId: string): Promise<DisappearingSetting> {
+    return disappearing(this.ctx.store, groupId);
+  }
+
+  /** Stored messages, after deleting those whose disappearing timer ran out. */
+  async history(groupId?: string): Promise<HistoryMessage[]> {
+    await expireMessages(this.ctx.store, this.ctx.now());
     return history(this.ctx.store, { accountId: this.ctx.requireProfile().accountId, readReceipts: this.readReceipts }, groupId);
   }
 

@@ -37,6 +37,11 @@ export class SessionContext {
     this.kt = new KeyTransparency((call) => this.authed(call), opts.store, this.serverKeys, () => this.requireProfile());
   }
 
+  /** The clock disappearing messages expire by (ClientOptions.now). */
+  now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
   get store(): ClientStore {
     return this.opts.store;
   }

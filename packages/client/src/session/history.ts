@@ -49,6 +49,7 @@ class Fold {
 
   apply(e: StoredEvent, readReceipts: boolean): void {
     const c = e.control;
+    if (c.type === "timer") return; // the conversation's setting (disappearing.ts), not about one message
     if (c.type === "reaction") {
       const target = this.byRef.get(key(e.groupId, c.target));
       if (!target) return;

@@ -111,8 +111,10 @@ export async function applyApplication(
   }
   if (content.type !== "text") {
     const updated = { ...group, state, updatedAt: Date.now() };
-    // A control from someone whose request is pending, or from this account's other devices, is not shown.
-    if (item.request || result.sender.accountId === ctx.requireProfile().accountId) {
+    // A control from someone whose request is pending, or from this account's other devices, is not shown;
+    // except a timer this account set on another device, which applies here too.
+    const fromSelf = result.sender.accountId === ctx.requireProfile().accountId;
+    if (item.request || (fromSelf && content.type !== "timer")) {
       await store.applyIncoming({ itemId: item.id, group: updated });
       return undefined;
     }
@@ -174,12 +176,17 @@ export async function applyApplication(
   return { message: received, ref: content.id };
 }
 
-type ControlContent = Extract<AppContent, { type: "receipt" | "reaction" | "typing" }>;
+type ControlContent = Extract<AppContent, { type: "receipt" | "reaction" | "typing" | "timer" }>;
 
-function controlOf(content: Extract<ControlContent, { type: "receipt" | "reaction" }>): StoredControl {
-  return content.type === "receipt"
-    ? { type: "receipt", kind: content.kind, ids: content.ids }
-    : { type: "reaction", target: content.target, emoji: content.emoji, ...(content.remove ? { remove: true as const } : {}) };
+function controlOf(content: Exclude<ControlContent, { type: "typing" }>): StoredControl {
+  switch (content.type) {
+    case "receipt":
+      return { type: "receipt", kind: content.kind, ids: content.ids };
+    case "reaction":
+      return { type: "reaction", target: content.target, emoji: content.emoji, ...(content.remove ? { remove: true as const } : {}) };
+    case "timer":
+      return { type: "timer", seconds: content.seconds };
+  }
 }
 
 /** The listeners' view of a control: references resolved to the ids history uses. */
@@ -201,5 +208,7 @@ async function describe(
     }
     case "reaction":
       return { ...about, type: "reaction", messageId: await idOf(content.target), emoji: content.emoji, remove: content.remove === true };
+    case "timer":
+      return { ...about, type: "timer", seconds: content.seconds };
   }
 }

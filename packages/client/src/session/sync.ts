@@ -9,6 +9,7 @@ import { toDeviceChange, type DeviceChange } from "./deviceChanges.js";
 import { FrankVerifier } from "./frankVerifier.js";
 import { addLinkedDevice } from "./groups.js";
 import { sendReceipts } from "./controls.js";
+import { expireMessages } from "./disappearing.js";
 import { applyApplication, applyCommit, applyWelcome, type Applied } from "./incoming.js";
 import { topUpKeyPackages } from "./keyPackages.js";
 import type { KeyTransparencyAlarm } from "./keyTransparency.js";
@@ -40,6 +41,7 @@ export class SyncLoop {
    *  accept (docs/key-transparency.md). */
   async sync(): Promise<ReceivedMessage[]> {
     const received = await this.drain();
+    await expireMessages(this.ctx.store, this.ctx.now());
     await this.sendDeliveryReceipts();
     await topUpKeyPackages(this.ctx);
     for (const alarm of await this.ctx.kt.monitor()) for (const l of this.alarmListeners) l(alarm);

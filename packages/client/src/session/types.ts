@@ -1,5 +1,5 @@
 /** The types of the client session's public surface, re-exported by the facade (client.ts). */
-import type { ConversationKind, CryptoProvider, ReceiptKind } from "@safelight/protocol";
+import type { ConversationKind, CryptoProvider, ReceiptKind, TimerSeconds } from "@safelight/protocol";
 import type { ClientStore, SavedFile, StoredMessage } from "../store/types.js";
 
 export interface OutgoingFile {
@@ -33,6 +33,7 @@ export type ConversationEvent = { conversation: string; from: string; fromAccoun
   | { type: "typing"; on: boolean }
   | { type: "receipt"; kind: ReceiptKind; messageIds: string[] }
   | { type: "reaction"; messageId: string | undefined; emoji: string; remove: boolean }
+  | { type: "timer"; seconds: TimerSeconds }
 );
 
 /** A stored message as history shows it, with the receipts and reactions that name it folded in. */
@@ -59,6 +60,8 @@ export interface ClientOptions {
   provider?: CryptoProvider;
   /** Told about queue items that were dropped because they failed MLS or content checks. */
   warn?: (message: string) => void;
+  /** The clock disappearing messages expire by (docs/messaging.md); Date.now when absent. */
+  now?: () => number;
 }
 
 export interface ConversationSummary {

@@ -261,6 +261,16 @@ export class IndexedDbClientStore implements ClientStore {
     return (await this.listRows<MessageRow>("messages", groupId)).map((r) => withoutN<StoredMessage>(r));
   }
 
+  async deleteMessagesBefore(groupId: string, t: number): Promise<number> {
+    return this.tx(["messages"], "readwrite", async (tx) => {
+      const store = tx.objectStore("messages");
+      const rows = await request(store.index("group").getAll(IDBKeyRange.bound([groupId, 0], [groupId, Infinity])) as IDBRequest<MessageRow[]>);
+      const old = rows.filter((r) => r.sentAt < t);
+      for (const r of old) await request(store.delete(r.n!));
+      return old.length;
+    });
+  }
+
   async findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined> {
     const row = await this.tx(["messages"], "readonly", (tx) =>
       request(tx.objectStore("messages").index("ref").get([groupId, ref]) as IDBRequest<MessageRow | undefined>),

@@ -322,6 +322,10 @@ export class SqliteClientStore implements ClientStore {
     return (rows as MessageRow[]).map(toMessage);
   }
 
+  async deleteMessagesBefore(groupId: string, t: number): Promise<number> {
+    return Number(this.db.prepare("DELETE FROM messages WHERE group_id = ? AND sent_at < ?").run(groupId, t).changes);
+  }
+
   async findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined> {
     const r = this.db.prepare("SELECT * FROM messages WHERE group_id = ? AND ref = ? ORDER BY n LIMIT 1").get(groupId, ref) as
       | MessageRow

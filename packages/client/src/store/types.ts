@@ -2,7 +2,7 @@
  * What a client keeps on its device. Implementations: SQLite file per profile (Node), IndexedDB (browser).
  * Every method is one atomic unit, so an interrupted sync never half-applies a message.
  */
-import type { ConversationKind, ReceiptKind, ServerFrank, SignedTreeHead } from "@safelight/protocol";
+import type { ConversationKind, ReceiptKind, ServerFrank, SignedTreeHead, TimerSeconds } from "@safelight/protocol";
 
 export interface Profile {
   serverUrl: string;
@@ -70,10 +70,12 @@ export interface StoredMessage {
   replyTo?: string;
 }
 
-/** A receipt or reaction (docs/messaging.md): kept, and folded into the messages it names when history is read. */
+/** A receipt or reaction (docs/messaging.md): kept, and folded into the messages it names when history is
+ *  read; or a disappearing-messages timer, whose latest one is the conversation's setting. */
 export type StoredControl =
   | { type: "receipt"; kind: ReceiptKind; ids: string[] }
-  | { type: "reaction"; target: string; emoji: string; remove?: true };
+  | { type: "reaction"; target: string; emoji: string; remove?: true }
+  | { type: "timer"; seconds: TimerSeconds };
 
 export interface StoredEvent {
   /** The server's id of the message that carried it. */
@@ -171,9 +173,11 @@ export interface ClientStore {
   updateMessageFiles(id: string, files: SavedFile[]): Promise<void>;
   /** Oldest first. */
   listMessages(groupId?: string): Promise<StoredMessage[]>;
+  /** Deletes that conversation's messages sent before `t` (disappearing messages); returns how many. */
+  deleteMessagesBefore(groupId: string, t: number): Promise<number>;
   /** The message of that conversation with that content-level reference. */
   findByRef(groupId: string, ref: string): Promise<StoredMessage | undefined>;
-  /** A receipt or reaction this device sent (received ones come with applyIncoming). */
+  /** A receipt, reaction or timer this device sent (received ones come with applyIncoming). */
   saveEvent(event: StoredEvent): Promise<void>;
   /** Oldest first. */
   listEvents(groupId?: string): Promise<StoredEvent[]>;
