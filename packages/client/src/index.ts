@@ -8,6 +8,7 @@ export {
   type DeviceChange,
   deviceChangeText,
   type DisappearingSetting,
+  TIMER_LABELS,
   timerText,
   type FileSink,
   type HashListInfo,

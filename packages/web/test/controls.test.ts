@@ -114,6 +114,13 @@ describe("replies, reactions, receipts and typing in the browser", () => {
     await expect(bob.log().locator(".new-divider + li").textContent()).resolves.toContain("unread while bob is away");
   });
 
+  it("a disappearing-messages timer set by one member shows on both screens", async () => {
+    await alice.page.getByLabel("Disappearing").selectOption({ label: "1 hour" });
+    await alice.page.getByRole("status").filter({ hasText: "You set disappearing messages to 1 hour" }).waitFor();
+    await bob.page.getByRole("status").filter({ hasText: "alice set disappearing messages to 1 hour" }).waitFor({ timeout: 30_000 });
+    await expect(bob.page.getByLabel("Disappearing").inputValue()).resolves.toBe("3600");
+  });
+
   it("a browser whose store predates receipts (IndexedDB version 1) upgrades and keeps them", async () => {
     const context = await browser.newContext();
     // Runs before the app: lays out the version-1 database exactly as the first release created it.

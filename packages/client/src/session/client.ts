@@ -34,7 +34,7 @@ import type {
 import { markVerified, safetyNumberWith, verificationOf, type ContactVerification } from "./verification.js";
 
 export type { ContactVerification } from "./verification.js";
-export { timerText, type DisappearingSetting } from "./disappearing.js";
+export { TIMER_LABELS, timerText, type DisappearingSetting } from "./disappearing.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
 export type { HashListInfo } from "./knownImages.js";

@@ -55,9 +55,10 @@ export async function expireMessages(store: ClientStore, now: number): Promise<n
   return deleted;
 }
 
-const LABELS: Record<TimerSeconds, string> = { 0: "off", 300: "5 minutes", 3600: "1 hour", 86400: "1 day", 604800: "1 week" };
+/** The timer choices and their words, shortest first. */
+export const TIMER_LABELS: Record<TimerSeconds, string> = { 0: "off", 300: "5 minutes", 3600: "1 hour", 86400: "1 day", 604800: "1 week" };
 
 /** The timeline's words for a timer change: "alice set disappearing messages to 1 hour". */
 export function timerText(name: string, seconds: TimerSeconds): string {
-  return seconds === 0 ? `${name} turned disappearing messages off` : `${name} set disappearing messages to ${LABELS[seconds]}`;
+  return seconds === 0 ? `${name} turned disappearing messages off` : `${name} set disappearing messages to ${TIMER_LABELS[seconds]}`;
 }

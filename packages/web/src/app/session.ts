@@ -8,6 +8,7 @@ import {
   type ConversationEvent,
   type KeyTransparencyAlarm,
   type ConversationSummary,
+  type DisappearingSetting,
   type HistoryMessage,
   type MessageRequest,
   type OutgoingFile,
@@ -274,6 +275,16 @@ export class Session {
   async confirmDevices(groupId: string): Promise<void> {
     await this.client!.confirmDevices(groupId);
     await this.refresh();
+  }
+
+  /** The conversation's disappearing-messages timer (docs/messaging.md), set by any member. */
+  disappearing(groupId: string): Promise<DisappearingSetting> {
+    return this.client!.disappearing(groupId);
+  }
+
+  async setDisappearing(groupId: string, seconds: number): Promise<void> {
+    await this.client!.setDisappearing(groupId, seconds);
+    this.changed();
   }
 
   /** The first of others' messages that arrived after the conversation's read mark: where "new messages" starts. */

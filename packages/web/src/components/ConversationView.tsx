@@ -1,5 +1,5 @@
 /** One open conversation: history (from this browser's store), live updates, and the composer. */
-import { deviceChangeText, type HistoryMessage } from "@safelight/client";
+import { deviceChangeText, TIMER_LABELS, timerText, type DisappearingSetting, type HistoryMessage } from "@safelight/client";
 import { Fragment, useEffect, useRef, useState } from "react";
 import { useSession } from "../app/context.js";
 import type { ConversationItem } from "../app/session.js";
@@ -22,6 +22,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
   const [replyingTo, setReplyingTo] = useState<HistoryMessage>();
   // Where "new messages" starts: fixed at the first load, before showing them moves the read mark.
   const [divider, setDivider] = useState<string | null>();
+  const [timer, setTimer] = useState<DisappearingSetting>({ seconds: 0 });
   const end = useRef<HTMLLIElement>(null);
 
   // Re-read on every session change (a sync, a send): the store is the single source of truth.
@@ -61,6 +62,18 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
     };
   }, [session, session.revision, conversation.kind, conversation.label, verifying]);
 
+  // Any member may set the timer; this device deletes what has run out (docs/messaging.md).
+  useEffect(() => {
+    let stale = false;
+    void session
+      .disappearing(conversation.id)
+      .then((t) => !stale && setTimer(t))
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [session, session.revision, conversation.id]);
+
   // A block body on purpose: newer browsers return a Promise from scrollIntoView, which must not become
   // the effect's cleanup.
   // A first reaction on the last message makes it taller: keep its bottom in view too.
@@ -92,6 +105,20 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
             {conversation.kind === "group" ? `${conversation.members.length} members · ` : ""}end-to-end encrypted
           </span>
         </div>
+        <label className="setting" title="Messages are deleted from every member's device after this time">
+          Disappearing
+          <select
+            value={timer.seconds}
+            disabled={!conversation.active}
+            onChange={(e) => void session.setDisappearing(conversation.id, Number(e.target.value)).catch((err: unknown) => console.warn("timer not set", err))}
+          >
+            {Object.entries(TIMER_LABELS).map(([seconds, label]) => (
+              <option key={seconds} value={seconds}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
         {conversation.kind === "direct" && (
           <button type="button" onClick={() => setVerifying(true)}>
             Verify
@@ -103,6 +130,11 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
           </button>
         )}
       </header>
+      {timer.byAccountId !== undefined && timer.seconds > 0 && (
+        <p className="notice" role="status">
+          {timerText(nameOf(timer.byAccountId), timer.seconds)}: messages here are deleted from every device after that time.
+        </p>
+      )}
       {devicesChanged && (
         <p className="notice safety-notice" role="status">
           {conversation.label}'s devices changed since you verified them: {conversation.label} is no longer verified. Compare safety numbers again.
