@@ -12,6 +12,7 @@ import {
   type MessageRequest,
   type OutgoingFile,
   type ReportReason,
+  type SearchHit,
   type StoredMessage,
 } from "@safelight/client";
 import { fromB64, openAttachment, type SafetyNumber } from "@safelight/protocol";
@@ -297,6 +298,12 @@ export class Session {
   async setReadReceipts(on: boolean): Promise<void> {
     await this.client!.setReadReceipts(on);
     this.changed();
+  }
+
+  /** Messages of this browser's history containing `text`, oldest first: the SDK searches its local store only
+   *  (docs/architecture.md, privacy ledger), never the server. */
+  search(text: string): Promise<SearchHit[]> {
+    return this.client!.search(text);
   }
 
   /** A sender's display name; accounts are cached by the SDK when it checks their credentials. */

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
 import { ConversationList } from "../components/ConversationList.js";
 import { ConversationView } from "../components/ConversationView.js";
+import { MessageSearch } from "../components/MessageSearch.js";
 import { DevicesDialog } from "../components/DevicesDialog.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
@@ -69,7 +70,9 @@ export function Messenger() {
             New group
           </button>
         </div>
-        <ConversationList items={session.conversations} selected={selected} onSelect={open} />
+        <MessageSearch onOpen={open}>
+          <ConversationList items={session.conversations} selected={selected} onSelect={open} />
+        </MessageSearch>
       </nav>
       <main className="main">
         {current ? (
