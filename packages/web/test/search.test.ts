@@ -5,7 +5,7 @@
 import type { Browser, Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, ServerProcess, tempDir } from "../../cli/test/harness.js";
-import { captureScreens, launchBrowser, WebUser } from "./browser.js";
+import { captureScreens, registerAll, launchBrowser, WebUser } from "./browser.js";
 
 let data: string;
 let server: ServerProcess;
@@ -20,8 +20,7 @@ beforeAll(async () => {
   await server.start();
   browser = await launchBrowser();
   [alice, bob, carol] = await Promise.all([WebUser.open(browser, server.url, "alice"), WebUser.open(browser, server.url, "bob"), WebUser.open(browser, server.url, "carol")]);
-  await Promise.all([alice, bob, carol].map((u) => u.register()));
-  await Promise.all([alice, bob, carol].map((u) => u.waitConnected()));
+  await registerAll([alice, bob, carol]);
 });
 
 afterEach(async (ctx) => {

@@ -25,6 +25,7 @@ import {
   type LiveConnection,
   type LiveState,
 } from "@safelight/client/browser";
+import { Notifier } from "./notifications.js";
 import { ReadMarks } from "./readMarks.js";
 
 /**
@@ -61,6 +62,7 @@ export class Session {
   requests: MessageRequest[] = [];
   /** Whether the server lets this account use the moderator console (probed on sign-in and by the console). */
   moderator = false;
+  readonly notifier = new Notifier();
 
   private client: SafelightClient | undefined;
   private store: IndexedDbClientStore | undefined;
@@ -123,6 +125,7 @@ export class Session {
     client.onMessage((m) => {
       this.names.set(m.fromAccountId, m.from);
       this.typingUntil.get(m.conversation)?.delete(m.from);
+      this.notifier.onMessage(m);
     });
     client.onEvent((e) => this.onEvent(e));
     // A device of this account that this browser did not accept (docs/key-transparency.md): shown until dismissed.

@@ -6,6 +6,7 @@ import { ConversationList } from "../components/ConversationList.js";
 import { ConversationView } from "../components/ConversationView.js";
 import { MessageSearch } from "../components/MessageSearch.js";
 import { DevicesDialog } from "../components/DevicesDialog.js";
+import { NotificationSettings } from "../components/NotificationSettings.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
 import { TopBar } from "../components/TopBar.js";
@@ -37,6 +38,9 @@ export function Messenger() {
   }, [unread]);
 
   const current = session.conversations.find((c) => c.id === selected);
+  useEffect(() => {
+    session.notifier.openConversation = current?.id;
+  }, [session, current?.id]);
   return (
     <div className="messenger" data-view={current ? "chat" : "list"}>
       <TopBar title="Safelight">
@@ -57,6 +61,7 @@ export function Messenger() {
           />
           Read receipts
         </label>
+        <NotificationSettings />
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>
