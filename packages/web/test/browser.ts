@@ -3,7 +3,7 @@
  * context per person, and helpers that act and assert only through what the page shows.
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.SAFELIGHT_CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -53,9 +53,17 @@ export class WebUser {
     page.setDefaultTimeout(UI_TIMEOUT);
   }
 
-  static async open(browser: Browser, url: string, name: string, viewport: Viewport = DESKTOP): Promise<WebUser> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
+  /** `context` adds browser-context options (e.g. granted permissions); `initScript` runs before the app. */
+  static async open(
+    browser: Browser,
+    url: string,
+    name: string,
+    viewport: Viewport = DESKTOP,
+    context: BrowserContextOptions = {},
+    initScript?: string,
+  ): Promise<WebUser> {
+    const page = await (await browser.newContext({ viewport, ...context })).newPage();
+    if (initScript) await page.addInitScript(initScript);
     const user = new WebUser(page, name);
     await page.goto(url);
     return user;
@@ -164,6 +172,12 @@ export class WebUser {
       return { sha256: [...hash].map((b) => b.toString(16).padStart(2, "0")).join(""), width: el.naturalWidth };
     });
   }
+}
+
+/** Registers everyone at once and waits until each is connected. */
+export async function registerAll(users: WebUser[]): Promise<void> {
+  await Promise.all(users.map((u) => u.register()));
+  await Promise.all(users.map((u) => u.waitConnected()));
 }
 
 /** On a failing test, keeps what each person's screen showed (under the OS temp dir) and prints the path. */

@@ -13,6 +13,7 @@ import {
   type MessageRequest,
   type OutgoingFile,
   type ReportReason,
+  type SearchHit,
   type StoredMessage,
 } from "@safelight/client";
 import { fromB64, openAttachment, type SafetyNumber } from "@safelight/protocol";
@@ -25,6 +26,7 @@ import {
   type LiveConnection,
   type LiveState,
 } from "@safelight/client/browser";
+import { Notifier } from "./notifications.js";
 import { ReadMarks } from "./readMarks.js";
 
 /**
@@ -61,6 +63,7 @@ export class Session {
   requests: MessageRequest[] = [];
   /** Whether the server lets this account use the moderator console (probed on sign-in and by the console). */
   moderator = false;
+  readonly notifier = new Notifier();
 
   private client: SafelightClient | undefined;
   private store: IndexedDbClientStore | undefined;
@@ -123,6 +126,7 @@ export class Session {
     client.onMessage((m) => {
       this.names.set(m.fromAccountId, m.from);
       this.typingUntil.get(m.conversation)?.delete(m.from);
+      this.notifier.onMessage(m);
     });
     client.onEvent((e) => this.onEvent(e));
     // A device of this account that this browser did not accept (docs/key-transparency.md): shown until dismissed.
@@ -308,6 +312,12 @@ export class Session {
   async setReadReceipts(on: boolean): Promise<void> {
     await this.client!.setReadReceipts(on);
     this.changed();
+  }
+
+  /** Messages of this browser's history containing `text`, oldest first: the SDK searches its local store only
+   *  (docs/architecture.md, privacy ledger), never the server. */
+  search(text: string): Promise<SearchHit[]> {
+    return this.client!.search(text);
   }
 
   /** A sender's display name; accounts are cached by the SDK when it checks their credentials. */

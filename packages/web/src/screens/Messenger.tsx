@@ -4,7 +4,9 @@ import { useEffect, useState } from "react";
 import { useSession } from "../app/context.js";
 import { ConversationList } from "../components/ConversationList.js";
 import { ConversationView } from "../components/ConversationView.js";
+import { MessageSearch } from "../components/MessageSearch.js";
 import { DevicesDialog } from "../components/DevicesDialog.js";
+import { NotificationSettings } from "../components/NotificationSettings.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
 import { TopBar } from "../components/TopBar.js";
@@ -36,6 +38,9 @@ export function Messenger() {
   }, [unread]);
 
   const current = session.conversations.find((c) => c.id === selected);
+  useEffect(() => {
+    session.notifier.openConversation = current?.id;
+  }, [session, current?.id]);
   return (
     <div className="messenger" data-view={current ? "chat" : "list"}>
       <TopBar title="Safelight">
@@ -56,6 +61,7 @@ export function Messenger() {
           />
           Read receipts
         </label>
+        <NotificationSettings />
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>
@@ -69,7 +75,9 @@ export function Messenger() {
             New group
           </button>
         </div>
-        <ConversationList items={session.conversations} selected={selected} onSelect={open} />
+        <MessageSearch onOpen={open}>
+          <ConversationList items={session.conversations} selected={selected} onSelect={open} />
+        </MessageSearch>
       </nav>
       <main className="main">
         {current ? (
