@@ -124,6 +124,8 @@ describe("web messenger (two and three people in browsers)", () => {
     await bob.page.reload();
     await bob.page.getByTestId("me").filter({ hasText: "bob" }).waitFor();
     await bob.open("alice");
+    // History is read from IndexedDB after the conversation opens: wait for its last message before reading.
+    await bob.expectMessage("great, it is live");
     expect(await bob.messageTexts()).toEqual(["hi bob, this is alice in a browser", "hello alice, bob here", "great, it is live"]);
     // The MLS state survived too: Bob can still encrypt to Alice and decrypt her reply.
     await bob.waitConnected();
@@ -145,7 +147,7 @@ describe("web messenger (two and three people in browsers)", () => {
     // Alice's first browser adds the new device to her conversations; then both get new messages.
     await alice2.conversation("bob").waitFor();
     await bob.send(say("do both of alice's browsers see this?"));
-    await alice2.open("bob");
+    await Promise.all([alice.open("bob"), alice2.open("bob")]);
     await alice2.expectMessage("do both of alice's browsers see this?");
     await alice.expectMessage("do both of alice's browsers see this?");
     // What the new device sends, the old one sees as its own.
@@ -160,6 +162,8 @@ describe("web messenger (two and three people in browsers)", () => {
     await alice.connection().filter({ hasText: "Offline" }).waitFor();
     await server.start();
     await Promise.all([alice.waitConnected(), bob.waitConnected()]);
+    // Each test opens the conversation it reads, so one failure does not cascade into the next.
+    await Promise.all([alice.open("bob"), bob.open("alice")]);
     await bob.send(say("back after the restart"));
     await alice.expectMessage("back after the restart");
     expect([...alice.errors, ...bob.errors, ...carol.errors]).toEqual([]);
@@ -175,7 +179,7 @@ describe("web messenger (two and three people in browsers)", () => {
 describe("reporting from the browser", () => {
   // After the no-plaintext check on purpose: a report discloses the reported messages to the moderators.
   it("a received message can be reported, and the server verifies who sent it", async () => {
-    await bob.open("alice");
+    await Promise.all([alice.open("bob"), bob.open("alice")]);
     await bob.log().getByTestId("message").filter({ hasText: "back after the restart" }).waitFor();
     await alice.send("this one gets reported");
     await bob.expectMessage("this one gets reported");
