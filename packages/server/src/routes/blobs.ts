@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { randomId } from "../crypto.js";
-import { ApiError, isStorageFull, storageFull } from "../errors.js";
+import { ApiError } from "../errors.js";
 import { caller, makeAuthHooks } from "../plugins/auth.js";
 import { errorResponses, object, replies } from "../schemas.js";
 
@@ -48,9 +48,10 @@ async function blobRoutes(app: FastifyInstance, ctx: ServerContext): Promise<voi
       }
       const blobId = randomId();
       const written = await ctx.storage.blobs.write(blobId, request.raw, Math.min(max, room)).catch((err: unknown) => {
-        // Disk full (or another store failure) mid-upload: the rest of the body is not read.
+        // Disk full (or another store failure) mid-upload: the rest of the body is not read; the error
+        // handler answers disk full with SL_ERR_STORAGE_FULL (asApiError).
         reply.header("connection", "close");
-        throw isStorageFull(err) ? storageFull() : err;
+        throw err;
       });
       if (!written.ok) {
         reply.header("connection", "close");
