@@ -84,6 +84,13 @@ describe("receipts, replies and reactions (CLI against the real server)", () => 
     expect(await cli("alice", "disappearing", conv)).toBe("bob set disappearing messages to 1 hour\n");
     expect(await cli("alice", "disappearing", conv, "off")).toBe("alice turned disappearing messages off\n");
     expect(await syncLines(p("bob"))).toMatchObject([{ kind: "timer", from: "alice", seconds: 0 }]);
+    // Both changes are lines of the conversation's history, after its messages.
+    const lines = (await cli("bob", "history", conv, "--json")).trim().split("\n").map((l) => JSON.parse(l) as { kind?: string });
+    expect(lines.slice(-2)).toMatchObject([
+      { kind: "timer", from: "bob", seconds: 3600 },
+      { kind: "timer", from: "alice", seconds: 0 },
+    ]);
+    expect(await cli("bob", "history", conv)).toContain("alice turned disappearing messages off");
     const bad = await run(["--profile", p("bob"), "disappearing", conv, "2h"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("must be one of off, 5m, 1h, 1d, 1w");

@@ -63,6 +63,8 @@ describe.each(backends)("disappearing messages (%s store)", (backend, openStore)
 
   /** Alice's stored messages (not the roster's timeline entries, which expire alike). */
   const texts = async () => (await aliceStore.listMessages(conv)).filter((m) => !m.device).map((m) => m.text);
+  /** Alice's history, roster entries left out: texts, and the seconds of each timer line. */
+  const timeline = async () => (await alice.history(conv)).filter((m) => !m.device).map((m) => m.timer ?? m.text);
 
   it("only the offered timers can be set", async () => {
     await expect(bob.setDisappearing(conv, 60)).rejects.toMatchObject({ code: "SL_CLIENT_BAD_INPUT" });
@@ -78,6 +80,9 @@ describe.each(backends)("disappearing messages (%s store)", (backend, openStore)
     const setting = await alice.disappearing(conv);
     expect(setting).toMatchObject({ seconds: 3600, byAccountId: bob.me.accountId });
     expect(await texts()).toEqual(["before the timer", "bob's answer, also before"]);
+    // The change is a line of the timeline, after the messages that came before it.
+    expect(await timeline()).toEqual(["before the timer", "bob's answer, also before", 3600]);
+    expect((await alice.history(conv)).at(-1)).toMatchObject({ senderAccountId: bob.me.accountId, outgoing: false, text: "" });
   });
 
   it("messages from before the timer count from when it was set; each goes once its hour is up", async () => {
@@ -94,7 +99,8 @@ describe.each(backends)("disappearing messages (%s store)", (backend, openStore)
     expect(await texts()).toEqual(["after the timer"]);
     // Reading history expires too, without a sync.
     aliceNow = setAt! + 2 * 3600_000;
-    expect(await alice.history(conv)).toEqual([]);
+    // What is left is the timeline's line for the timer itself.
+    expect(await timeline()).toEqual([3600]);
     expect(await texts()).toEqual([]);
   });
 
@@ -106,6 +112,6 @@ describe.each(backends)("disappearing messages (%s store)", (backend, openStore)
     await bob.sendText(`alice_${backend}`, "kept");
     await alice.sync();
     aliceNow = Date.now() + 30 * 86400_000;
-    expect((await alice.history(conv)).map((m) => m.text)).toEqual(["kept"]);
+    expect(await timeline()).toEqual([3600, 0, "kept"]);
   });
 });

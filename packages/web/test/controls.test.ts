@@ -119,6 +119,9 @@ describe("replies, reactions, receipts and typing in the browser", () => {
     await alice.page.getByRole("status").filter({ hasText: "You set disappearing messages to 1 hour" }).waitFor();
     await bob.page.getByRole("status").filter({ hasText: "alice set disappearing messages to 1 hour" }).waitFor({ timeout: 30_000 });
     await expect(bob.page.getByLabel("Disappearing").inputValue()).resolves.toBe("3600");
+    // The change is also a line of both timelines.
+    await bob.log().locator(".timer-change").filter({ hasText: "alice set disappearing messages to 1 hour" }).waitFor();
+    await alice.log().locator(".timer-change").filter({ hasText: "You set disappearing messages to 1 hour" }).waitFor();
   });
 
   it("a browser whose store predates receipts (IndexedDB version 1) upgrades and keeps them", async () => {

@@ -1,6 +1,6 @@
 /** Reactions, read receipts and the history that shows them (docs/messaging.md). `send --reply-to` and the
  *  receipts and reactions `sync` prints are in messaging.ts. */
-import { deviceChangeText, type HistoryMessage } from "@safelight/client";
+import { deviceChangeText, timerText, type HistoryMessage } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
 
@@ -21,6 +21,15 @@ async function printHistory(m: HistoryMessage, name: (accountId: string) => Prom
       json
         ? JSON.stringify({ id: m.id, conversation: m.groupId, kind: "device-change", ...change, sentAt: m.sentAt }) + "\n"
         : `${m.id} ${new Date(m.sentAt).toISOString()} ${deviceChangeText(change)}\n`,
+    );
+    return;
+  }
+  if (m.timer !== undefined) {
+    // A member set the disappearing-messages timer (docs/messaging.md), a line of its own.
+    process.stdout.write(
+      json
+        ? JSON.stringify({ id: m.id, conversation: m.groupId, kind: "timer", from, seconds: m.timer, sentAt: m.sentAt }) + "\n"
+        : `${m.id} ${new Date(m.sentAt).toISOString()} ${timerText(from, m.timer)}\n`,
     );
     return;
   }

@@ -1,6 +1,6 @@
 /** History: what this device has stored, projected for reading. Reads only the store it is given; member
  *  names come from the resolver it is given (the directory's cache, or the directory itself). */
-import { decodeGroupState, members } from "@safelight/protocol";
+import { decodeGroupState, members, type TimerSeconds } from "@safelight/protocol";
 import type { ClientStore, StoredEvent, StoredMessage } from "../store/types.js";
 import type { ConversationSummary, HistoryMessage, MessageStatus } from "./types.js";
 
@@ -31,7 +31,38 @@ export async function history(
   );
   const fold = new Fold(messages);
   for (const e of events) fold.apply(e, me.readReceipts);
-  return messages.map((m) => fold.view(m, others.get(m.groupId) ?? new Set()));
+  const views = messages.map((m) => fold.view(m, others.get(m.groupId) ?? new Set()));
+  return withTimerEntries(views, events, me.accountId);
+}
+
+/** Each timer a member set becomes a line of the timeline, placed by when it was set: before the first
+ *  message that arrived later. */
+function withTimerEntries(views: HistoryMessage[], events: StoredEvent[], myAccountId: string): HistoryMessage[] {
+  const entries = events.flatMap((e) => (e.control.type === "timer" ? [timerEntry(e, e.control.seconds, myAccountId)] : []));
+  if (entries.length === 0) return views;
+  const out: HistoryMessage[] = [];
+  let next = 0;
+  for (const v of views) {
+    while (next < entries.length && entries[next]!.sentAt < v.receivedAt) out.push(entries[next++]!);
+    out.push(v);
+  }
+  return out.concat(entries.slice(next));
+}
+
+function timerEntry(e: StoredEvent, seconds: TimerSeconds, myAccountId: string): HistoryMessage {
+  return {
+    id: e.id,
+    groupId: e.groupId,
+    senderAccountId: e.senderAccountId,
+    senderDeviceId: "",
+    text: "",
+    sentAt: e.sentAt,
+    receivedAt: e.sentAt,
+    files: [],
+    outgoing: e.senderAccountId === myAccountId,
+    reactions: [],
+    timer: seconds,
+  };
 }
 
 const RANK: Record<MessageStatus, number> = { sent: 0, delivered: 1, read: 2 };

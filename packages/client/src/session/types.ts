@@ -45,6 +45,9 @@ export interface HistoryMessage extends StoredMessage {
   /** This account's messages: "sent" (stored by the server), "delivered" to a device of every other member,
    *  or "read" by every other member (never "read" with read receipts off). */
   status?: MessageStatus;
+  /** Set on a timeline entry that records a member setting the disappearing-messages timer (docs/messaging.md):
+   *  the sender fields name who set it, text is empty. */
+  timer?: TimerSeconds;
 }
 
 export type MessageStatus = "sent" | "delivered" | "read";

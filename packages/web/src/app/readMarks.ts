@@ -21,10 +21,11 @@ export class ReadMarks {
     return this.unreadOf(groupId, messages).length;
   }
 
-  /** Others' messages of the conversation that arrived after its mark. */
-  unreadOf<M extends StoredMessage>(groupId: string, messages: M[]): M[] {
+  /** Others' messages of the conversation that arrived after its mark; timeline notices (a device change,
+   *  a timer) are not messages to read. */
+  unreadOf<M extends StoredMessage & { timer?: number }>(groupId: string, messages: M[]): M[] {
     const mark = this.marks[groupId] ?? 0;
-    return messages.filter((m) => m.groupId === groupId && !m.outgoing && m.receivedAt > mark);
+    return messages.filter((m) => m.groupId === groupId && !m.outgoing && !m.device && m.timer === undefined && m.receivedAt > mark);
   }
 
   /** Returns true when the mark moved (so counts need recomputing). */

@@ -222,7 +222,7 @@ export class Session {
     const me = client.me;
     const all = await client.history();
     const lastByGroup = new Map<string, StoredMessage>();
-    for (const m of all) if (!m.device) lastByGroup.set(m.groupId, m);
+    for (const m of all) if (!m.device && m.timer === undefined) lastByGroup.set(m.groupId, m);
     const summaries = await client.conversations();
     // Offline, keep the last known inbox rather than hiding pending requests.
     this.requests = await client.safety.requests().catch(() => this.requests);

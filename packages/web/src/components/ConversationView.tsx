@@ -164,6 +164,11 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
                 {deviceChangeText({ name: names[m.senderAccountId] ?? "…", deviceId: m.senderDeviceId, change: m.device })} ·{" "}
                 <time dateTime={new Date(m.sentAt).toISOString()}>{new Date(m.sentAt).toLocaleString()}</time>
               </li>
+            ) : m.timer !== undefined ? (
+              <li className="device-change timer-change">
+                {timerText(nameOf(m.senderAccountId), m.timer)} ·{" "}
+                <time dateTime={new Date(m.sentAt).toISOString()}>{new Date(m.sentAt).toLocaleString()}</time>
+              </li>
             ) : (
               <MessageItem
                 message={m}
