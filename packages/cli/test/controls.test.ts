@@ -96,6 +96,15 @@ describe("receipts, replies and reactions (CLI against the real server)", () => 
     expect(bad.stderr).toContain("must be one of off, 5m, 1h, 1d, 1w");
   });
 
+  it("`typing-indicators` shows the age band's default, keeps a choice, and refuses a bad value", async () => {
+    expect(await cli("alice", "typing-indicators")).toBe("typing indicators: everyone\n");
+    expect(await cli("alice", "typing-indicators", "contacts")).toBe("typing indicators: contacts\n");
+    expect(await cli("alice", "typing-indicators")).toBe("typing indicators: contacts\n");
+    const bad = await run(["--profile", p("alice"), "typing-indicators", "friends"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("must be one of everyone, contacts, off");
+  });
+
   it("the server's stored data holds neither the reply's text nor the reaction", async () => {
     if (testBackend === "sqlite") expect(filesUnder(data).some((f) => f.endsWith(".db"))).toBe(true);
     expect(await plaintextsFound([data], [server.log], [REPLY_TEXT, EMOJI, "hello bob"])).toEqual([]);

@@ -10,6 +10,7 @@ export {
   type DisappearingSetting,
   TIMER_LABELS,
   timerText,
+  TYPING_SETTINGS,
   type FileSink,
   type HashListInfo,
   type HistoryMessage,

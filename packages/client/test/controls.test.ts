@@ -161,14 +161,23 @@ describe("controls inside MLS", () => {
     expect((await byText(bob, "bob again")).status).toBe("read");
   });
 
-  it("typing is off for a teen towards someone who is not a contact; an adult's is not", async () => {
+  it("typing is off for a teen towards someone who is not a contact, unless the teen turns it on; an adult's is on unless turned off", async () => {
     const tom = await newClient("tom", "2011-03-03");
     await newClient("tina", "2011-04-04");
     const dave = await newClient("dave");
     const toTina = await tom.sendText("tina", "hi tina");
     const toBob = await dave.sendText("bob", "hi bob, dave here");
+    expect(await tom.typingSetting()).toBe("contacts");
+    expect(await dave.typingSetting()).toBe("everyone");
     expect(await tom.typing(toTina.conversation, true)).toBe(false);
     expect(await dave.typing(toBob.conversation, true)).toBe(true);
+    // The default is a default: tom may turn them off altogether, or choose to send them to everyone.
+    await tom.setTypingIndicators("off");
+    expect(await tom.typing(toTina.conversation, true)).toBe(false);
+    await tom.setTypingIndicators("everyone");
+    expect(await tom.typingSetting()).toBe("everyone");
+    expect(await tom.typing(toTina.conversation, true)).toBe(true);
+    await expect(dave.setTypingIndicators("friends" as never)).rejects.toMatchObject({ code: "SL_CLIENT_BAD_INPUT" });
     await Promise.all([tom.close(), dave.close()]);
   });
 

@@ -71,6 +71,26 @@ describe("replies, reactions, receipts and typing in the browser", () => {
     await indicator.waitFor({ state: "detached" });
   });
 
+  it("typing indicators turned off: typing sends nothing, and the choice survives a reload", async () => {
+    const choice = () => alice.page.getByLabel("Typing indicators");
+    await expect(choice().inputValue()).resolves.toBe("everyone"); // an adult's default
+    await choice().selectOption("off");
+    const posted: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => void (r.method() === "POST" && posted.push(r.url()));
+    alice.page.on("request", onRequest);
+    await alice.page.getByRole("textbox", { name: "Message" }).pressSequentially("quietly typ");
+    // Typing sent within a few milliseconds when on (the test above); a second is ample to see none go.
+    await alice.page.waitForTimeout(1000);
+    alice.page.off("request", onRequest);
+    expect(posted).toEqual([]);
+    await alice.page.getByRole("textbox", { name: "Message" }).fill("");
+    await alice.page.reload();
+    await alice.page.getByTestId("me").filter({ hasText: "alice" }).waitFor();
+    await expect.poll(() => choice().inputValue()).toBe("off");
+    await choice().selectOption("everyone");
+    await alice.page.getByRole("heading", { name: "bob", exact: true }).waitFor();
+  });
+
   it("a reaction shows as a chip on both screens; tapping your own takes it back", async () => {
     await message(bob, "did it arrive?").getByRole("button", { name: "React" }).click();
     await bob.page.getByRole("button", { name: "React with 👍" }).click();

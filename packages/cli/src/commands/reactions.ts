@@ -1,12 +1,18 @@
 /** Reactions, read receipts and the history that shows them (docs/messaging.md). `send --reply-to` and the
  *  receipts and reactions `sync` prints are in messaging.ts. */
-import { deviceChangeText, timerText, type HistoryMessage } from "@safelight/client";
+import { deviceChangeText, timerText, TYPING_SETTINGS, type HistoryMessage, type TypingIndicators } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
 
 function parseOnOff(value: string): boolean {
   if (value !== "on" && value !== "off") throw new InvalidArgumentError("must be on or off");
   return value === "on";
+}
+
+function parseTypingSetting(value: string): TypingIndicators {
+  const setting = TYPING_SETTINGS.find((t) => t === value);
+  if (!setting) throw new InvalidArgumentError(`must be one of ${TYPING_SETTINGS.join(", ")}`);
+  return setting;
 }
 
 /** ✓ stored by the server, ✓✓ delivered to every other member, "read" by all of them. */
@@ -89,6 +95,17 @@ export function registerReactionCommands(program: Command): void {
       await withClient(cmd, async (client) => {
         if (on !== undefined) await client.setReadReceipts(on);
         process.stdout.write(`read receipts ${client.readReceipts ? "on" : "off"}\n`);
+      });
+    });
+
+  program
+    .command("typing-indicators")
+    .description("show, or set, whom you send typing indicators to: everyone, contacts (conversations of contacts only; a teen's default) or off")
+    .argument("[everyone|contacts|off]", "the new setting", parseTypingSetting)
+    .action(async (setting: TypingIndicators | undefined, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        if (setting !== undefined) await client.setTypingIndicators(setting);
+        process.stdout.write(`typing indicators: ${await client.typingSetting()}\n`);
       });
     });
 

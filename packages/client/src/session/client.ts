@@ -5,11 +5,12 @@
  */
 import type { SafetyNumber } from "@safelight/protocol";
 import type { ReportReason } from "../transport/moderationTypes.js";
-import type { HeldMessage, SavedFile } from "../store/types.js";
+import type { HeldMessage, SavedFile, TypingIndicators } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import type { DeviceChange } from "./deviceChanges.js";
 import { SessionContext } from "./context.js";
-import { markRead, react, Typing } from "./controls.js";
+import { SafelightError } from "../errors.js";
+import { markRead, react, Typing, TYPING_SETTINGS } from "./controls.js";
 import { addMember, createGroup, directConversation, removeMember, updateKeys } from "./groups.js";
 import { disappearing, expireMessages, setDisappearing, type DisappearingSetting } from "./disappearing.js";
 import { conversations, history } from "./history.js";
@@ -37,6 +38,7 @@ export type { ContactVerification } from "./verification.js";
 export { TIMER_LABELS, timerText, type DisappearingSetting } from "./disappearing.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
+export { TYPING_SETTINGS } from "./controls.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { SearchHit, SearchOptions } from "./search.js";
 export type {
@@ -232,6 +234,16 @@ export class SafelightClient {
   /** Typing indicator, throttled and withheld where docs/messaging.md says; returns whether one was sent. */
   async typing(groupId: string, on: boolean): Promise<boolean> {
     return this.ctx.lock.run(() => this.typingIndicators.set(groupId, on));
+  }
+
+  /** Whom this device sends typing indicators to: the user's choice, or the age band's default. */
+  typingSetting(): Promise<TypingIndicators> {
+    return this.typingIndicators.setting();
+  }
+
+  async setTypingIndicators(setting: TypingIndicators): Promise<void> {
+    if (!TYPING_SETTINGS.includes(setting)) throw new SafelightError("SL_CLIENT_BAD_INPUT", `typing indicators are one of ${TYPING_SETTINGS.join(", ")}`);
+    await this.ctx.updateProfile({ typingIndicators: setting });
   }
 
   /** Whether this device sends read receipts and shows others'. */

@@ -80,7 +80,7 @@ export class SessionContext {
   }
 
   /** Saves a change to the attached profile (a setting) and keeps it for this session. */
-  async updateProfile(change: Partial<Pick<Profile, "readReceipts">>): Promise<void> {
+  async updateProfile(change: Partial<Pick<Profile, "readReceipts" | "typingIndicators">>): Promise<void> {
     this.profile = { ...this.requireProfile(), ...change };
     await this.opts.store.saveProfile(this.profile);
   }

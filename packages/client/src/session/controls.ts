@@ -12,11 +12,15 @@ import {
   type ReceiptKind,
 } from "@safelight/protocol";
 import { SafelightError } from "../errors.js";
+import type { TypingIndicators } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import type { SessionContext } from "./context.js";
 import { awaitsConfirmation } from "./holding.js";
 import { encryptAndPost, targetRef } from "./messaging.js";
 import { SafetyCalls } from "./safety.js";
+
+/** The typing-indicator settings, widest first. */
+export const TYPING_SETTINGS: readonly TypingIndicators[] = ["everyone", "contacts", "off"];
 
 /** At most one "typing" per conversation this often; the indicator lapses on the other side after it. */
 export const TYPING_INTERVAL_MS = 3000;
@@ -88,8 +92,9 @@ export async function react(ctx: SessionContext, messageId: string, emoji: strin
   if (posted.acceptedRequestFrom !== undefined) await fetchWithheld(ctx, posted.acceptedRequestFrom);
 }
 
-/** Typing indicators, throttled per conversation. Off for a teen in a conversation with anyone who is not
- *  a contact (docs/safety.md), and never sent into a pending request. */
+/** Typing indicators, throttled per conversation, to whom the user's setting says: by default everyone for
+ *  an adult, and for a teen only conversations of contacts (docs/safety.md). Never sent into a pending
+ *  request. */
 export class Typing {
   private readonly lastOn = new Map<string, number>();
   private ageBand: string | undefined;
@@ -114,10 +119,18 @@ export class Typing {
     this.lastOn.delete(groupId);
   }
 
+  /** The user's setting, or the age band's default. */
+  async setting(): Promise<TypingIndicators> {
+    const chosen = this.ctx.requireProfile().typingIndicators;
+    if (chosen) return chosen;
+    this.ageBand ??= (await safetyOf(this.ctx).settings()).ageBand;
+    return this.ageBand === "teen" ? "contacts" : "everyone";
+  }
+
   private async allowed(groupId: string): Promise<boolean> {
     if ((await holdsPendingRequest(this.ctx, groupId)) || (await awaitsConfirmation(this.ctx, groupId))) return false;
-    this.ageBand ??= (await safetyOf(this.ctx).settings()).ageBand;
-    if (this.ageBand !== "teen") return true;
+    const setting = await this.setting();
+    if (setting !== "contacts") return setting === "everyone";
     const contacts = new Set((await safetyOf(this.ctx).contacts()).map((c) => c.accountId));
     return [...(await others(this.ctx, groupId))].every((id) => contacts.has(id));
   }

@@ -16,7 +16,13 @@ export interface Profile {
   publicKey: Uint8Array;
   /** false: this device sends no read receipts and shows none (docs/messaging.md). Absent means on. */
   readReceipts?: boolean;
+  /** Whom this device sends typing indicators to (docs/messaging.md). Absent: the age band's default,
+   *  "everyone" for adults, "contacts" for teens. */
+  typingIndicators?: TypingIndicators;
 }
+
+/** "contacts": only in conversations where every other member is a contact. */
+export type TypingIndicators = "everyone" | "contacts" | "off";
 
 export interface StoredKeyPackage {
   /** base64url KeyPackageRef. */

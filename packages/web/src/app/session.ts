@@ -15,6 +15,7 @@ import {
   type ReportReason,
   type SearchHit,
   type StoredMessage,
+  type TypingIndicators,
 } from "@safelight/client";
 import { fromB64, openAttachment, type SafetyNumber } from "@safelight/protocol";
 import {
@@ -303,6 +304,14 @@ export class Session {
   async react(messageId: string, emoji: string, remove: boolean): Promise<void> {
     await this.client!.react(messageId, emoji, { remove });
     this.changed();
+  }
+
+  typingSetting(): Promise<TypingIndicators> {
+    return this.client!.typingSetting();
+  }
+
+  setTypingIndicators(setting: TypingIndicators): Promise<void> {
+    return this.client!.setTypingIndicators(setting);
   }
 
   get readReceipts(): boolean {

@@ -10,6 +10,7 @@ import { NotificationSettings } from "../components/NotificationSettings.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
 import { TopBar } from "../components/TopBar.js";
+import { TypingSetting } from "../components/TypingSetting.js";
 import { AlarmDialog } from "../components/AlarmDialog.js";
 
 const fromHash = () => /^#\/c\/(.+)$/.exec(location.hash)?.[1];
@@ -61,6 +62,7 @@ export function Messenger() {
           />
           Read receipts
         </label>
+        <TypingSetting />
         <NotificationSettings />
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
