@@ -99,6 +99,12 @@ export async function acceptCommit(
   for (const p of info.proposals) {
     // SL-V016 (RFC 9420 §12.4): proposals by value only, so the server sees every add and remove it applies
     if (p.type === "reference") throw new ApiError("SL_ERR_BAD_COMMIT", "proposals must be sent by value");
+    // SL-V023 (RFC 9420 §12.2, §12.1.5): only Add and Remove. An Update by value is the committer's own, which
+    // §12.2 forbids; ExternalInit belongs to external commits; PSK, ReInit, GroupContextExtensions and custom
+    // proposals are unused by Safelight and change the group in ways the server could not follow.
+    if (p.type === "update" || p.type === "other") {
+      throw new ApiError("SL_ERR_BAD_COMMIT", `a commit carries only add and remove proposals, not ${p.type === "update" ? "update" : `proposal type ${p.proposalType}`}`);
+    }
     // Authentication service for new members (RFC 9420 §5.3.1, docs/protocol.md).
     if (p.type === "add") adds.push(await authenticateKeyPackage(ctx.storage, p.keyPackage));
     if (p.type === "remove") removes.push(p.leafIndex);

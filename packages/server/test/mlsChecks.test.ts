@@ -1,5 +1,5 @@
 /**
- * The delivery service's MLS checks SL-V010…SL-V022 (docs/validation.md), each provoked against the
+ * The delivery service's MLS checks SL-V010…SL-V023 (docs/validation.md), each provoked against the
  * real server with messages built by ts-mls. Where ts-mls refuses to build a bad message, a real one
  * is decoded, changed and encoded again with ts-mls's own codec.
  */
@@ -11,19 +11,23 @@ import {
   createGroupInfoWithExternalPub,
   createProposal,
   decode,
+  defaultProposalTypes,
   encode,
   generateKeyPackageWithKey,
   getCiphersuiteImpl,
   joinGroupExternal,
+  leafNodeSources,
   defaultCredentialTypes,
   mlsMessageDecoder,
   mlsMessageEncoder,
+  nodeTypes,
   protocolVersions,
   wireformats,
   proposalOrRefTypes,
   type ClientState,
   type KeyPackage,
   type MlsMessage,
+  type Proposal,
   type PublicMessage,
 } from "ts-mls";
 import { MAX_MLS_BYTES } from "@safelight/protocol";
@@ -249,6 +253,34 @@ describe("MLS checks on the real server", () => {
     const built = await commit(a.state, [addProposal((await keyPackage(carol, carol.keys)).publicPackage)]);
     const again = { ...built, commit: withKeyPackage(built.commit, bobAgain) };
     expectRefused(await post(a.groupId, a.alice.token, { commit: again.commit, welcome: again.welcome }), 400, "SL_ERR_BAD_COMMIT", /already a member/);
+    expect((await call(server.url, "GET", `/v1/groups/${b64(a.groupId)}`, { token: a.alice.token })).body).toMatchObject({ epoch: 1 });
+  });
+
+  it("SL-V023 refuses a commit with a proposal other than add and remove (GroupContextExtensions, ReInit, an Update by value)", async () => {
+    const a = await aliceAndBob();
+    const ctx = await mlsContext();
+    const gce: Proposal = { proposalType: defaultProposalTypes.group_context_extensions, groupContextExtensions: { extensions: [] } };
+    const reinit: Proposal = {
+      proposalType: defaultProposalTypes.reinit,
+      reinit: { groupId: a.groupId, version: protocolVersions.mls10, cipherSuite: ctx.cipherSuite.id, extensions: [] },
+    };
+    for (const [proposal, refusal] of [
+      [gce, /not proposal type 7/],
+      [reinit, /not proposal type 5/],
+    ] as const) {
+      expectRefused(await post(a.groupId, a.alice.token, { commit: (await commit(a.state, [proposal])).commit }), 400, "SL_ERR_BAD_COMMIT", refusal);
+    }
+    // ts-mls builds no Update by value into a commit: a real remove commit whose proposal is swapped for an
+    // Update carrying bob's leaf node from the tree, re-labelled as an update leaf (RFC 9420 §7.2: no lifetime).
+    const bobLeaf = a.state.ratchetTree[2];
+    if (bobLeaf?.nodeType !== nodeTypes.leaf) throw new Error("expected bob's leaf at tree index 2");
+    const { lifetime: _lifetime, ...fields } = bobLeaf.leaf as typeof bobLeaf.leaf & { lifetime?: unknown };
+    const leafNode = { ...fields, leafNodeSource: leafNodeSources.update };
+    const update = { proposalType: defaultProposalTypes.update, update: { leafNode } } as Proposal;
+    const withUpdate = rewrite((await commit(a.state, [removeProposal(1)])).commit, (pm) =>
+      withProposals(pm, [{ proposalOrRefType: proposalOrRefTypes.proposal, proposal: update }]),
+    );
+    expectRefused(await post(a.groupId, a.alice.token, { commit: withUpdate }), 400, "SL_ERR_BAD_COMMIT", /not update/);
     expect((await call(server.url, "GET", `/v1/groups/${b64(a.groupId)}`, { token: a.alice.token })).body).toMatchObject({ epoch: 1 });
   });
 });
