@@ -44,7 +44,7 @@ describe("web messenger (two and three people in browsers)", () => {
     await alice.startChat("bob", say("hi bob, this is alice in a browser"));
     // Bob did nothing: the conversation and the message arrive over the WebSocket.
     await bob.conversation("alice").waitFor();
-    expect(await bob.unreadBadge("alice")).toBe("1 unread");
+    await expect.poll(() => bob.unreadBadge("alice")).toBe("1 unread");
     await bob.open("alice");
     await bob.expectMessage("hi bob, this is alice in a browser");
     await bob.conversation("alice").locator(".unread").waitFor({ state: "detached" });
