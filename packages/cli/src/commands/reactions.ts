@@ -1,12 +1,36 @@
 /** Reactions, read receipts and the history that shows them (docs/messaging.md). `send --reply-to` and the
  *  receipts and reactions `sync` prints are in messaging.ts. */
-import { deviceChangeText, timerText, TYPING_SETTINGS, type HistoryMessage, type TypingIndicators } from "@safelight/client";
+import { deviceChangeText, timerText, TYPING_SETTINGS, type HistoryMessage, type SafelightClient, type TypingIndicators } from "@safelight/client";
 import { InvalidArgumentError, type Command } from "commander";
 import { withClient } from "../profile.js";
 
 function parseOnOff(value: string): boolean {
   if (value !== "on" && value !== "off") throw new InvalidArgumentError("must be on or off");
   return value === "on";
+}
+
+/** A command that prints one of this device's settings, after changing it when given a value. */
+function settingCommand<T>(
+  program: Command,
+  spec: {
+    name: string;
+    description: string;
+    values: string;
+    parse: (value: string) => T;
+    set: (client: SafelightClient, value: T) => Promise<void>;
+    show: (client: SafelightClient) => Promise<string>;
+  },
+): void {
+  program
+    .command(spec.name)
+    .description(spec.description)
+    .argument(spec.values, "the new setting", spec.parse)
+    .action(async (value: T | undefined, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        if (value !== undefined) await spec.set(client, value);
+        process.stdout.write(`${await spec.show(client)}\n`);
+      });
+    });
 }
 
 function parseTypingSetting(value: string): TypingIndicators {
@@ -87,27 +111,23 @@ export function registerReactionCommands(program: Command): void {
       });
     });
 
-  program
-    .command("read-receipts")
-    .description("show, or turn on or off, read receipts: off, you send none and see no one's")
-    .argument("[on|off]", "the new setting", parseOnOff)
-    .action(async (on: boolean | undefined, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        if (on !== undefined) await client.setReadReceipts(on);
-        process.stdout.write(`read receipts ${client.readReceipts ? "on" : "off"}\n`);
-      });
-    });
+  settingCommand(program, {
+    name: "read-receipts",
+    description: "show, or turn on or off, read receipts: off, you send none and see no one's",
+    values: "[on|off]",
+    parse: parseOnOff,
+    set: (client, on) => client.setReadReceipts(on),
+    show: async (client) => `read receipts ${client.readReceipts ? "on" : "off"}`,
+  });
 
-  program
-    .command("typing-indicators")
-    .description("show, or set, whom you send typing indicators to: everyone, contacts (conversations of contacts only; a teen's default) or off")
-    .argument("[everyone|contacts|off]", "the new setting", parseTypingSetting)
-    .action(async (setting: TypingIndicators | undefined, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        if (setting !== undefined) await client.setTypingIndicators(setting);
-        process.stdout.write(`typing indicators: ${await client.typingSetting()}\n`);
-      });
-    });
+  settingCommand(program, {
+    name: "typing-indicators",
+    description: "show, or set, whom you send typing indicators to: everyone, contacts (conversations of contacts only; a teen's default) or off",
+    values: "[everyone|contacts|off]",
+    parse: parseTypingSetting,
+    set: (client, setting) => client.setTypingIndicators(setting),
+    show: async (client) => `typing indicators: ${await client.typingSetting()}`,
+  });
 
   program
     .command("history")
