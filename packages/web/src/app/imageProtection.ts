@@ -5,10 +5,13 @@
  */
 export type AgeBand = "child" | "teen" | "adult";
 
+/** Its own change notifications (not the session's), so turning it on re-renders the pictures and nothing
+ *  else: no refresh, no request. */
 export class ImageProtection {
   private readonly key: string;
   private optedIn: boolean;
   private band: AgeBand;
+  private readonly listeners = new Set<() => void>();
 
   constructor(accountId: string) {
     this.key = `safelight.imageProtection.${accountId}`;
@@ -22,6 +25,11 @@ export class ImageProtection {
     // Until the server has answered once, assume the protected band: a teen is never shown an unchecked image.
     this.band = saved.ageBand ?? "teen";
   }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
 
   get ageBand(): AgeBand {
     return this.band;
@@ -50,5 +58,6 @@ export class ImageProtection {
 
   private save(): void {
     localStorage.setItem(this.key, JSON.stringify({ ageBand: this.band, adultOptIn: this.optedIn }));
+    for (const l of this.listeners) l();
   }
 }

@@ -375,12 +375,6 @@ export class Session {
     return this.protection!;
   }
 
-  /** An adult's choice, kept in this browser only; teens cannot turn it off. */
-  setImageProtection(on: boolean): void {
-    this.protection!.setOptIn(on);
-    this.changed();
-  }
-
   /** Blocking is silent: the other person is not told. */
   async block(name: string): Promise<void> {
     await this.client!.safety.block(name);

@@ -3,7 +3,7 @@
  *  image is checked on this device before it shows (docs/image-safety.md). */
 import type { SavedFile } from "@safelight/client";
 import { useEffect, useState } from "react";
-import { useSession } from "../app/context.js";
+import { useImageProtection, useSession } from "../app/context.js";
 import { checkImage, type ImageVerdict } from "../app/imageSafety.js";
 import { GuardedImage } from "./GuardedImage.js";
 import { PaperclipIcon } from "./PaperclipIcon.js";
@@ -24,8 +24,9 @@ export function Attachment({ messageId, file, received }: { messageId: string; f
   const [missing, setMissing] = useState(false);
   const [verdict, setVerdict] = useState<ImageVerdict>();
   const [viewAnyway, setViewAnyway] = useState(false);
+  const protectionOn = useImageProtection().on;
   const isImage = file.type.startsWith("image/");
-  const check = isImage && received !== undefined && session.imageProtection.on;
+  const check = isImage && received !== undefined && protectionOn;
   useEffect(() => {
     let revoked = false;
     let objectUrl: string | undefined;

@@ -1,10 +1,9 @@
 /** The top bar's "Blur likely nudity" switch (docs/image-safety.md): an adult's choice, stored in this
  *  browser only; shown ticked and fixed for a teen account, which always has it. */
-import { useSession } from "../app/context.js";
+import { useImageProtection } from "../app/context.js";
 
 export function ImageProtectionSetting() {
-  const session = useSession();
-  const protection = session.imageProtection;
+  const protection = useImageProtection();
   return (
     <label
       className="setting"
@@ -14,7 +13,7 @@ export function ImageProtectionSetting() {
           : "Received images are checked on this device; likely nudity is blurred until you choose to view it"
       }
     >
-      <input type="checkbox" checked={protection.on} disabled={protection.required} onChange={(e) => session.setImageProtection(e.target.checked)} />
+      <input type="checkbox" checked={protection.on} disabled={protection.required} onChange={(e) => protection.setOptIn(e.target.checked)} />
       Blur likely nudity
     </label>
   );
