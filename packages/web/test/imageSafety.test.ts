@@ -121,10 +121,11 @@ describe("image protection in the browser", () => {
     scores = new Map(mine.map((c) => [c.name, c.score]));
     expect([...scores.keys()].sort()).toEqual(photos.map((p) => p.name).sort());
     const sorted = mine.map((c) => c.score).sort((a, b) => a - b);
+    const top = mine.find((c) => c.score === sorted.at(-1))!.name;
     const rate = flagged / photos.length;
     console.log(
       `benign photos: ${flagged} of ${photos.length} blurred (false-positive rate ${(rate * 100).toFixed(1)} %) at threshold 0.5; ` +
-        `scores min ${sorted[0]!.toFixed(4)}, median ${sorted[sorted.length >> 1]!.toFixed(4)}, max ${sorted.at(-1)!.toFixed(4)}; ` +
+        `scores min ${sorted[0]!.toFixed(4)}, median ${sorted[sorted.length >> 1]!.toFixed(4)}, max ${sorted.at(-1)!.toFixed(4)} (${top}); ` +
         `backend ${mine[0]!.backend}; model load ${checks.loads.map((l) => l.toFixed(0)).join(", ")} ms`,
     );
     expect(checks.loads).toHaveLength(1);

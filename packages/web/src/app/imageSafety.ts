@@ -7,8 +7,9 @@ import type { NudityClassifier } from "./nudityModel.js";
 
 /** A picture scoring at or above this (P(Porn) + P(Hentai)) is treated as likely nudity. */
 export const NUDITY_THRESHOLD = 0.5;
-/** Test-only: a localStorage value here replaces the threshold, so tests can send the real classifier's
- *  verdict down the "likely nudity" path with ordinary pictures. Not a setting the app offers. */
+/** Test-only: a localStorage value here lowers the threshold, so tests can send the real classifier's
+ *  verdicts down the "likely nudity" path with ordinary pictures. Not a setting the app offers, and only
+ *  ever stricter: a value at or above the real threshold is ignored, so it cannot turn protection off. */
 export const TEST_THRESHOLD_KEY = "safelight.test-only.nudityThreshold";
 
 /** The model's input side (nsfwjs's MobileNetV2 takes 224×224). */
@@ -21,7 +22,7 @@ export type ImageVerdict = { kind: "clear" | "likely-nudity"; score: number } | 
 export function nudityThreshold(): number {
   const override = localStorage.getItem(TEST_THRESHOLD_KEY);
   const value = override === null ? NaN : Number(override);
-  return value >= 0 && value <= 1 ? value : NUDITY_THRESHOLD;
+  return value >= 0 && value < NUDITY_THRESHOLD ? value : NUDITY_THRESHOLD;
 }
 
 let classifier: Promise<NudityClassifier> | undefined;
