@@ -27,6 +27,7 @@ import {
   type LiveConnection,
   type LiveState,
 } from "@safelight/client/browser";
+import { ImageProtection } from "./imageProtection.js";
 import { Notifier } from "./notifications.js";
 import { ReadMarks } from "./readMarks.js";
 
@@ -70,6 +71,7 @@ export class Session {
   private store: IndexedDbClientStore | undefined;
   private live: LiveConnection | undefined;
   private marks: ReadMarks | undefined;
+  private protection: ImageProtection | undefined;
   private names = new Map<string, string>();
   private listeners = new Set<Listener>();
   private readonly serverUrl: string;
@@ -183,9 +185,15 @@ export class Session {
 
   private async enter(): Promise<void> {
     this.marks = new ReadMarks(this.client!.me.accountId);
+    this.protection = new ImageProtection(this.client!.me.accountId);
     this.names.set(this.client!.me.accountId, this.client!.me.name);
     this.phase = "ready";
-    await this.refresh();
+    // Offline, the last age band the server reported stands (and before any, the protected one).
+    const band = this.client!.safety.settings().then(
+      (s) => this.protection!.setAgeBand(s.ageBand),
+      (err: unknown) => console.warn("age band not refreshed", err),
+    );
+    await Promise.all([this.refresh(), band]);
     void this.probeModerator();
     const sync = coalesce(
       async () => {
@@ -371,9 +379,21 @@ export class Session {
     await this.refresh();
   }
 
+  /** Whether received pictures are checked for likely nudity before they show (docs/image-safety.md). */
+  get imageProtection(): ImageProtection {
+    return this.protection!;
+  }
+
+  /** Blocking is silent: the other person is not told. */
+  async block(name: string): Promise<void> {
+    await this.client!.safety.block(name);
+    await this.refresh();
+  }
+
   /** Declining or blocking is silent: the other person is not told. */
   async declineRequest(name: string, block: boolean): Promise<void> {
-    await (block ? this.client!.safety.block(name) : this.client!.safety.decline(name));
+    if (block) return this.block(name);
+    await this.client!.safety.decline(name);
     await this.refresh();
   }
 

@@ -192,6 +192,7 @@ export function ConversationView({ conversation, onBack }: { conversation: Conve
       {!conversation.active && <p className="notice">You are no longer a member of this conversation.</p>}
       <Composer
         disabled={!conversation.active}
+        warnBeforeSending={session.imageProtection.required}
         replyingTo={replyingTo && { sender: nameOf(replyingTo.senderAccountId), text: replyingTo.text }}
         onCancelReply={() => setReplyingTo(undefined)}
         onTyping={(on) => session.typing(conversation.id, on)}

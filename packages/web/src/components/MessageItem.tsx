@@ -53,7 +53,12 @@ export function MessageItem({
         </blockquote>
       )}
       {message.files.map((f) => (
-        <Attachment key={f.name} messageId={message.id} file={f} />
+        <Attachment
+          key={f.name}
+          messageId={message.id}
+          file={f}
+          received={message.outgoing ? undefined : { sender, onReport: () => onReport(message) }}
+        />
       ))}
       {message.text && <p className="text">{message.text}</p>}
       {message.reactions.length > 0 && (

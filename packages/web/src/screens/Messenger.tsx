@@ -6,6 +6,7 @@ import { ConversationList } from "../components/ConversationList.js";
 import { ConversationView } from "../components/ConversationView.js";
 import { MessageSearch } from "../components/MessageSearch.js";
 import { DevicesDialog } from "../components/DevicesDialog.js";
+import { ImageProtectionSetting } from "../components/ImageProtectionSetting.js";
 import { NotificationSettings } from "../components/NotificationSettings.js";
 import { NewChatDialog } from "../components/NewChatDialog.js";
 import { NewGroupDialog } from "../components/NewGroupDialog.js";
@@ -64,6 +65,7 @@ export function Messenger() {
         </label>
         <TypingSetting />
         <NotificationSettings />
+        <ImageProtectionSetting />
         <button type="button" onClick={() => setDialog("devices")}>
           Devices
         </button>
