@@ -10,7 +10,7 @@ import { defineConfig } from "vitest/config";
 const integrationSuites = [
   "packages/server/test/{auth,authorization-matrix,badInput,blobs,devices,durability,groups,keyPackages,keyTransparency,knownImages,limits,mlsChecks,queue,resourceLimits,safetyChecks,smoke}.test.ts",
   "packages/client/test/{concurrency,controls,deviceChanges,keyTransparency,linking,moderationTypes,reports}.test.ts",
-  "packages/cli/test/{controls,messaging,safety,keyTransparency,knownImages,verify}.test.ts",
+  "packages/cli/test/{controls,devices,messaging,safety,keyTransparency,knownImages,verify}.test.ts",
 ];
 
 export default defineConfig({
