@@ -8,9 +8,9 @@ import { defineConfig } from "vitest/config";
  * migration and pure unit tests run once, in the sqlite project.
  */
 const integrationSuites = [
-  "packages/server/test/{auth,authorization-matrix,badInput,blobs,durability,groups,keyPackages,keyTransparency,knownImages,limits,mlsChecks,queue,resourceLimits,safetyChecks,smoke}.test.ts",
+  "packages/server/test/{auth,authorization-matrix,badInput,blobs,devices,durability,groups,keyPackages,keyTransparency,knownImages,limits,mlsChecks,queue,resourceLimits,safetyChecks,smoke}.test.ts",
   "packages/client/test/{concurrency,controls,deviceChanges,keyTransparency,linking,moderationTypes,reports}.test.ts",
-  "packages/cli/test/{controls,messaging,safety,keyTransparency,knownImages,verify}.test.ts",
+  "packages/cli/test/{controls,devices,messaging,safety,keyTransparency,knownImages,verify}.test.ts",
 ];
 
 export default defineConfig({

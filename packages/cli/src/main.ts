@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerPdqCommands } from "./commands/pdq.js";
 import { registerAccountCommands } from "./commands/account.js";
+import { registerDeviceCommands } from "./commands/devices.js";
 import { registerMessagingCommands } from "./commands/messaging.js";
 import { registerModerationCommands } from "./commands/moderation.js";
 import { registerKnownImageCommands } from "./commands/knownImages.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerServerCommand(program);
   registerAccountCommands(program);
+  registerDeviceCommands(program);
   registerMessagingCommands(program);
   registerReactionCommands(program);
   registerDisappearingCommands(program);

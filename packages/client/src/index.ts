@@ -5,6 +5,7 @@ export {
   type ContactVerification,
   type ConversationEvent,
   type ConversationSummary,
+  type AccountDeviceInfo,
   type DeviceChange,
   deviceChangeText,
   type DisappearingSetting,

@@ -3,6 +3,7 @@
  * link devices (docs/protocol.md). The same key is the device's MLS signature key.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { SigningKeys } from "./mls/engine.js";
 
 export type AuthPurpose = "register" | "login" | "link";
@@ -28,4 +29,12 @@ export function verifyChallenge(publicKey: Uint8Array, purpose: AuthPurpose, cha
   } catch {
     return false;
   }
+}
+
+/** A short label for people to tell a device key from another in a device list: the first 8 bytes of
+ *  SHA-256(key), hex in groups of four ("1f0c 9a2e 44b1 07d3"). It names a key; it does not verify one
+ *  (that is what safety numbers and the key-transparency log are for). */
+export function deviceKeyFingerprint(publicKey: Uint8Array): string {
+  const hex = Array.from(sha256(publicKey).subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex.match(/.{4}/g)!.join(" ");
 }

@@ -14,6 +14,7 @@ import { DetectionService } from "./detection/service.js";
 import { registerKnownImageAdminRoutes } from "./routes/admin.js";
 import { registerProfileRoutes } from "./routes/profile.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
+import { registerDeviceRoutes } from "./routes/devices.js";
 import { registerFrankingRoutes } from "./routes/franking.js";
 import { registerKeyTransparencyRoutes } from "./routes/keyTransparency.js";
 import { registerModerationRoutes } from "./routes/moderation.js";
@@ -136,6 +137,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     registerMetaRoutes,
     registerAuthRoutes,
     registerAccountRoutes,
+    registerDeviceRoutes,
     registerKeyPackageRoutes,
     registerGroupRoutes,
     registerQueueRoutes,

@@ -20,7 +20,7 @@ export async function authenticatePathLeaf(storage: Storage, leaf: InspectedLeaf
     throw new ApiError("SL_ERR_BAD_COMMIT", "the committer's new leaf must keep naming the committing device");
   }
   const device = await storage.getDevice(committer.deviceId);
-  if (device === undefined || !equalBytes(device.signatureKey, leaf.signatureKey)) {
+  if (device === undefined || device.revokedAt !== undefined || !equalBytes(device.signatureKey, leaf.signatureKey)) {
     throw new ApiError("SL_ERR_BAD_COMMIT", "the committer's new leaf must keep the device's registered key");
   }
 }
@@ -48,6 +48,8 @@ export async function authenticateKeyPackage(
   if (device === undefined || device.accountId !== kp.identity.accountId) {
     throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential names an unknown device");
   }
+  // A removed device's KeyPackage (one a member kept from before) cannot bring it back into a group.
+  if (device.revokedAt !== undefined) throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "credential names a device removed from its account");
   if (!equalBytes(device.signatureKey, kp.signatureKey)) {
     throw new ApiError("SL_ERR_BAD_KEY_PACKAGE", "leaf signature key is not the device's registered key");
   }

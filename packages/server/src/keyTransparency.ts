@@ -52,7 +52,7 @@ export function ktEntryOf(r: KtEntryRecord): KtEntry {
 export class KeyTransparencyLog {
   /** Leaf hashes of the entries read so far: the log only grows, so only the new ones are fetched. */
   private leafHashes: Buffer[] = [];
-  /** The latest `add` entry of each device read so far, so a directory answer finds its proofs. */
+  /** The latest `add` entry of each device read so far and not revoked since, so a directory answer finds its proofs. */
   private readonly adds = new Map<string, { index: number; time: number }>();
   /** The tree's levels over `leafHashes`, rebuilt only when the log has grown. */
   private tree: Buffer[][] = [];
@@ -73,7 +73,9 @@ export class KeyTransparencyLog {
       const from = this.leafHashes.length;
       const fresh = read.slice(from - start);
       for (const [i, r] of fresh.entries()) {
+        // A removed device has no proof to serve: were it served anyway, clients would refuse its key.
         if (r.action === "add") this.adds.set(deviceKey(r.accountId, r.deviceId), { index: from + i, time: r.time });
+        else this.adds.delete(deviceKey(r.accountId, r.deviceId));
       }
       this.leafHashes = [...this.leafHashes, ...fresh.map((r) => nodeLeafHash(encodeKtEntry(ktEntryOf(r))))];
     }

@@ -17,6 +17,7 @@ const CODES: Record<StorageErrorKind, ErrorCode> = {
   "blank-leaf-removal": "SL_ERR_BAD_COMMIT",
   "committer-removal": "SL_ERR_BAD_COMMIT",
   "already-member": "SL_ERR_BAD_COMMIT",
+  "no-such-device": "SL_ERR_NOT_FOUND",
 };
 
 function fromStorage({ failure, message }: StorageError): ApiError {

@@ -1,9 +1,9 @@
 /**
  * The authorization matrix (docs/reliability.md): every route of the real server × every role, with the
  * expected status in one table. The routes are read from Fastify (test/routes.ts): a route without a row
- * fails the test. Resources (group, blob, KeyPackages, hash list) belong to `owner`; the cells ask who else
- * reaches them. The server has no per-device revocation: `revoked` is a device whose session the server
- * ended (its account's ban ended every session); `banned` is the banned account's own device. `expired` is
+ * fails the test. Resources (group, blob, KeyPackages, hash list, a spare device) belong to `owner`; the cells
+ * ask who else reaches them. `revoked` is a device of owner's that owner removed (DELETE /v1/devices/:deviceId
+ * ended its session); `banned` is a banned account's device (the ban ended every session). `expired` is
  * a session past its expiry (set in the store: the same `expires_at < now` check a short
  * `tokenLifetimeMs` leads to).
  */
@@ -28,7 +28,7 @@ const moderatorOnly = (ok: number): Row => authed(403, { moderator: ok, admin: o
 const adminOnly = (ok: number): Row => authed(403, { admin: ok });
 
 let server: TestServer;
-let ids: { group: string; blob: string; owner: Device };
+let ids: { group: string; blob: string; owner: Device; spare: Device };
 let who: Record<Role, Device | undefined>;
 
 interface Request {
@@ -40,7 +40,7 @@ interface Request {
 
 /** One request per route (owner's resources), and the expected status per role. */
 function table(): Record<string, [Request, Row]> {
-  const { group, blob, owner } = ids;
+  const { group, blob, owner, spare } = ids;
   const csv = { name: "l", sourceOrg: "o", csv: `hash\n${"0".repeat(63)}1\n` };
   return {
     "GET /health": [{ path: "/health" }, all(200)],
@@ -52,6 +52,9 @@ function table(): Record<string, [Request, Row]> {
     "POST /v1/accounts": [{ path: "/v1/accounts", json: { name: "x" } }, all(400)],
     "POST /v1/sessions": [{ path: "/v1/sessions", json: {} }, all(400)],
     "POST /v1/devices": [{ path: "/v1/devices", json: {} }, all(400)],
+    "GET /v1/devices": [{ path: "/v1/devices" }, authed(200)],
+    // Only owner's other device may remove owner's spare (and it does, at its turn); other accounts learn nothing.
+    "DELETE /v1/devices/:deviceId": [{ path: `/v1/devices/${spare.deviceId}` }, authed(404, { ownOther: 200 })],
     "POST /v1/link-codes": [{ path: "/v1/link-codes", json: {} }, authed(200)],
     "GET /v1/accounts/by-name/:name": [{ path: `/v1/accounts/by-name/${owner.name}` }, authed(200)],
     "GET /v1/accounts/:accountId": [{ path: `/v1/accounts/${owner.accountId}` }, authed(200)],
@@ -117,7 +120,8 @@ beforeAll(async () => {
   const url = server.url;
   const [owner, stranger, moderator, admin, bad, late] = (await Promise.all([0, 1, 2, 3, 4, 5].map(() => register(url)))) as Device[];
   const ownOther = await linkDevice(url, owner!);
-  const badOther = await linkDevice(url, bad!);
+  const [revoked, spare] = [await linkDevice(url, owner!), await linkDevice(url, owner!)];
+  expect((await call(url, "DELETE", `/v1/devices/${revoked.deviceId}`, { token: owner!.token })).status).toBe(200);
   const target = storageTarget(server.dataDir);
   expect(await setAccountRole(target, moderator!.name, "moderator")).toBe(true);
   expect(await setAccountRole(target, admin!.name, "admin")).toBe(true);
@@ -132,8 +136,8 @@ beforeAll(async () => {
   const blob = await call(url, "POST", "/v1/blobs", { token: owner!.token, raw: new Uint8Array([9, 9, 9]), contentType: "application/octet-stream" });
   const kps = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => keyPackage(owner!, owner!.keys)));
   expect((await call(url, "POST", "/v1/key-packages", { token: owner!.token, json: { keyPackages: kps.map((k) => k.b64) } })).status).toBe(200);
-  ids = { group: b64(groupId), blob: blob.body.blobId, owner: owner! };
-  who = { anonymous: undefined, stranger, ownOther, revoked: badOther, banned: bad, moderator, admin, expired: late };
+  ids = { group: b64(groupId), blob: blob.body.blobId, owner: owner!, spare };
+  who = { anonymous: undefined, stranger, ownOther, revoked, banned: bad, moderator, admin, expired: late };
 });
 afterAll(async () => server?.stop());
 

@@ -19,6 +19,7 @@ const wire: [StorageFailure, string, number, string, Record<string, unknown>?][]
   [{ kind: "blank-leaf-removal", leaf: 5 }, "SL_ERR_BAD_COMMIT", 400, "remove of blank leaf 5"],
   [{ kind: "committer-removal" }, "SL_ERR_BAD_COMMIT", 400, "a commit cannot remove its committer"],
   [{ kind: "already-member", deviceId: "d1" }, "SL_ERR_BAD_COMMIT", 400, "device d1 is already a member"],
+  [{ kind: "no-such-device" }, "SL_ERR_NOT_FOUND", 404, "no such device on this account"],
 ];
 
 describe("asApiError", () => {

@@ -8,6 +8,7 @@ import type { ReportReason } from "../transport/moderationTypes.js";
 import type { HeldMessage, SavedFile, TypingIndicators } from "../store/types.js";
 import { fetchWithheld } from "./attachments.js";
 import type { DeviceChange } from "./deviceChanges.js";
+import { listDevices, removeDevice, type AccountDeviceInfo } from "./devices.js";
 import { SessionContext } from "./context.js";
 import { SafelightError } from "../errors.js";
 import { markRead, react, Typing, TYPING_SETTINGS } from "./controls.js";
@@ -38,6 +39,7 @@ export type { ContactVerification } from "./verification.js";
 export { TIMER_LABELS, timerText, type DisappearingSetting } from "./disappearing.js";
 export type { SendResult } from "./holding.js";
 export { deviceChangeText, type DeviceChange } from "./deviceChanges.js";
+export type { AccountDeviceInfo } from "./devices.js";
 export { TYPING_SETTINGS } from "./controls.js";
 export type { HashListInfo } from "./knownImages.js";
 export type { SearchHit, SearchOptions } from "./search.js";
@@ -155,6 +157,18 @@ export class SafelightClient {
   /** Pairing, step 2 (new device): joins the account that issued the code. */
   linkDevice(serverUrl: string, code: string): Promise<void> {
     return linkDevice(this.ctx, serverUrl, code);
+  }
+
+  /** This account's devices, oldest first; `current` is this one. */
+  devices(): Promise<AccountDeviceInfo[]> {
+    return listDevices(this.ctx);
+  }
+
+  /** Removes another device of this account (a lost phone): the server ends its access at once, then this
+   *  device commits its removal from every conversation, so it gets no keys for later epochs. Returns the
+   *  conversations it was taken out of. The removed device's next call fails with SL_ERR_DEVICE_REVOKED. */
+  async removeDevice(deviceId: string): Promise<string[]> {
+    return this.ctx.lock.run(() => removeDevice(this.ctx, deviceId));
   }
 
   // ---- verification (docs/safety-numbers.md) ---------------------------------------------------

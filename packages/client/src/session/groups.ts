@@ -1,5 +1,6 @@
 /** Groups: creating conversations and changing who is in them with MLS commits (RFC 9420 §12.4), re-planned
- *  whenever another member's commit won the epoch. Includes adding this account's newly linked devices. */
+ *  whenever another member's commit won the epoch. Includes adding this account's newly linked devices and
+ *  taking out its removed ones. */
 import {
   commitChanges,
   decodeGroupState,
@@ -61,8 +62,8 @@ export async function removeMember(ctx: SessionContext, groupId: string, name: s
 
 /** A commit with only an update path: fresh keys for this device, for post-compromise security
  *  (RFC 9420 §12.4, §16.6). */
-export function updateKeys(ctx: SessionContext, groupId: string): Promise<void> {
-  return changeMembers(ctx, groupId, async () => ({}));
+export async function updateKeys(ctx: SessionContext, groupId: string): Promise<void> {
+  await changeMembers(ctx, groupId, async () => ({}));
 }
 
 /** Another device of this account was linked: add it to every conversation this device is in. False when
@@ -71,23 +72,38 @@ export async function addLinkedDevice(ctx: SessionContext, deviceId: string): Pr
   const profile = ctx.requireProfile();
   if (deviceId === profile.deviceId) return true;
   let complete = true;
-  for (const group of await ctx.store.listGroups()) {
-    if (!group.active) continue;
-    let added = false;
-    await changeMembers(ctx, group.groupId, async (state) => {
-      if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
-      const { keyPackages } = await ctx.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
-      const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
-      if (forDevice.length === 0) {
-        complete = false;
-        return undefined;
-      }
-      added = true;
-      return { add: forDevice };
-    });
-    if (added) await sendMeta(ctx, group.groupId);
-  }
+  const changed = await changeEveryGroup(ctx, async (state) => {
+    if (members(state).some((m) => m.accountId === profile.accountId && m.deviceId === deviceId)) return undefined;
+    const { keyPackages } = await ctx.authed((a) => a.claimKeyPackages(profile.accountId, profile.deviceId));
+    const forDevice = keyPackages.filter((k) => k.deviceId === deviceId).map((k) => fromB64(k.keyPackage)!);
+    if (forDevice.length === 0) {
+      complete = false;
+      return undefined;
+    }
+    return { add: forDevice };
+  });
+  for (const groupId of changed) await sendMeta(ctx, groupId);
   return complete;
+}
+
+/** The mirror of addLinkedDevice: a device of this account was removed, so its leaves leave every
+ *  conversation this device is in (RFC 9420 §12.1.3) and it gets no keys for later epochs. Returns the
+ *  conversations it was taken out of. */
+export function removeOwnDevice(ctx: SessionContext, deviceId: string): Promise<string[]> {
+  const { accountId } = ctx.requireProfile();
+  return changeEveryGroup(ctx, async (state) => {
+    const leaves = members(state).filter((m) => m.accountId === accountId && m.deviceId === deviceId).map((m) => m.leaf);
+    return leaves.length === 0 ? undefined : { removeLeaves: leaves };
+  });
+}
+
+/** One membership change planned in every conversation this device is in; returns those it committed in. */
+async function changeEveryGroup(ctx: SessionContext, plan: Plan): Promise<string[]> {
+  const changed: string[] = [];
+  for (const group of await ctx.store.listGroups()) {
+    if (group.active && (await changeMembers(ctx, group.groupId, plan))) changed.push(group.groupId);
+  }
+  return changed;
 }
 
 async function createConversation(ctx: SessionContext, kind: ConversationKind, title: string, otherAccounts: string[]): Promise<StoredGroup> {
@@ -119,18 +135,17 @@ async function createConversation(ctx: SessionContext, kind: ConversationKind, t
   return (await ctx.store.getGroup(groupId))!;
 }
 
+/** What a membership change commits, planned from the group's current state; undefined: nothing to do. */
+type Plan = (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>;
+
 /** Commits a membership change, re-planning it from the fresh state whenever another member's commit
- *  won the epoch (the server accepts exactly one commit per epoch). */
-async function changeMembers(
-  ctx: SessionContext,
-  groupId: string,
-  plan: (state: GroupState) => Promise<{ add?: Uint8Array[]; removeLeaves?: number[] } | undefined>,
-): Promise<void> {
+ *  won the epoch (the server accepts exactly one commit per epoch). False when the plan had nothing to do. */
+async function changeMembers(ctx: SessionContext, groupId: string, plan: Plan): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     const group = await ctx.requireGroup(groupId);
     const state = decodeGroupState(group.state);
     const changes = await plan(state);
-    if (!changes) return;
+    if (!changes) return false;
     const result = await commitChanges(ctx.mls, state, changes);
     try {
       await ctx.authed((a) => a.postCommit(groupId, toB64(result.commit), result.welcome ? toB64(result.welcome) : undefined));
@@ -147,6 +162,6 @@ async function changeMembers(
     // Our own commits' roster changes go in the timeline too (ids unique per group and epoch).
     const entries = rosterChanges(state, result.state, groupId, `commit-${groupId}-${epochOf(result.state)}`, Date.now());
     for (const entry of entries) await ctx.store.saveOutgoing(entry, updated);
-    return;
+    return true;
   }
 }

@@ -192,20 +192,29 @@ export class KeyTransparency {
   }
 
   /** Reads the log entries after the last checked one, matches them against a fresh signed head and
-   *  returns an alarm for each `add` of this account that this device did not accept. */
-  async monitor(now = Date.now()): Promise<KeyTransparencyAlarm[]> {
+   *  returns an alarm for each `add` of this account that this device did not accept, and the other
+   *  devices of this account revoked in those entries (removed devices: a change, never an alarm). */
+  async monitor(now = Date.now()): Promise<{ alarms: KeyTransparencyAlarm[]; revoked: string[] }> {
     const head = await this.call((a) => a.ktHead());
     await this.acceptHead(head);
     const state = await this.state();
-    if (head.treeSize <= state.checked) return [];
+    if (head.treeSize <= state.checked) return { alarms: [], revoked: [] };
     const me = this.profile();
     const known = new Set(state.known);
     let seenSelf = state.seenSelf;
     const pendingLinks = state.pendingLinks.filter((expiresAt) => expiresAt > now);
     const alarms: KeyTransparencyAlarm[] = [];
+    const revoked: string[] = [];
     const onEntry = (e: KtEntry, index: number) => {
       const device = `${e.deviceId}:${e.publicKey}`;
-      if (e.accountId !== me.accountId || e.action !== "add" || known.has(device)) return;
+      if (e.accountId !== me.accountId) return;
+      if (e.action === "revoke") {
+        // Removed from the account: no longer accepted, so an `add` bringing it back raises the alarm.
+        known.delete(device);
+        if (e.deviceId !== me.deviceId) revoked.push(e.deviceId);
+        return;
+      }
+      if (e.action !== "add" || known.has(device)) return;
       const self = e.deviceId === me.deviceId && e.publicKey === toB64(me.publicKey);
       const link = pendingLinks.findIndex((expiresAt) => expiresAt >= e.time);
       if (self || !seenSelf) {
@@ -223,6 +232,6 @@ export class KeyTransparency {
     checkRoot(frontier, head);
     const latest = await this.state();
     await this.store.saveKtState({ ...latest, checked: head.treeSize, frontier: frontier.map(toB64), seenSelf, known: [...known], pendingLinks });
-    return alarms;
+    return { alarms, revoked };
   }
 }

@@ -7,7 +7,7 @@ import type { StoredMessage } from "../store/types.js";
 import type { SessionContext } from "./context.js";
 import { toDeviceChange, type DeviceChange } from "./deviceChanges.js";
 import { FrankVerifier } from "./frankVerifier.js";
-import { addLinkedDevice } from "./groups.js";
+import { addLinkedDevice, removeOwnDevice } from "./groups.js";
 import { sendReceipts } from "./controls.js";
 import { expireMessages } from "./disappearing.js";
 import { applyApplication, applyCommit, applyWelcome, type Applied } from "./incoming.js";
@@ -38,13 +38,17 @@ export class SyncLoop {
 
   /** Fetches, decrypts and acknowledges everything queued, sends the delivery receipts, tops up this
    *  device's KeyPackages, and reads the key-transparency log for devices of this account it did not
-   *  accept (docs/key-transparency.md). */
+   *  accept, or that were removed (docs/key-transparency.md). */
   async sync(): Promise<ReceivedMessage[]> {
     const received = await this.drain();
     await expireMessages(this.ctx.store, this.ctx.now());
     await this.sendDeliveryReceipts();
     await topUpKeyPackages(this.ctx);
-    for (const alarm of await this.ctx.kt.monitor()) for (const l of this.alarmListeners) l(alarm);
+    const { alarms, revoked } = await this.ctx.kt.monitor();
+    for (const alarm of alarms) for (const l of this.alarmListeners) l(alarm);
+    // Another device removed one of this account's devices: take it out here too, in case the remover
+    // stopped half way or is not in every conversation this device is in (a no-op otherwise).
+    for (const deviceId of revoked) await removeOwnDevice(this.ctx, deviceId);
     return received;
   }
 

@@ -27,6 +27,14 @@ export interface AccountInfo {
   kt: DirectoryProof;
 }
 
+/** One of this account's devices as GET /v1/devices lists it; `current` is the calling device. */
+export interface AccountDevice {
+  deviceId: string;
+  signatureKey: string;
+  createdAt: number;
+  current: boolean;
+}
+
 export interface ClaimedKeyPackage {
   accountId: string;
   deviceId: string;
@@ -60,6 +68,12 @@ export class Api {
   }
   linkDevice(body: { code: string; signatureKey: string; challenge: string; signature: string }) {
     return this.http.request<Session>("POST", "/v1/devices", body);
+  }
+  devices() {
+    return this.http.request<{ devices: AccountDevice[] }>("GET", "/v1/devices");
+  }
+  removeDevice(deviceId: string) {
+    return this.http.request<{ deviceId: string; revokedAt: number }>("DELETE", `/v1/devices/${encodeURIComponent(deviceId)}`);
   }
   accountByName(name: string) {
     return this.http.request<AccountInfo>("GET", `/v1/accounts/by-name/${encodeURIComponent(name)}`);

@@ -4,10 +4,10 @@ export type ItemListener = (item: QueueItemRecord) => void;
 
 /**
  * Cluster-wide signals, each carrying one id and never content: an account's sessions were revoked (a ban
- * ends its sockets on every node), or a cache a node holds is stale (franking keys, hash lists, the
+ * ends its sockets on every node), a device was removed from its account (its sockets end), or a cache a node holds is stale (franking keys, hash lists, the
  * safety reads memoized for fan-out) and must be reloaded from the database.
  */
-export type SignalTopic = "account-revoked" | "franking-keys" | "hash-lists" | "safety";
+export type SignalTopic = "account-revoked" | "device-revoked" | "franking-keys" | "hash-lists" | "safety";
 export type SignalListener = (id: string) => void;
 
 /**

@@ -115,6 +115,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       // Unknown device and wrong key look the same to the caller.
       if (device === undefined) throw new ApiError("SL_ERR_BAD_PROOF", "unknown device or bad signature");
       checkProof("login", challenge, signature, device.signatureKey);
+      // Only after the proof: whether a device was removed is told to that device alone.
+      if (device.revokedAt !== undefined) throw new ApiError("SL_ERR_DEVICE_REVOKED", "this device was removed from its account");
       // A moderator's ban ends every session (storage/moderation.ts) and refuses new ones.
       if (await ctx.storage.moderation.isBanned(device.accountId)) {
         throw new ApiError("SL_ERR_ACCOUNT_BANNED", "this account has been banned");

@@ -80,9 +80,12 @@ export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void
       const unsubscribe = ctx.notifier.subscribe(device.deviceId, (item) => {
         if (socket.readyState === socket.OPEN) send({ type: "item", item: queueItemJson(item) });
       });
+      // 1008 (policy violation): the token is gone, so a client that reconnects is refused with 401.
       const unrevoke = ctx.notifier.onSignal("account-revoked", (accountId) => {
-        // 1008 (policy violation): the token is gone, so a client that reconnects is refused with 401.
         if (accountId === device.accountId) socket.close(1008, "session revoked");
+      });
+      const unremove = ctx.notifier.onSignal("device-revoked", (deviceId) => {
+        if (deviceId === device.deviceId) socket.close(1008, "device removed");
       });
       // Frames are handled one at a time so a client's sends are accepted in the order it sent them.
       let chain: Promise<void> = Promise.resolve();
@@ -100,6 +103,7 @@ export function registerWsRoutes(app: FastifyInstance, ctx: ServerContext): void
       socket.on("close", () => {
         unsubscribe();
         unrevoke();
+        unremove();
       });
       request.log.info({ deviceId: device.deviceId }, "ws connected");
     },

@@ -335,4 +335,11 @@ export const MIGRATIONS: string[] = [
   INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time)
     SELECT ROW_NUMBER() OVER (ORDER BY created_at, device_id) - 1, account_id, device_id, 'add', signature_key, created_at FROM devices;
   `,
+  // A removed device keeps its row (its key stays taken and it can never log in again) with the time it
+  // was removed; every lookup of an account's devices skips it (docs/key-transparency.md, "Removing a device").
+  `
+  ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+  -- The sweep drops what is still queued to removed devices.
+  CREATE INDEX devices_revoked ON devices(device_id) WHERE revoked_at IS NOT NULL;
+  `,
 ];

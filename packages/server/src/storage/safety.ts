@@ -277,7 +277,7 @@ export function safetySql(t: TimeColumn) {
     liftActions: "UPDATE safety_actions SET lifted_at = ?, lifted_by = ? WHERE account_id = ? AND lifted_at IS NULL",
     addNotice: "INSERT INTO safety_notices (account_id, subject_id, reason, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     noticesAbout: "SELECT reason FROM safety_notices WHERE account_id = ? AND subject_id = ? ORDER BY created_at",
-    accountDevices: "SELECT device_id FROM devices WHERE account_id = ? ORDER BY created_at, device_id",
+    accountDevices: "SELECT device_id FROM devices WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, device_id",
   };
 }
 

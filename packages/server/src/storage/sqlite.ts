@@ -42,6 +42,7 @@ interface DeviceRow {
   account_id: string;
   signature_key: Buffer;
   created_at: number;
+  revoked_at: number | null;
 }
 
 interface QueueRow {
@@ -209,6 +210,20 @@ class SqliteStorage implements Storage {
 
   async getAccountByName(name: string): Promise<AccountRecord | undefined> {
     return this.account("name", name);
+  }
+
+  async revokeDevice(device: DeviceRef, now: number): Promise<DeviceRecord> {
+    return this.db.transaction(() => {
+      const row = this
+        .stmt("UPDATE devices SET revoked_at = ? WHERE device_id = ? AND account_id = ? AND revoked_at IS NULL RETURNING *")
+        .get(now, device.deviceId, device.accountId) as DeviceRow | undefined;
+      if (row === undefined) throw new StorageError({ kind: "no-such-device" });
+      for (const table of ["sessions", "key_packages", "queue", "link_codes"]) {
+        this.stmt(`DELETE FROM ${table} WHERE device_id = ?`).run(device.deviceId);
+      }
+      this.appendKt(device, "revoke", row.signature_key, now);
+      return toDevice(row);
+    })();
   }
 
   async addKeyPackages(
@@ -462,6 +477,7 @@ class SqliteStorage implements Storage {
       this.stmt("DELETE FROM challenges WHERE expires_at <= ?").run(now);
       this.stmt("DELETE FROM sessions WHERE expires_at <= ?").run(now);
       this.stmt("DELETE FROM link_codes WHERE expires_at <= ?").run(now);
+      this.stmt("DELETE FROM queue WHERE device_id IN (SELECT device_id FROM devices WHERE revoked_at IS NOT NULL)").run();
       // Every recipient acknowledged: the payload is no longer needed.
       this.stmt("DELETE FROM messages WHERE message_id NOT IN (SELECT message_id FROM queue)").run();
       // Past the report window neither delivery records nor retired franking keys are needed.
@@ -500,12 +516,16 @@ class SqliteStorage implements Storage {
       }
       throw err;
     }
+    this.appendKt(device, "add", signatureKey, now);
+  }
+
+  private appendKt(device: DeviceRef, action: KtAction, publicKey: Uint8Array, now: number): void {
     // One writer at a time in SQLite: MAX(seq) + 1 inside this transaction is the next leaf.
     this
       .stmt(
-        "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), ?, ?, 'add', ?, ? FROM kt_log",
+        "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), ?, ?, ?, ?, ? FROM kt_log",
       )
-      .run(device.accountId, device.deviceId, signatureKey, now);
+      .run(device.accountId, device.deviceId, action, publicKey, now);
   }
 
   private insertSession(device: DeviceRef, session: NewSession): void {
@@ -516,14 +536,14 @@ class SqliteStorage implements Storage {
 
   private deviceRow(deviceId: string): DeviceRow | undefined {
     return this
-      .stmt("SELECT device_id, account_id, signature_key, created_at FROM devices WHERE device_id = ?")
+      .stmt("SELECT device_id, account_id, signature_key, created_at, revoked_at FROM devices WHERE device_id = ?")
       .get(deviceId) as DeviceRow | undefined;
   }
 
   private accountDevices(accountId: string): DeviceRow[] {
     return this
       .stmt(
-        "SELECT device_id, account_id, signature_key, created_at FROM devices WHERE account_id = ? ORDER BY created_at, device_id",
+        "SELECT device_id, account_id, signature_key, created_at, revoked_at FROM devices WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, device_id",
       )
       .all(accountId) as DeviceRow[];
   }
@@ -637,12 +657,14 @@ const groupKey = (groupId: Uint8Array): string => Buffer.from(groupId.buffer, gr
 
 
 function toDevice(row: DeviceRow): DeviceRecord {
-  return {
+  const device: DeviceRecord = {
     accountId: row.account_id,
     deviceId: row.device_id,
     signatureKey: bytes(row.signature_key),
     createdAt: row.created_at,
   };
+  if (row.revoked_at !== null) device.revokedAt = row.revoked_at;
+  return device;
 }
 
 function toQueueItem(row: QueueRow): QueueItemRecord {

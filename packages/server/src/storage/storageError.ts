@@ -17,7 +17,8 @@ export type StorageFailure =
   | { readonly kind: "welcome-required" }
   | { readonly kind: "blank-leaf-removal"; readonly leaf: number }
   | { readonly kind: "committer-removal" }
-  | { readonly kind: "already-member"; readonly deviceId: string };
+  | { readonly kind: "already-member"; readonly deviceId: string }
+  | { readonly kind: "no-such-device" };
 
 export type StorageErrorKind = StorageFailure["kind"];
 
@@ -51,6 +52,8 @@ function describe(f: StorageFailure): string {
       return "a commit cannot remove its committer";
     case "already-member":
       return `device ${f.deviceId} is already a member`;
+    case "no-such-device":
+      return "no such device on this account";
   }
 }
 

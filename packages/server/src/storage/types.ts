@@ -18,6 +18,8 @@ export interface DeviceRef {
 export interface DeviceRecord extends DeviceRef {
   signatureKey: Uint8Array;
   createdAt: number;
+  /** When the account removed it: such a device is never served, and cannot log in or upload. */
+  revokedAt?: number;
 }
 
 export interface AccountRecord {
@@ -184,9 +186,15 @@ export interface Storage {
   /** Consumes code + challenge, creates the device and session, queues `device-linked`. */
   linkDevice(input: LinkDeviceInput): Promise<{ accountId: string; deliveries: Delivery[] }>;
 
+  /** Any device ever registered, a removed one with `revokedAt`. */
   getDevice(deviceId: string): Promise<DeviceRecord | undefined>;
+  /** The account with its current devices (removed ones left out). */
   getAccountById(accountId: string): Promise<AccountRecord | undefined>;
   getAccountByName(name: string): Promise<AccountRecord | undefined>;
+  /** Removes a current device of the account, in one transaction: marks it revoked, ends its sessions,
+   *  drops its KeyPackages, queue and link codes, and appends its `revoke` entry to the key-transparency
+   *  log. `no-such-device` unless it is a current device of that account. */
+  revokeDevice(device: DeviceRef, now: number): Promise<DeviceRecord>;
 
   addKeyPackages(
     device: DeviceRef,
@@ -225,7 +233,8 @@ export interface Storage {
   blobBytesHeld(accountId: string, now: number): Promise<number>;
   /** Removes and returns blob records that expired; the caller deletes their bytes from `blobs`. */
   takeExpiredBlobs(now: number): Promise<string[]>;
-  /** Drops expired challenges, sessions, link codes and orphaned messages, and delivery records and
+  /** Drops expired challenges, sessions, link codes and orphaned messages, queue rows of removed devices
+   *  (queued to them until the account's MLS Removes land), and delivery records and
    *  retired franking keys from before the report window. */
   sweep(now: number, reportWindowStart: number): Promise<void>;
 

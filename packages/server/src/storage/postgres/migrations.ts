@@ -359,6 +359,15 @@ export const PG_MIGRATIONS: PgMigration[] = [
       round(EXTRACT(EPOCH FROM created_at) * 1000)::bigint FROM devices;
   `,
   },
+  // v7: a removed device keeps its row, with the time it was removed (docs/key-transparency.md, "Removing a device").
+  {
+    version: 7,
+    sql: `
+  ALTER TABLE devices ADD COLUMN revoked_at timestamptz;
+  -- The sweep drops what is still queued to removed devices.
+  CREATE INDEX devices_revoked ON devices(device_id) WHERE revoked_at IS NOT NULL;
+  `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */

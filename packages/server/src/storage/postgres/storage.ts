@@ -49,6 +49,7 @@ interface DeviceRow {
   account_id: string;
   signature_key: Buffer;
   created_at: Date;
+  revoked_at: Date | null;
 }
 
 interface QueueRow {
@@ -197,6 +198,22 @@ class PgStorage implements Storage {
 
   getAccountByName(name: string): Promise<AccountRecord | undefined> {
     return this.account("name", name);
+  }
+
+  async revokeDevice(device: DeviceRef, now: number): Promise<DeviceRecord> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<DeviceRow>(
+        "UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND account_id = $3 AND revoked_at IS NULL RETURNING *",
+        [ts(now), device.deviceId, device.accountId],
+      );
+      const row = rows[0];
+      if (row === undefined) throw new StorageError({ kind: "no-such-device" });
+      for (const table of ["sessions", "key_packages", "queue", "link_codes"]) {
+        await c.query(`DELETE FROM ${table} WHERE device_id = $1`, [device.deviceId]);
+      }
+      await appendKt(c, device, "revoke", row.signature_key, now);
+      return toDevice(row);
+    });
   }
 
   async addKeyPackages(
@@ -448,6 +465,7 @@ class PgStorage implements Storage {
       for (const table of ["challenges", "sessions", "link_codes"]) {
         await c.query(`DELETE FROM ${table} WHERE expires_at <= $1`, [ts(now)]);
       }
+      await c.query("DELETE FROM queue WHERE device_id IN (SELECT device_id FROM devices WHERE revoked_at IS NOT NULL)");
       // Every recipient acknowledged: the payload is no longer needed.
       await c.query("DELETE FROM messages m WHERE NOT EXISTS (SELECT 1 FROM queue q WHERE q.message_id = m.message_id)");
       // Past the report window neither delivery records nor retired franking keys are needed.
@@ -542,12 +560,16 @@ async function insertDevice(c: Client, device: DeviceRef, signatureKey: Uint8Arr
     }
     throw err;
   }
+  await appendKt(c, device, "add", signatureKey, now);
+}
+
+async function appendKt(c: Client, device: DeviceRef, action: KtAction, publicKey: Uint8Array, now: number): Promise<void> {
   // Appends serialise on this lock until commit, so two nodes never take the same leaf index (a fork);
   // readers are not blocked. Device changes are rare, off the message path.
   await c.query("LOCK TABLE kt_log IN SHARE ROW EXCLUSIVE MODE");
   await c.query(
-    "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), $1, $2, 'add', $3, $4 FROM kt_log",
-    [device.accountId, device.deviceId, signatureKey, now],
+    "INSERT INTO kt_log (seq, account_id, device_id, action, public_key, time) SELECT COALESCE(MAX(seq) + 1, 0), $1, $2, $3, $4, $5 FROM kt_log",
+    [device.accountId, device.deviceId, action, publicKey, now],
   );
 }
 
@@ -562,7 +584,7 @@ async function insertSession(c: Client, device: DeviceRef, session: NewSession):
 
 async function deviceRow(q: Queryable, deviceId: string): Promise<DeviceRow | undefined> {
   const { rows } = await q.query<DeviceRow>(
-    "SELECT device_id, account_id, signature_key, created_at FROM devices WHERE device_id = $1",
+    "SELECT device_id, account_id, signature_key, created_at, revoked_at FROM devices WHERE device_id = $1",
     [deviceId],
   );
   return rows[0];
@@ -570,7 +592,7 @@ async function deviceRow(q: Queryable, deviceId: string): Promise<DeviceRow | un
 
 async function accountDevices(q: Queryable, accountId: string): Promise<DeviceRow[]> {
   const { rows } = await q.query<DeviceRow>(
-    "SELECT device_id, account_id, signature_key, created_at FROM devices WHERE account_id = $1 ORDER BY created_at, device_id",
+    "SELECT device_id, account_id, signature_key, created_at, revoked_at FROM devices WHERE account_id = $1 AND revoked_at IS NULL ORDER BY created_at, device_id",
     [accountId],
   );
   return rows;
@@ -640,7 +662,9 @@ const groupKey = (groupId: Uint8Array): string => asBuffer(groupId).toString("ba
 
 
 function toDevice(row: DeviceRow): DeviceRecord {
-  return { accountId: row.account_id, deviceId: row.device_id, signatureKey: bytes(row.signature_key), createdAt: ms(row.created_at) };
+  const device: DeviceRecord = { accountId: row.account_id, deviceId: row.device_id, signatureKey: bytes(row.signature_key), createdAt: ms(row.created_at) };
+  if (row.revoked_at !== null) device.revokedAt = ms(row.revoked_at);
+  return device;
 }
 
 function toQueueItem(row: QueueRow): QueueItemRecord {
