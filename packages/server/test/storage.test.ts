@@ -82,8 +82,10 @@ describe("sqlite schema", () => {
   it("the key-transparency migration logs the devices registered before it, oldest first", async () => {
     const dir = tmp();
     const db = new Database(join(dir, "safelight.db"));
-    for (const sql of MIGRATIONS.slice(0, -1)) db.exec(sql);
-    db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    // The database as it was just before the migration that created the log.
+    const kt = MIGRATIONS.findIndex((sql) => sql.includes("CREATE TABLE kt_log"));
+    for (const sql of MIGRATIONS.slice(0, kt)) db.exec(sql);
+    db.pragma(`user_version = ${kt}`);
     db.prepare("INSERT INTO accounts (account_id, name, birthdate, created_at) VALUES ('a1', 'ann', '2000-01-01', 1)").run();
     db.prepare("INSERT INTO devices (device_id, account_id, signature_key, created_at) VALUES ('d2', 'a1', x'02', 20), ('d1', 'a1', x'01', 10)").run();
     db.close();
